@@ -1,0 +1,48 @@
+# ibcm-runbook: the two commands a new user needs are `make html` and `make test`.
+# Each sets up what it needs: a virtualenv in .venv with the package and its
+# dependencies, and Debian packages (installed when run as root).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+SPHINXOPTS ?= -W --keep-going -q
+DOCS := docs
+BUILD := $(DOCS)/_build
+
+.PHONY: html pdf test lint check publish clean help
+
+help:
+	@echo "make html     build every site's runbook into $(BUILD)/html/"
+	@echo "make pdf      build one PDF per site into $(BUILD)/pdf/<site-code>.pdf"
+	@echo "make test     run the whole test suite"
+	@echo "make check    validate site_inputs/ only"
+	@echo "make lint     ruff and mypy"
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "ibcm-runbook needs Python 3.11 or newer (found $$($(PYTHON) --version))" >&2; exit 1; }
+	@$(PYTHON) -m venv --help >/dev/null 2>&1 || { echo "missing Python venv module: install the Debian package python3-venv" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	@touch $@
+
+html: $(STAMP)
+	@scripts/ensure-system-deps html
+	$(BIN)/sphinx-build -b html $(SPHINXOPTS) $(DOCS) $(BUILD)/html
+	@echo "HTML runbooks: $(BUILD)/html/index.html"
+
+check: $(STAMP)
+	$(BIN)/ibcm-runbook check site_inputs
+
+test: $(STAMP)
+	@scripts/ensure-system-deps test
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check generator tests docs/conf.py
+	$(BIN)/ruff format --check generator tests
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(BUILD) $(DOCS)/_generated

@@ -1,0 +1,409 @@
+"""Semantic rules of site-inputs.md: cross-field errors and warnings with stable codes.
+
+Each rule is a small generator of :class:`Finding` objects that name the input
+path they rest on; the loader turns paths into ``file:line:column``.  The rule
+list at the bottom is the registry: its order is the order of the spec.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from generator.diagnostics import Severity
+from generator.topology import ROLE_TITLES, Topology, accepts_internet, accepts_intranet
+from generator.yaml_source import Path, format_path
+
+UNSUPPORTED_FEATURES = {
+    "user_targeted_distribution": "user-targeted software distribution",
+    "branch_distribution_points": "branch distribution points",
+    "client_push": "client push installation",
+    "auto_site_assignment": "automatic site assignment",
+    "nap": "Network Access Protection (NAP)",
+    "wake_on_lan": "Wake On LAN",
+    "os_deployment": "operating system deployment",
+    "task_sequences": "task sequences",
+    "remote_control": "remote control",
+    "out_of_band_management": "out of band management",
+    "client_status_ping": "the client status ping of client status reporting",
+}
+"""Features Internet clients cannot use (ibcm-domain.md section 9), with their display names."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A rule violation before it is located in a file."""
+
+    path: Path
+    severity: Severity
+    code: str
+    message: str
+    key: bool = False
+
+
+def _error(path: Path, code: str, message: str, *, key: bool = False) -> Finding:
+    return Finding(path, Severity.ERROR, code, message, key)
+
+
+def _warning(path: Path, code: str, message: str) -> Finding:
+    return Finding(path, Severity.WARNING, code, message)
+
+
+Rule = Callable[[Topology], Iterator[Finding]]
+
+
+def _server_index(topo: Topology) -> dict[str, int]:
+    index: dict[str, int] = {}
+    for i, server in enumerate(topo.model.servers):
+        index.setdefault(server.key, i)
+    return index
+
+
+# --- errors -----------------------------------------------------------------
+
+
+def check_site_kind(topo: Topology) -> Iterator[Finding]:
+    """Error 1: IBCM needs a native-mode primary site."""
+    if topo.site.type == "secondary":
+        yield _error(("site", "type"), "secondary-site",
+                     "site.type: Internet-based client management needs a primary site (got 'secondary')")
+    if topo.site.mode == "mixed":
+        yield _error(("site", "mode"), "mixed-mode-site",
+                     "site.mode: Internet-based client management needs native mode (got 'mixed'); "
+                     "migrate the site to native mode first")
+
+
+def check_references(topo: Topology) -> Iterator[Finding]:
+    """Error 2: every referenced server name exists in ``servers``."""
+    refs: list[tuple[Path, str]] = [
+        (("site", "site_server"), topo.site.site_server),
+        (("site", "database_server"), topo.site.database_server),
+    ]
+    for c, cluster in enumerate(topo.model.nlb_clusters):
+        refs += [(("nlb_clusters", c, "members", m), name) for m, name in enumerate(cluster.members)]
+    if topo.model.database_replica:
+        refs.append((("database_replica", "server"), topo.model.database_replica.server))
+    proxy = topo.model.network.reverse_proxy
+    if proxy:
+        refs += [(("network", "reverse_proxy", "publishes", p), name) for p, name in enumerate(proxy.publishes)]
+    known = sorted(s.name for s in topo.model.servers)
+    for path, name in refs:
+        if topo.server(name) is None:
+            yield _error(path, "unknown-server",
+                         f"{_dotted(path)}: server {name!r} is not in servers (known: {', '.join(known)})")
+
+
+def check_internet_fqdns(topo: Topology) -> Iterator[Finding]:
+    """Error 3: Internet-based site systems need an Internet FQDN (or an NLB cluster with one)."""
+    for i, server in enumerate(topo.model.servers):
+        if server.internet_fqdn:
+            continue
+        uncovered = [
+            key for key in topo.internet_roles(server)
+            if not ((cluster := topo.cluster_for(server, key)) and cluster.internet_fqdn)
+        ]
+        if uncovered:
+            roles = ", ".join(ROLE_TITLES[k] for k in uncovered)
+            yield _error(("servers", i, "name"), "missing-internet-fqdn",
+                         f"servers[{i}] ({server.name}): the {roles} accepts Internet connections "
+                         "but the server has no internet_fqdn")
+
+
+def check_nlb_clusters(topo: Topology) -> Iterator[Finding]:
+    """Error 4: NLB clusters have the FQDNs their members need, 2-32 members, and the role on each."""
+    for c, cluster in enumerate(topo.model.nlb_clusters):
+        path: Path = ("nlb_clusters", c)
+        members = [topo.server(name) for name in cluster.members]
+        roles = [getattr(m.roles, cluster.role) for m in members if m is not None]
+        present = [r for r in roles if r is not None]
+        if any(accepts_internet(r.connections) for r in present) and not cluster.internet_fqdn:
+            yield _error((*path, "name"), "nlb-missing-internet-fqdn",
+                         f"nlb_clusters[{c}] ({cluster.name}): members accept Internet connections "
+                         "but the cluster has no internet_fqdn")
+        if any(accepts_intranet(r.connections) for r in present) and not cluster.intranet_fqdn:
+            yield _error((*path, "name"), "nlb-missing-intranet-fqdn",
+                         f"nlb_clusters[{c}] ({cluster.name}): members accept intranet connections "
+                         "but the cluster has no intranet_fqdn")
+        if not 2 <= len(cluster.members) <= 32:
+            yield _error((*path, "members"), "nlb-member-count",
+                         f"nlb_clusters[{c}].members: an NLB cluster has 2 to 32 members "
+                         f"(got {len(cluster.members)})")
+        for m, member in enumerate(members):
+            if member is not None and getattr(member.roles, cluster.role) is None:
+                yield _error((*path, "members", m), "nlb-member-role",
+                             f"nlb_clusters[{c}].members[{m}]: {member.name} does not carry the cluster's "
+                             f"role {cluster.role}")
+
+
+def check_internet_dps(topo: Topology) -> Iterator[Finding]:
+    """Error 5: an Internet DP is a standard DP with BITS enabled."""
+    for i, server in enumerate(topo.model.servers):
+        dp = server.roles.distribution_point
+        if dp is None or not accepts_internet(dp.connections):
+            continue
+        path: Path = ("servers", i, "roles", "distribution_point")
+        if dp.branch:
+            yield _error((*path, "branch"), "internet-dp-branch",
+                         f"servers[{i}] ({server.name}): a branch distribution point cannot accept "
+                         "Internet connections")
+        if not dp.bits:
+            yield _error((*path, "bits"), "internet-dp-no-bits",
+                         f"servers[{i}] ({server.name}): a distribution point that accepts Internet "
+                         "connections needs bits: true (BITS, HTTP, and HTTPS)")
+
+
+def check_install_accounts(topo: Topology) -> Iterator[Finding]:
+    """Error 6: servers in another forest need a site system installation account."""
+    for i, server in enumerate(topo.model.servers):
+        if topo.in_other_forest(server) and not server.install_account:
+            yield _error(("servers", i, "forest"), "missing-install-account",
+                         f"servers[{i}] ({server.name}): forest {topo.forest_of(server)} differs from "
+                         f"site.forest {topo.site.forest}; set install_account (DOMAIN\\user)")
+
+
+def check_internet_mps(topo: Topology) -> Iterator[Finding]:
+    """Error 7: at most one Internet MP (the members of one NLB cluster count as one)."""
+    seen: dict[str, str] = {}
+    index = _server_index(topo)
+    for server in topo.internet_mps:
+        cluster = topo.cluster_for(server, "management_point")
+        seen.setdefault(f"nlb:{cluster.name}" if cluster else server.key, server.name)
+        if len(seen) > 1:
+            names = ", ".join(seen.values())
+            yield _error(("servers", index[server.key], "roles", "management_point", "connections"),
+                         "multiple-internet-mps",
+                         f"more than one management point accepts Internet connections ({names}); "
+                         "Internet clients use one assigned Internet MP")
+            return
+
+
+def check_sups(topo: Topology) -> Iterator[Finding]:
+    """Error 8: the active SUP / Internet-only SUP layout of a native-mode site."""
+    index = _server_index(topo)
+
+    def where(server_key: str) -> Path:
+        return ("servers", index[server_key], "roles", "software_update_point", "connections")
+
+    active, internet = topo.active_sups, topo.internet_only_sups
+    if len(active) > 1:
+        yield _error(where(active[1].servers[0].key), "multiple-active-sups",
+                     f"more than one active software update point ({', '.join(s.name for s in active)}); "
+                     "a site has one active SUP")
+    if len(internet) > 1:
+        yield _error(where(internet[1].servers[0].key), "multiple-internet-sups",
+                     f"more than one Internet-only software update point ({', '.join(s.name for s in internet)})")
+    if internet:
+        sup = internet[0]
+        path = where(sup.servers[0].key)
+        if any(s.connections == "both" for s in active):
+            yield _error(path, "internet-sup-with-dual-active-sup",
+                         f"{sup.name} is an Internet-only SUP while the active SUP {active[0].name} "
+                         "already accepts Internet connections (both); make the active SUP intranet-only "
+                         "or drop the Internet-only SUP")
+        if not active:
+            yield _error(path, "internet-sup-without-active-sup",
+                         f"{sup.name} is an Internet-only SUP but the site has no active SUP "
+                         "(connections intranet or both) to synchronise from")
+        if any(s.key == topo.site.site_server.upper() for s in sup.servers):
+            yield _error(path, "internet-sup-on-site-server",
+                         f"the Internet-only SUP cannot be on the site server {topo.site.site_server}; "
+                         "use a remote site system")
+
+
+def check_database_access(topo: Topology) -> Iterator[Finding]:
+    """Errors 9 and 10: MPs can reach their database without perimeter-initiated SQL."""
+    replica = topo.replica_server
+    database = topo.server(topo.site.database_server)
+    for i, server in enumerate(topo.model.servers):
+        mp = server.roles.management_point
+        if mp is None:
+            continue
+        path: Path = ("servers", i, "roles", "management_point", "database")
+        if mp.database == "replica":
+            if topo.model.database_replica is None:
+                yield _error(path, "replica-not-defined",
+                             f"servers[{i}] ({server.name}): the management point uses database: replica "
+                             "but there is no database_replica")
+            elif (replica and server.zone == "perimeter" and replica.zone == "intranet"
+                  and not topo.perimeter_may_initiate):
+                yield _error(path, "replica-needs-perimeter-initiation",
+                             f"servers[{i}] ({server.name}): the perimeter MP would open SQL TCP 1433 to "
+                             f"the intranet replica {replica.name}, but network.back_firewall."
+                             "perimeter_may_initiate is false; put the replica in the perimeter")
+        elif (database and server.zone == "perimeter" and database.zone == "intranet"
+              and database.key != server.key and not topo.perimeter_may_initiate):
+            yield _error(path, "database-needs-perimeter-initiation",
+                         f"servers[{i}] ({server.name}): the perimeter MP would open SQL TCP 1433 to the "
+                         f"site database on {database.name} in the intranet, but network.back_firewall."
+                         "perimeter_may_initiate is false; use a database replica in the perimeter "
+                         "(database: replica)")
+
+
+def check_reverse_proxy(topo: Topology) -> Iterator[Finding]:
+    """Error 11: the proxy sits in the perimeter and publishes only Internet-based site systems."""
+    proxy = topo.model.network.reverse_proxy
+    if proxy is None:
+        return
+    base: Path = ("network", "reverse_proxy")
+    if proxy.zone != "perimeter":
+        yield _error((*base, "zone"), "proxy-outside-perimeter",
+                     f"network.reverse_proxy.zone: the reverse proxy must be in the perimeter (got {proxy.zone!r})")
+    for p, name in enumerate(proxy.publishes):
+        server = topo.server(name)
+        if server is not None and not topo.is_internet_based(server):
+            yield _error((*base, "publishes", p), "proxy-publishes-non-internet-server",
+                         f"network.reverse_proxy.publishes[{p}]: {server.name} has no role that accepts "
+                         "Internet connections")
+
+
+def check_uniqueness(topo: Topology) -> Iterator[Finding]:
+    """Error 12: server names and FQDNs are unique (case-insensitive)."""
+    names: dict[str, int] = {}
+    for i, server in enumerate(topo.model.servers):
+        if server.key in names:
+            yield _error(("servers", i, "name"), "duplicate-server-name",
+                         f"servers[{i}].name: {server.name!r} is already used by servers[{names[server.key]}]")
+        names.setdefault(server.key, i)
+    fqdns: dict[str, str] = {}
+    entries: list[tuple[Path, str | None]] = []
+    for i, server in enumerate(topo.model.servers):
+        entries += [(("servers", i, "intranet_fqdn"), server.intranet_fqdn),
+                    (("servers", i, "internet_fqdn"), server.internet_fqdn)]
+    for c, cluster in enumerate(topo.model.nlb_clusters):
+        entries += [(("nlb_clusters", c, "intranet_fqdn"), cluster.intranet_fqdn),
+                    (("nlb_clusters", c, "internet_fqdn"), cluster.internet_fqdn)]
+    for path, fqdn in entries:
+        if fqdn is None:
+            continue
+        if fqdn.lower() in fqdns:
+            yield _error(path, "duplicate-fqdn",
+                         f"{_dotted(path)}: {fqdn!r} is already used by {fqdns[fqdn.lower()]}")
+        fqdns.setdefault(fqdn.lower(), _dotted(path))
+
+
+def check_sup_sync_blocked(topo: Topology) -> Iterator[Finding]:
+    """Warning 4 as an error: automatic sync from the perimeter while the back firewall forbids it."""
+    sup = topo.internet_sup
+    if (sup and topo.internet_sup_sync == "automatic" and sup.servers[0].zone == "perimeter"
+            and not topo.perimeter_may_initiate):
+        yield _error(_sync_path(topo), "internet-sup-sync-blocked",
+                     f"internet_sup_sync is automatic for the perimeter Internet SUP {sup.name}, but "
+                     "network.back_firewall.perimeter_may_initiate is false; use export_import")
+
+
+# --- warnings ---------------------------------------------------------------
+
+
+def warn_intranet_internet_facing(topo: Topology) -> Iterator[Finding]:
+    """Warning 1: an intranet server takes Internet connections without a reverse proxy."""
+    for i, server in enumerate(topo.model.servers):
+        if server.zone == "intranet" and topo.is_internet_based(server) and not topo.published_by_proxy(server):
+            yield _warning(("servers", i, "zone"), "intranet-server-internet-facing",
+                           f"servers[{i}] ({server.name}): an intranet server accepts Internet connections "
+                           "directly (no reverse proxy publishes it); this bridges the perimeter and is "
+                           "only suitable for tests")
+
+
+def warn_crl(topo: Topology) -> Iterator[Finding]:
+    """Warning 2: clients check revocation but the CRL is not on the Internet."""
+    pki = topo.model.pki
+    if pki.client_crl_checking and not pki.crl_published_on_internet:
+        yield _warning(("pki",), "crl-not-published",
+                       "pki: client_crl_checking is true but crl_published_on_internet is false; "
+                       "Internet clients will fail revocation checks")
+
+
+def warn_fsp_shared(topo: Topology) -> Iterator[Finding]:
+    """Warning 3: the FSP should have a server of its own."""
+    for i, server in enumerate(topo.model.servers):
+        roles = server.roles
+        if roles.fallback_status_point and (roles.management_point or roles.distribution_point
+                                            or roles.software_update_point):
+            yield _warning(("servers", i, "roles", "fallback_status_point"), "fsp-not-dedicated",
+                           f"servers[{i}] ({server.name}): the fallback status point shares the server with "
+                           "a role that takes HTTPS client traffic; it should be dedicated")
+
+
+def warn_sup_sync_perimeter(topo: Topology) -> Iterator[Finding]:
+    """Warning 4: automatic sync from a perimeter Internet SUP needs a perimeter-to-intranet flow."""
+    sup = topo.internet_sup
+    if (sup and topo.internet_sup_sync == "automatic" and sup.servers[0].zone == "perimeter"
+            and topo.perimeter_may_initiate):
+        yield _warning(_sync_path(topo), "internet-sup-sync-automatic-perimeter",
+                       f"internet_sup_sync is automatic for the perimeter Internet SUP {sup.name}: the back "
+                       "firewall must allow a WSUS connection from the perimeter into the intranet")
+
+
+def warn_unsupported_features(topo: Topology) -> Iterator[Finding]:
+    """Warning 5: one per requested feature that Internet clients cannot use."""
+    for f, feature in enumerate(topo.model.clients.internet_features):
+        if feature in UNSUPPORTED_FEATURES:
+            yield _warning(("clients", "internet_features", f), "feature-unsupported-on-internet",
+                           f"clients.internet_features[{f}]: {UNSUPPORTED_FEATURES[feature]} is not "
+                           "available to clients on the Internet; use a VPN for clients that need it")
+
+
+def warn_perimeter_initiates(topo: Topology) -> Iterator[Finding]:
+    """Warning 6: a perimeter server in another forest opens connections to the site server."""
+    for i, server in enumerate(topo.model.servers):
+        if server.zone == "perimeter" and topo.in_other_forest(server) and server.site_server_initiated is False:
+            yield _warning(("servers", i, "site_server_initiated"), "perimeter-server-initiates",
+                           f"servers[{i}] ({server.name}): site_server_initiated is false for a perimeter "
+                           f"server in forest {topo.forest_of(server)}; it will open connections to the "
+                           "site server")
+
+
+def warn_webdav(topo: Topology) -> Iterator[Finding]:
+    """Warning 7: MPs and BITS DPs on Windows Server 2008 need WebDAV set up by hand."""
+    for i, server in enumerate(topo.model.servers):
+        if server.os == "windows_server_2003":
+            continue
+        dp = server.roles.distribution_point
+        if server.roles.management_point or (dp and dp.bits):
+            yield _warning(("servers", i, "os"), "webdav-manual",
+                           f"servers[{i}] ({server.name}): on {server.os} the management point or BITS "
+                           "distribution point needs WebDAV installed and configured by hand")
+
+
+def _sync_path(topo: Topology) -> Path:
+    if topo.model.software_updates.internet_sup_sync:
+        return ("software_updates", "internet_sup_sync")
+    sup = topo.internet_sup
+    assert sup is not None
+    return ("servers", _server_index(topo)[sup.servers[0].key], "roles", "software_update_point")
+
+
+def _dotted(path: Path) -> str:
+    return format_path(path)
+
+
+REFERENCE_RULES: tuple[Rule, ...] = (check_references, check_uniqueness)
+"""Rules that must pass before the others can trust name look-ups."""
+
+RULES: tuple[Rule, ...] = (
+    check_site_kind,
+    check_internet_fqdns,
+    check_nlb_clusters,
+    check_internet_dps,
+    check_install_accounts,
+    check_internet_mps,
+    check_sups,
+    check_database_access,
+    check_reverse_proxy,
+    check_sup_sync_blocked,
+    warn_intranet_internet_facing,
+    warn_crl,
+    warn_fsp_shared,
+    warn_sup_sync_perimeter,
+    warn_unsupported_features,
+    warn_perimeter_initiates,
+    warn_webdav,
+)
+
+
+def run_checks(topo: Topology) -> list[Finding]:
+    """All findings for one site; semantic rules run only once references resolve."""
+    findings = [f for rule in REFERENCE_RULES for f in rule(topo)]
+    if any(f.code == "unknown-server" for f in findings):
+        return findings
+    return findings + [f for rule in RULES for f in rule(topo)]

@@ -1,0 +1,160 @@
+"""Command-line interface: thin argument parsing that maps errors to exit codes.
+
+Exit codes: 0 success (warnings allowed), 1 invalid input or failed action,
+2 usage error, 3 external build failure.  No traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from generator import __version__
+from generator.diagnostics import Diagnostic
+from generator.errors import GeneratorError, InputError
+from generator.loader import load_site_file, load_sites
+from generator.plan import SitePlan, build_site_plan, dump_json, plan_to_json
+
+DEFAULT_INPUTS = Path("site_inputs")
+
+
+def _print_diagnostics(diagnostics: Sequence[Diagnostic], stream: TextIO) -> None:
+    for diagnostic in diagnostics:
+        print(diagnostic.format(), file=stream)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate site inputs; exit 1 when any has errors."""
+    paths = args.paths or [DEFAULT_INPUTS]
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        print(f"ibcm-runbook: error: no such file or folder: {missing[0]}", file=sys.stderr)
+        return 1
+    sites, diagnostics = load_sites(paths)
+    _print_diagnostics(diagnostics, sys.stderr)
+    errors = sum(d.is_error for d in diagnostics)
+    warnings = len(diagnostics) - errors
+    files = len({d.location.path for d in diagnostics} | {s.source for s in sites})
+    print(f"{files} file(s) checked: {len(sites)} valid, {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    return 1 if errors else 0
+
+
+def _load_plan(path: Path) -> SitePlan:
+    site, diagnostics = load_site_file(path)
+    if site is None:
+        raise InputError(diagnostics=diagnostics)
+    return build_site_plan(site)
+
+
+def cmd_plan(args: argparse.Namespace) -> int:
+    """Print a site's plan as JSON or text."""
+    plan = _load_plan(args.file)
+    if args.format == "json":
+        sys.stdout.write(dump_json(plan_to_json(plan)))
+    else:
+        sys.stdout.write(format_plan_text(plan))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write a site's CSV files (firewall rules, DNS, certificates) into a folder."""
+    from generator.network.csv_export import csv_files
+    from generator.writer import write_if_changed
+
+    plan = _load_plan(args.file)
+    args.output.mkdir(parents=True, exist_ok=True)
+    for name, text in sorted(csv_files(plan.code, plan.network).items()):
+        write_if_changed(args.output / name, text.encode("utf-8"))
+        print(args.output / name)
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    """Render the MyST sources without running Sphinx (what the Sphinx extension does)."""
+    from generator.pipeline import Project, generate
+
+    result = generate(Project(site_inputs=args.inputs, templates=args.templates, output=args.output))
+    _print_diagnostics(result.warnings, sys.stderr)
+    report = result.report
+    print(f"{len(result.plans)} site(s): {len(report.written)} written, {len(report.unchanged)} unchanged, "
+          f"{len(report.removed)} removed in {args.output}", file=sys.stderr)
+    return 0
+
+
+def format_plan_text(plan: SitePlan) -> str:
+    """The plan as readable text: the same content as the JSON plan."""
+    data = plan_to_json(plan)
+    out = [f"Site {data['site']['code']} – {data['site']['name']}", ""]
+    out.append(f"Steps in this runbook ({len(data['steps'])}):")
+    for number, step in enumerate(data["steps"], start=1):
+        out.append(f"  {number:2}. {step['title']} [{step['id']}]")
+        out += [f"        - {reason}" for reason in step["reasons"]]
+    out += ["", f"Steps not needed ({len(data['excluded_steps'])}):"]
+    for step in data["excluded_steps"]:
+        out.append(f"  -   {step['title']} [{step['id']}]")
+        out += [f"        - {reason}" for reason in step["reasons"]]
+    out += ["", f"Flows ({len(data['flows'])}):"]
+    for flow in data["flows"]:
+        firewalls = ", ".join(flow["firewalls"]) or "no firewall"
+        out.append(
+            f"  {flow['source']} ({flow['source_zone']}) -> {flow['destination']} ({flow['destination_zone']}) "
+            f"{flow['protocol']} {flow['port']} via {firewalls}: {flow['purpose']} [{flow['step']}]"
+        )
+    out += ["", f"DNS records ({len(data['dns_records'])}):"]
+    for record in data["dns_records"]:
+        out.append(f"  {record['scope']:8} {record['type']:4} {record['name']} -> {record['value'] or 'to be assigned'}")
+    out += ["", f"Certificates ({len(data['certificates'])}):"]
+    for cert in data["certificates"]:
+        out.append(f"  {cert['holder']}: {cert['kind']} for {', '.join(cert['names']) or '(no names)'}")
+    out += ["", f"Warnings ({len(data['warnings'])}):"]
+    out += [f"  {w['location']}: {w['message']} [{w['code']}]" for w in data["warnings"]]
+    return "\n".join(out) + "\n"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ibcm-runbook",
+        description="Validate ConfigMgr 2007 IBCM site inputs and build their runbooks.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = commands.add_parser("check", help="validate site inputs (default: site_inputs/)")
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="site input files or folders")
+    check.set_defaults(run=cmd_check)
+
+    plan = commands.add_parser("plan", help="print the plan of one site (steps, flows, DNS, certificates)")
+    plan.add_argument("file", type=Path, metavar="FILE")
+    plan.add_argument("--format", choices=["text", "json"], default="text")
+    plan.set_defaults(run=cmd_plan)
+
+    export = commands.add_parser("export", help="write a site's firewall, DNS and certificate CSV files")
+    export.add_argument("file", type=Path, metavar="FILE")
+    export.add_argument("-o", "--output", type=Path, required=True, metavar="DIR")
+    export.set_defaults(run=cmd_export)
+
+    generate = commands.add_parser("generate", help="render the MyST sources without Sphinx")
+    generate.add_argument("--inputs", type=Path, default=DEFAULT_INPUTS, metavar="DIR")
+    generate.add_argument("--templates", type=Path, default=Path("templates"), metavar="DIR")
+    generate.add_argument("-o", "--output", type=Path, default=Path("docs/_generated"), metavar="DIR")
+    generate.set_defaults(run=cmd_generate)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except InputError as exc:
+        _print_diagnostics(exc.diagnostics, sys.stderr)
+        return exc.exit_code
+    except GeneratorError as exc:
+        print(f"ibcm-runbook: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("ibcm-runbook: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,99 @@
+"""Escaping of user-supplied text for every output language we write.
+
+User values are data: a server description containing ``<script>`` or a MyST
+directive must reach the reader literally.  Each target has one function here,
+and nothing else in the package hand-escapes.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+_MYST_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~$:&^=\"'%@])")
+_LEADING_ORDINAL = re.compile(r"^(\d+)([.)])")
+
+
+class Myst(str):
+    """Text that is already valid MyST (rendered by our code): never escaped again."""
+
+    __slots__ = ()
+
+
+def escape_myst(value: object) -> str:
+    """Escape a single-line value so MyST renders it as literal text.
+
+    Every ASCII punctuation character with a meaning in CommonMark or MyST gets a
+    backslash (CommonMark allows escaping any of them); a leading ``1.`` is
+    escaped so it cannot start a list.  Line breaks become spaces.
+    """
+    if isinstance(value, Myst):
+        return value
+    text = " ".join(str(value).splitlines())
+    text = _MYST_SPECIAL.sub(r"\\\1", text)
+    return _LEADING_ORDINAL.sub(r"\1\\\2", text)
+
+
+def escape_myst_block(value: object) -> str:
+    """Escape multi-line text line by line, keeping its line breaks as hard breaks."""
+    lines = [escape_myst(line.strip()) for line in str(value).strip().splitlines()]
+    return "\\\n".join(line for line in lines if line) if lines else ""
+
+
+def myst_code(value: object) -> str:
+    """Render a value as inline code; the fence is longer than any backtick run inside."""
+    text = " ".join(str(value).splitlines())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") or not text.strip() else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+_LATEX = {
+    "\\": r"\textbackslash{}",
+    "{": r"\{",
+    "}": r"\}",
+    "$": r"\$",
+    "%": r"\%",
+    "#": r"\#",
+    "_": r"\_",
+    "&": r"\&",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "[": "{[}",
+    "]": "{]}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
+    '"': r"\textquotedbl{}",
+}
+_LATEX_SPECIAL = re.compile("|".join(re.escape(c) for c in _LATEX))
+
+
+def escape_latex(value: object) -> str:
+    """Escape text for LaTeX (xelatex: non-Latin characters pass through as Unicode)."""
+    text = " ".join(str(value).splitlines())
+    return _LATEX_SPECIAL.sub(lambda m: _LATEX[m.group(0)], text)
+
+
+def escape_dot_html(value: object) -> str:
+    """Escape text for a Graphviz HTML-like label (``label=<...>``)."""
+    return html.escape(" ".join(str(value).splitlines()), quote=True)
+
+
+def dot_string(value: object) -> str:
+    """Quote text as a DOT string literal (ids, tooltips, plain labels)."""
+    text = " ".join(str(value).splitlines())
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_csv_cell(value: object) -> str:
+    """Prefix a cell that a spreadsheet would run as a formula with an apostrophe.
+
+    Port ranges such as ``49152-65535`` start with a digit and are left alone.
+    """
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text

@@ -1,0 +1,25 @@
+"""Shared fixtures: the repository layout and skip-free checks for external tools."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return ROOT
+
+
+def require_tool(name: str) -> str:
+    """Path of an external tool; a missing tool is a failure (make test installs them), not a skip."""
+    path = shutil.which(name) or shutil.which(name, path="/usr/sbin:/sbin")
+    if path is None:
+        pytest.fail(f"{name} is not installed; run the tests with `make test`, which installs it")
+    return path

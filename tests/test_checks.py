@@ -1,0 +1,161 @@
+"""Every validation rule of site-inputs.md, table-driven: one case per rule and code."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import pytest
+from helpers import add_server, codes, delete_path, load, set_path, site_dict
+
+from generator import checks
+
+MP_INTERNET = {"management_point": {"connections": "internet"}}
+SUP_INTERNET = {"software_update_point": {"connections": "internet"}}
+NLB_MPS = [
+    add_server(name="DMZ02", internet_fqdn="mp2.example.com", roles=MP_INTERNET),
+    set_path("nlb_clusters", [{"name": "MPNLB", "role": "management_point", "internet_fqdn": "mp.example.com",
+                               "members": ["DMZ01", "DMZ02"]}]),
+]
+
+ERROR_CASES = {
+    "secondary-site": [set_path("site.type", "secondary")],
+    "mixed-mode-site": [set_path("site.mode", "mixed")],
+    "unknown-server/database": [set_path("site.database_server", "NOPE")],
+    "unknown-server/replica": [set_path("database_replica", {"server": "GHOST", "database": "r"})],
+    "unknown-server/proxy": [set_path("network.reverse_proxy", {"name": "P", "mode": "ssl_bridging",
+                                                                 "publishes": ["GHOST"]})],
+    "unknown-server/nlb": [set_path("nlb_clusters", [{"name": "N", "role": "management_point",
+                                                      "internet_fqdn": "n.example.com",
+                                                      "members": ["DMZ01", "GHOST"]}])],
+    "missing-internet-fqdn": [delete_path("servers[DMZ01].internet_fqdn")],
+    "nlb-missing-internet-fqdn": [
+        add_server(name="DMZ02", internet_fqdn="mp2.example.com", roles=MP_INTERNET),
+        set_path("nlb_clusters", [{"name": "MPNLB", "role": "management_point", "members": ["DMZ01", "DMZ02"]}]),
+    ],
+    "nlb-missing-intranet-fqdn": [
+        add_server(name="CM02", zone="intranet", roles={"management_point": {"connections": "intranet"}}),
+        set_path("servers[CM01].roles", {"management_point": {"connections": "intranet"},
+                                         "software_update_point": {"connections": "intranet"}}),
+        set_path("nlb_clusters", [{"name": "INTRA", "role": "management_point", "members": ["CM01", "CM02"]}]),
+    ],
+    "nlb-member-count": [set_path("nlb_clusters", [{"name": "N", "role": "management_point",
+                                                    "internet_fqdn": "n.example.com", "members": ["DMZ01"]}])],
+    "nlb-member-role": [set_path("nlb_clusters", [{"name": "N", "role": "management_point",
+                                                   "internet_fqdn": "n.example.com", "members": ["DMZ01", "SQL01"]}])],
+    "internet-dp-branch": [set_path("servers[DMZ01].roles.distribution_point.branch", True)],
+    "internet-dp-no-bits": [set_path("servers[DMZ01].roles.distribution_point.bits", False)],
+    "missing-install-account": [set_path("servers[DMZ01].forest", "dmz.example.test")],
+    "multiple-internet-mps": [add_server(name="DMZ02", internet_fqdn="mp2.example.com", roles=MP_INTERNET)],
+    "multiple-active-sups": [set_path("servers[SQL01].roles", {"software_update_point": {"connections": "intranet"}})],
+    "multiple-internet-sups": [
+        add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET),
+        add_server(name="SUP2", internet_fqdn="s2.example.com", roles=SUP_INTERNET),
+    ],
+    "internet-sup-with-dual-active-sup": [
+        set_path("servers[CM01].roles.software_update_point.connections", "both"),
+        set_path("servers[CM01].internet_fqdn", "cm01.example.com"),
+        add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET),
+    ],
+    "internet-sup-without-active-sup": [
+        set_path("servers[CM01].roles", {}),
+        add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET),
+    ],
+    "internet-sup-on-site-server": [
+        set_path("servers[CM01].roles", SUP_INTERNET),
+        set_path("servers[CM01].internet_fqdn", "cm01.example.com"),
+        set_path("servers[SQL01].roles", {"software_update_point": {"connections": "intranet"}}),
+    ],
+    "replica-not-defined": [set_path("servers[DMZ01].roles.management_point.database", "replica")],
+    "replica-needs-perimeter-initiation": [
+        set_path("servers[DMZ01].roles.management_point.database", "replica"),
+        set_path("database_replica", {"server": "SQL01", "database": "SMS_TST_r"}),
+        set_path("network.back_firewall.perimeter_may_initiate", False),
+    ],
+    "database-needs-perimeter-initiation": [set_path("network.back_firewall.perimeter_may_initiate", False)],
+    "proxy-outside-perimeter": [set_path("network.reverse_proxy", {"name": "P", "zone": "intranet",
+                                                                    "mode": "ssl_bridging", "publishes": ["DMZ01"]})],
+    "proxy-publishes-non-internet-server": [set_path("network.reverse_proxy", {"name": "P", "mode": "ssl_tunneling",
+                                                                                "publishes": ["SQL01"]})],
+    "duplicate-server-name": [add_server(name="cm01", zone="intranet")],
+    "duplicate-fqdn": [set_path("servers[DMZ01].intranet_fqdn", "CM01.corp.example.test")],
+    "internet-sup-sync-blocked": [
+        add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET, site_server_initiated=True),
+        set_path("software_updates", {"internet_sup_sync": "automatic"}),
+        set_path("network.back_firewall.perimeter_may_initiate", False),
+        set_path("database_replica", {"server": "SUP1", "database": "r"}),
+        set_path("servers[DMZ01].roles.management_point.database", "replica"),
+    ],
+}
+
+WARNING_CASES = {
+    "intranet-server-internet-facing": [
+        set_path("servers[CM01].roles.software_update_point.connections", "both"),
+        set_path("servers[CM01].internet_fqdn", "cm01.example.com"),
+    ],
+    "crl-not-published": [set_path("pki.crl_published_on_internet", False)],
+    "fsp-not-dedicated": [set_path("servers[DMZ01].roles.fallback_status_point", {"connections": "both"})],
+    "internet-sup-sync-automatic-perimeter": [
+        add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET),
+        set_path("software_updates", {"internet_sup_sync": "automatic"}),
+    ],
+    "feature-unsupported-on-internet": [set_path("clients", {"internet_features": ["inventory", "nap"]})],
+    "perimeter-server-initiates": [
+        set_path("servers[DMZ01].forest", "dmz.example.test"),
+        set_path("servers[DMZ01].install_account", "DMZ\\svc-install"),
+        set_path("servers[DMZ01].site_server_initiated", False),
+    ],
+    "webdav-manual": [set_path("servers[DMZ01].os", "windows_server_2008")],
+}
+
+
+def test_base_site_is_valid_without_warnings() -> None:
+    site, diagnostics = load(site_dict())
+    assert site is not None
+    assert diagnostics == []
+
+
+@pytest.mark.parametrize("case", sorted(ERROR_CASES), ids=sorted(ERROR_CASES))
+def test_error_rule(case: str) -> None:
+    site, diagnostics = load(site_dict(*ERROR_CASES[case]))
+    assert site is None
+    assert case.split("/")[0] in codes(diagnostics, errors_only=True), [d.format() for d in diagnostics]
+
+
+@pytest.mark.parametrize("case", sorted(WARNING_CASES), ids=sorted(WARNING_CASES))
+def test_warning_rule(case: str) -> None:
+    site, diagnostics = load(site_dict(*WARNING_CASES[case]))
+    assert site is not None, [d.format() for d in diagnostics]
+    assert codes(diagnostics) == [case] * len(diagnostics)
+    assert site.warnings == diagnostics
+
+
+def test_every_rule_code_has_a_case() -> None:
+    source = inspect.getsource(checks)
+    emitted = set(re.findall(r'"([a-z]+(?:-[a-z]+)+)"', source))  # codes are the only kebab-case literals
+    covered = {case.split("/")[0] for case in ERROR_CASES} | set(WARNING_CASES)
+    assert emitted == covered
+    assert len(emitted) == 32
+
+
+def test_one_warning_per_unsupported_feature() -> None:
+    site, diagnostics = load(site_dict(set_path("clients.internet_features", ["nap", "remote_control", "inventory"])))
+    assert site is not None
+    assert [d.message.split(":")[0] for d in diagnostics] == [
+        "clients.internet_features[0]", "clients.internet_features[1]"]
+
+
+def test_nlb_cluster_counts_as_one_internet_mp() -> None:
+    site, diagnostics = load(site_dict(*NLB_MPS))
+    assert site is not None, [d.format() for d in diagnostics]
+
+
+def test_internet_fqdn_may_come_from_the_nlb_cluster() -> None:
+    site, diagnostics = load(site_dict(*NLB_MPS, delete_path("servers[DMZ02].internet_fqdn")))
+    assert site is not None, [d.format() for d in diagnostics]
+
+
+def test_all_problems_of_a_file_are_reported_together() -> None:
+    _, diagnostics = load(site_dict(set_path("site.mode", "mixed"), set_path("site.type", "secondary"),
+                                    delete_path("servers[DMZ01].internet_fqdn")))
+    assert {"mixed-mode-site", "secondary-site", "missing-internet-fqdn"} <= set(codes(diagnostics))
