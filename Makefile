@@ -18,6 +18,7 @@ help:
 	@echo "make test     run the whole test suite"
 	@echo "make check    validate site_inputs/ only"
 	@echo "make lint     ruff and mypy"
+	@echo "make publish DEST=/srv/runbooks   publish the built HTML and PDFs (DEST/current; PUBLISHOPTS=--rollback)"
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "ibcm-runbook needs Python 3.11 or newer (found $$($(PYTHON) --version))" >&2; exit 1; }
@@ -32,6 +33,10 @@ html: $(STAMP)
 	$(BIN)/sphinx-build -b html $(SPHINXOPTS) $(DOCS) $(BUILD)/html
 	@echo "HTML runbooks: $(BUILD)/html/index.html"
 
+pdf: $(STAMP)
+	@scripts/ensure-system-deps pdf
+	$(if $(SOURCE_DATE_EPOCH),SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH)) $(BIN)/python -m generator.pdf --sphinx-opts "$(SPHINXOPTS)" $(DOCS) $(BUILD)
+
 check: $(STAMP)
 	$(BIN)/ibcm-runbook check site_inputs
 
@@ -43,6 +48,17 @@ lint: $(STAMP)
 	$(BIN)/ruff check generator tests docs/conf.py
 	$(BIN)/ruff format --check generator tests
 	$(BIN)/mypy
+
+# Publishing copies the existing build (it does not rebuild: you publish what you built and
+# reviewed); it refuses builds that failed, did not finish or are older than site_inputs/.
+KEEP ?= 5
+ifneq ($(filter publish,$(MAKECMDGOALS)),)
+ifeq ($(strip $(DEST)),)
+$(error usage: make publish DEST=/srv/runbooks [KEEP=5] [PUBLISHOPTS=--rollback], after make html pdf)
+endif
+endif
+publish: $(STAMP)
+	$(BIN)/ibcm-runbook publish "$(DEST)" --build $(BUILD) --keep $(KEEP) $(PUBLISHOPTS)
 
 clean:
 	rm -rf $(BUILD) $(DOCS)/_generated

@@ -10,9 +10,9 @@ sys.path.insert(0, str(ROOT))  # the generator package, also when not installed
 
 project = "IBCM runbooks"
 author = "ibcm-runbook"
-copyright = "ibcm-runbook contributors"  # noqa: A001 - Sphinx's name
+copyright = "ibcm-runbook contributors"
 
-extensions = ["myst_parser", "sphinx.ext.graphviz", "generator.sphinx_ext"]
+extensions = ["myst_parser", "sphinx.ext.graphviz", "generator.sphinx_ext", "generator.schema_doc"]
 
 # The generator: where site inputs and templates are, where sources go.
 generator_site_inputs = "../site_inputs"
@@ -25,6 +25,8 @@ source_suffix = {".md": "markdown"}
 root_doc = "index"
 exclude_patterns = ["_build", "README.md"]
 suppress_warnings: list[str] = []
+# User values (names, titles) must reach the reader exactly as typed: no curly quotes.
+smartquotes = False
 
 graphviz_output_format = "svg"
 
@@ -34,3 +36,20 @@ html_static_path = ["_static"]
 html_css_files = ["runbook.css"]
 html_last_updated_fmt = None
 html_show_sourcelink = False
+
+# --- LaTeX / PDF (make pdf) ---------------------------------------------------------------------
+# One LaTeX document per site (docs/_build/pdf/<CODE>.pdf), with a change-board
+# cover; see generator/latex.py.  Invalid inputs give no documents here: the
+# generator's builder-inited hook reports them.
+from generator import latex as _latex
+
+latex_engine = "xelatex"
+latex_documents = _latex.latex_documents(ROOT / "site_inputs", generator_output)
+latex_elements = _latex.latex_elements()
+latex_toplevel_sectioning = "section"
+latex_show_urls = "footnote"
+latex_show_pagerefs = False
+latex_domain_indices = False
+latex_use_xindy = False
+latex_logo = None
+# --- end LaTeX / PDF ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from generator.diagnostics import Severity
+from generator.network.flows import derive_flows, perimeter_initiated_flows
 from generator.topology import ROLE_TITLES, Topology, accepts_internet, accepts_intranet
 from generator.yaml_source import Path, format_path
 
@@ -65,12 +66,18 @@ def _server_index(topo: Topology) -> dict[str, int]:
 def check_site_kind(topo: Topology) -> Iterator[Finding]:
     """Error 1: IBCM needs a native-mode primary site."""
     if topo.site.type == "secondary":
-        yield _error(("site", "type"), "secondary-site",
-                     "site.type: Internet-based client management needs a primary site (got 'secondary')")
+        yield _error(
+            ("site", "type"),
+            "secondary-site",
+            "site.type: Internet-based client management needs a primary site (got 'secondary')",
+        )
     if topo.site.mode == "mixed":
-        yield _error(("site", "mode"), "mixed-mode-site",
-                     "site.mode: Internet-based client management needs native mode (got 'mixed'); "
-                     "migrate the site to native mode first")
+        yield _error(
+            ("site", "mode"),
+            "mixed-mode-site",
+            "site.mode: Internet-based client management needs native mode (got 'mixed'); "
+            "migrate the site to native mode first",
+        )
 
 
 def check_references(topo: Topology) -> Iterator[Finding]:
@@ -89,8 +96,11 @@ def check_references(topo: Topology) -> Iterator[Finding]:
     known = sorted(s.name for s in topo.model.servers)
     for path, name in refs:
         if topo.server(name) is None:
-            yield _error(path, "unknown-server",
-                         f"{_dotted(path)}: server {name!r} is not in servers (known: {', '.join(known)})")
+            yield _error(
+                path,
+                "unknown-server",
+                f"{_dotted(path)}: server {name!r} is not in servers (known: {', '.join(known)})",
+            )
 
 
 def check_internet_fqdns(topo: Topology) -> Iterator[Finding]:
@@ -99,14 +109,18 @@ def check_internet_fqdns(topo: Topology) -> Iterator[Finding]:
         if server.internet_fqdn:
             continue
         uncovered = [
-            key for key in topo.internet_roles(server)
+            key
+            for key in topo.internet_roles(server)
             if not ((cluster := topo.cluster_for(server, key)) and cluster.internet_fqdn)
         ]
         if uncovered:
             roles = ", ".join(ROLE_TITLES[k] for k in uncovered)
-            yield _error(("servers", i, "name"), "missing-internet-fqdn",
-                         f"servers[{i}] ({server.name}): the {roles} accepts Internet connections "
-                         "but the server has no internet_fqdn")
+            yield _error(
+                ("servers", i, "name"),
+                "missing-internet-fqdn",
+                f"servers[{i}] ({server.name}): the {roles} accepts Internet connections "
+                "but the server has no internet_fqdn",
+            )
 
 
 def check_nlb_clusters(topo: Topology) -> Iterator[Finding]:
@@ -117,22 +131,32 @@ def check_nlb_clusters(topo: Topology) -> Iterator[Finding]:
         roles = [getattr(m.roles, cluster.role) for m in members if m is not None]
         present = [r for r in roles if r is not None]
         if any(accepts_internet(r.connections) for r in present) and not cluster.internet_fqdn:
-            yield _error((*path, "name"), "nlb-missing-internet-fqdn",
-                         f"nlb_clusters[{c}] ({cluster.name}): members accept Internet connections "
-                         "but the cluster has no internet_fqdn")
+            yield _error(
+                (*path, "name"),
+                "nlb-missing-internet-fqdn",
+                f"nlb_clusters[{c}] ({cluster.name}): members accept Internet connections "
+                "but the cluster has no internet_fqdn",
+            )
         if any(accepts_intranet(r.connections) for r in present) and not cluster.intranet_fqdn:
-            yield _error((*path, "name"), "nlb-missing-intranet-fqdn",
-                         f"nlb_clusters[{c}] ({cluster.name}): members accept intranet connections "
-                         "but the cluster has no intranet_fqdn")
+            yield _error(
+                (*path, "name"),
+                "nlb-missing-intranet-fqdn",
+                f"nlb_clusters[{c}] ({cluster.name}): members accept intranet connections "
+                "but the cluster has no intranet_fqdn",
+            )
         if not 2 <= len(cluster.members) <= 32:
-            yield _error((*path, "members"), "nlb-member-count",
-                         f"nlb_clusters[{c}].members: an NLB cluster has 2 to 32 members "
-                         f"(got {len(cluster.members)})")
+            yield _error(
+                (*path, "members"),
+                "nlb-member-count",
+                f"nlb_clusters[{c}].members: an NLB cluster has 2 to 32 members (got {len(cluster.members)})",
+            )
         for m, member in enumerate(members):
             if member is not None and getattr(member.roles, cluster.role) is None:
-                yield _error((*path, "members", m), "nlb-member-role",
-                             f"nlb_clusters[{c}].members[{m}]: {member.name} does not carry the cluster's "
-                             f"role {cluster.role}")
+                yield _error(
+                    (*path, "members", m),
+                    "nlb-member-role",
+                    f"nlb_clusters[{c}].members[{m}]: {member.name} does not carry the cluster's role {cluster.role}",
+                )
 
 
 def check_internet_dps(topo: Topology) -> Iterator[Finding]:
@@ -143,22 +167,30 @@ def check_internet_dps(topo: Topology) -> Iterator[Finding]:
             continue
         path: Path = ("servers", i, "roles", "distribution_point")
         if dp.branch:
-            yield _error((*path, "branch"), "internet-dp-branch",
-                         f"servers[{i}] ({server.name}): a branch distribution point cannot accept "
-                         "Internet connections")
+            yield _error(
+                (*path, "branch"),
+                "internet-dp-branch",
+                f"servers[{i}] ({server.name}): a branch distribution point cannot accept Internet connections",
+            )
         if not dp.bits:
-            yield _error((*path, "bits"), "internet-dp-no-bits",
-                         f"servers[{i}] ({server.name}): a distribution point that accepts Internet "
-                         "connections needs bits: true (BITS, HTTP, and HTTPS)")
+            yield _error(
+                (*path, "bits"),
+                "internet-dp-no-bits",
+                f"servers[{i}] ({server.name}): a distribution point that accepts Internet "
+                "connections needs bits: true (BITS, HTTP, and HTTPS)",
+            )
 
 
 def check_install_accounts(topo: Topology) -> Iterator[Finding]:
     """Error 6: servers in another forest need a site system installation account."""
     for i, server in enumerate(topo.model.servers):
         if topo.in_other_forest(server) and not server.install_account:
-            yield _error(("servers", i, "forest"), "missing-install-account",
-                         f"servers[{i}] ({server.name}): forest {topo.forest_of(server)} differs from "
-                         f"site.forest {topo.site.forest}; set install_account (DOMAIN\\user)")
+            yield _error(
+                ("servers", i, "forest"),
+                "missing-install-account",
+                f"servers[{i}] ({server.name}): forest {topo.forest_of(server)} differs from "
+                f"site.forest {topo.site.forest}; set install_account (DOMAIN\\user)",
+            )
 
 
 def check_internet_mps(topo: Topology) -> Iterator[Finding]:
@@ -170,10 +202,12 @@ def check_internet_mps(topo: Topology) -> Iterator[Finding]:
         seen.setdefault(f"nlb:{cluster.name}" if cluster else server.key, server.name)
         if len(seen) > 1:
             names = ", ".join(seen.values())
-            yield _error(("servers", index[server.key], "roles", "management_point", "connections"),
-                         "multiple-internet-mps",
-                         f"more than one management point accepts Internet connections ({names}); "
-                         "Internet clients use one assigned Internet MP")
+            yield _error(
+                ("servers", index[server.key], "roles", "management_point", "connections"),
+                "multiple-internet-mps",
+                f"more than one management point accepts Internet connections ({names}); "
+                "Internet clients use one assigned Internet MP",
+            )
             return
 
 
@@ -186,28 +220,42 @@ def check_sups(topo: Topology) -> Iterator[Finding]:
 
     active, internet = topo.active_sups, topo.internet_only_sups
     if len(active) > 1:
-        yield _error(where(active[1].servers[0].key), "multiple-active-sups",
-                     f"more than one active software update point ({', '.join(s.name for s in active)}); "
-                     "a site has one active SUP")
+        yield _error(
+            where(active[1].servers[0].key),
+            "multiple-active-sups",
+            f"more than one active software update point ({', '.join(s.name for s in active)}); "
+            "a site has one active SUP",
+        )
     if len(internet) > 1:
-        yield _error(where(internet[1].servers[0].key), "multiple-internet-sups",
-                     f"more than one Internet-only software update point ({', '.join(s.name for s in internet)})")
+        yield _error(
+            where(internet[1].servers[0].key),
+            "multiple-internet-sups",
+            f"more than one Internet-only software update point ({', '.join(s.name for s in internet)})",
+        )
     if internet:
         sup = internet[0]
         path = where(sup.servers[0].key)
         if any(s.connections == "both" for s in active):
-            yield _error(path, "internet-sup-with-dual-active-sup",
-                         f"{sup.name} is an Internet-only SUP while the active SUP {active[0].name} "
-                         "already accepts Internet connections (both); make the active SUP intranet-only "
-                         "or drop the Internet-only SUP")
+            yield _error(
+                path,
+                "internet-sup-with-dual-active-sup",
+                f"{sup.name} is an Internet-only SUP while the active SUP {active[0].name} "
+                "already accepts Internet connections (both); make the active SUP intranet-only "
+                "or drop the Internet-only SUP",
+            )
         if not active:
-            yield _error(path, "internet-sup-without-active-sup",
-                         f"{sup.name} is an Internet-only SUP but the site has no active SUP "
-                         "(connections intranet or both) to synchronise from")
+            yield _error(
+                path,
+                "internet-sup-without-active-sup",
+                f"{sup.name} is an Internet-only SUP but the site has no active SUP "
+                "(connections intranet or both) to synchronise from",
+            )
         if any(s.key == topo.site.site_server.upper() for s in sup.servers):
-            yield _error(path, "internet-sup-on-site-server",
-                         f"the Internet-only SUP cannot be on the site server {topo.site.site_server}; "
-                         "use a remote site system")
+            yield _error(
+                path,
+                "internet-sup-on-site-server",
+                f"the Internet-only SUP cannot be on the site server {topo.site.site_server}; use a remote site system",
+            )
 
 
 def check_database_access(topo: Topology) -> Iterator[Finding]:
@@ -221,22 +269,40 @@ def check_database_access(topo: Topology) -> Iterator[Finding]:
         path: Path = ("servers", i, "roles", "management_point", "database")
         if mp.database == "replica":
             if topo.model.database_replica is None:
-                yield _error(path, "replica-not-defined",
-                             f"servers[{i}] ({server.name}): the management point uses database: replica "
-                             "but there is no database_replica")
-            elif (replica and server.zone == "perimeter" and replica.zone == "intranet"
-                  and not topo.perimeter_may_initiate):
-                yield _error(path, "replica-needs-perimeter-initiation",
-                             f"servers[{i}] ({server.name}): the perimeter MP would open SQL TCP 1433 to "
-                             f"the intranet replica {replica.name}, but network.back_firewall."
-                             "perimeter_may_initiate is false; put the replica in the perimeter")
-        elif (database and server.zone == "perimeter" and database.zone == "intranet"
-              and database.key != server.key and not topo.perimeter_may_initiate):
-            yield _error(path, "database-needs-perimeter-initiation",
-                         f"servers[{i}] ({server.name}): the perimeter MP would open SQL TCP 1433 to the "
-                         f"site database on {database.name} in the intranet, but network.back_firewall."
-                         "perimeter_may_initiate is false; use a database replica in the perimeter "
-                         "(database: replica)")
+                yield _error(
+                    path,
+                    "replica-not-defined",
+                    f"servers[{i}] ({server.name}): the management point uses database: replica "
+                    "but there is no database_replica",
+                )
+            elif (
+                replica
+                and server.zone == "perimeter"
+                and replica.zone == "intranet"
+                and not topo.perimeter_may_initiate
+            ):
+                yield _error(
+                    path,
+                    "replica-needs-perimeter-initiation",
+                    f"servers[{i}] ({server.name}): the perimeter MP would open SQL TCP 1433 to "
+                    f"the intranet replica {replica.name}, but network.back_firewall."
+                    "perimeter_may_initiate is false; put the replica in the perimeter",
+                )
+        elif (
+            database
+            and server.zone == "perimeter"
+            and database.zone == "intranet"
+            and database.key != server.key
+            and not topo.perimeter_may_initiate
+        ):
+            yield _error(
+                path,
+                "database-needs-perimeter-initiation",
+                f"servers[{i}] ({server.name}): the perimeter MP would open SQL TCP 1433 to the "
+                f"site database on {database.name} in the intranet, but network.back_firewall."
+                "perimeter_may_initiate is false; use a database replica in the perimeter "
+                "(database: replica)",
+            )
 
 
 def check_reverse_proxy(topo: Topology) -> Iterator[Finding]:
@@ -246,14 +312,19 @@ def check_reverse_proxy(topo: Topology) -> Iterator[Finding]:
         return
     base: Path = ("network", "reverse_proxy")
     if proxy.zone != "perimeter":
-        yield _error((*base, "zone"), "proxy-outside-perimeter",
-                     f"network.reverse_proxy.zone: the reverse proxy must be in the perimeter (got {proxy.zone!r})")
+        yield _error(
+            (*base, "zone"),
+            "proxy-outside-perimeter",
+            f"network.reverse_proxy.zone: the reverse proxy must be in the perimeter (got {proxy.zone!r})",
+        )
     for p, name in enumerate(proxy.publishes):
         server = topo.server(name)
         if server is not None and not topo.is_internet_based(server):
-            yield _error((*base, "publishes", p), "proxy-publishes-non-internet-server",
-                         f"network.reverse_proxy.publishes[{p}]: {server.name} has no role that accepts "
-                         "Internet connections")
+            yield _error(
+                (*base, "publishes", p),
+                "proxy-publishes-non-internet-server",
+                f"network.reverse_proxy.publishes[{p}]: {server.name} has no role that accepts Internet connections",
+            )
 
 
 def check_uniqueness(topo: Topology) -> Iterator[Finding]:
@@ -261,34 +332,47 @@ def check_uniqueness(topo: Topology) -> Iterator[Finding]:
     names: dict[str, int] = {}
     for i, server in enumerate(topo.model.servers):
         if server.key in names:
-            yield _error(("servers", i, "name"), "duplicate-server-name",
-                         f"servers[{i}].name: {server.name!r} is already used by servers[{names[server.key]}]")
+            yield _error(
+                ("servers", i, "name"),
+                "duplicate-server-name",
+                f"servers[{i}].name: {server.name!r} is already used by servers[{names[server.key]}]",
+            )
         names.setdefault(server.key, i)
     fqdns: dict[str, str] = {}
     entries: list[tuple[Path, str | None]] = []
     for i, server in enumerate(topo.model.servers):
-        entries += [(("servers", i, "intranet_fqdn"), server.intranet_fqdn),
-                    (("servers", i, "internet_fqdn"), server.internet_fqdn)]
+        entries += [
+            (("servers", i, "intranet_fqdn"), server.intranet_fqdn),
+            (("servers", i, "internet_fqdn"), server.internet_fqdn),
+        ]
     for c, cluster in enumerate(topo.model.nlb_clusters):
-        entries += [(("nlb_clusters", c, "intranet_fqdn"), cluster.intranet_fqdn),
-                    (("nlb_clusters", c, "internet_fqdn"), cluster.internet_fqdn)]
+        entries += [
+            (("nlb_clusters", c, "intranet_fqdn"), cluster.intranet_fqdn),
+            (("nlb_clusters", c, "internet_fqdn"), cluster.internet_fqdn),
+        ]
     for path, fqdn in entries:
         if fqdn is None:
             continue
         if fqdn.lower() in fqdns:
-            yield _error(path, "duplicate-fqdn",
-                         f"{_dotted(path)}: {fqdn!r} is already used by {fqdns[fqdn.lower()]}")
+            yield _error(path, "duplicate-fqdn", f"{_dotted(path)}: {fqdn!r} is already used by {fqdns[fqdn.lower()]}")
         fqdns.setdefault(fqdn.lower(), _dotted(path))
 
 
 def check_sup_sync_blocked(topo: Topology) -> Iterator[Finding]:
     """Warning 4 as an error: automatic sync from the perimeter while the back firewall forbids it."""
     sup = topo.internet_sup
-    if (sup and topo.internet_sup_sync == "automatic" and sup.servers[0].zone == "perimeter"
-            and not topo.perimeter_may_initiate):
-        yield _error(_sync_path(topo), "internet-sup-sync-blocked",
-                     f"internet_sup_sync is automatic for the perimeter Internet SUP {sup.name}, but "
-                     "network.back_firewall.perimeter_may_initiate is false; use export_import")
+    if (
+        sup
+        and topo.internet_sup_sync == "automatic"
+        and sup.servers[0].zone == "perimeter"
+        and not topo.perimeter_may_initiate
+    ):
+        yield _error(
+            _sync_path(topo),
+            "internet-sup-sync-blocked",
+            f"internet_sup_sync is automatic for the perimeter Internet SUP {sup.name}, but "
+            "network.back_firewall.perimeter_may_initiate is false; use export_import",
+        )
 
 
 # --- warnings ---------------------------------------------------------------
@@ -298,59 +382,82 @@ def warn_intranet_internet_facing(topo: Topology) -> Iterator[Finding]:
     """Warning 1: an intranet server takes Internet connections without a reverse proxy."""
     for i, server in enumerate(topo.model.servers):
         if server.zone == "intranet" and topo.is_internet_based(server) and not topo.published_by_proxy(server):
-            yield _warning(("servers", i, "zone"), "intranet-server-internet-facing",
-                           f"servers[{i}] ({server.name}): an intranet server accepts Internet connections "
-                           "directly (no reverse proxy publishes it); this bridges the perimeter and is "
-                           "only suitable for tests")
+            yield _warning(
+                ("servers", i, "zone"),
+                "intranet-server-internet-facing",
+                f"servers[{i}] ({server.name}): an intranet server accepts Internet connections "
+                "directly (no reverse proxy publishes it); this bridges the perimeter and is "
+                "only suitable for tests",
+            )
 
 
 def warn_crl(topo: Topology) -> Iterator[Finding]:
     """Warning 2: clients check revocation but the CRL is not on the Internet."""
     pki = topo.model.pki
     if pki.client_crl_checking and not pki.crl_published_on_internet:
-        yield _warning(("pki",), "crl-not-published",
-                       "pki: client_crl_checking is true but crl_published_on_internet is false; "
-                       "Internet clients will fail revocation checks")
+        yield _warning(
+            ("pki",),
+            "crl-not-published",
+            "pki: client_crl_checking is true but crl_published_on_internet is false; "
+            "Internet clients will fail revocation checks",
+        )
 
 
 def warn_fsp_shared(topo: Topology) -> Iterator[Finding]:
     """Warning 3: the FSP should have a server of its own."""
     for i, server in enumerate(topo.model.servers):
         roles = server.roles
-        if roles.fallback_status_point and (roles.management_point or roles.distribution_point
-                                            or roles.software_update_point):
-            yield _warning(("servers", i, "roles", "fallback_status_point"), "fsp-not-dedicated",
-                           f"servers[{i}] ({server.name}): the fallback status point shares the server with "
-                           "a role that takes HTTPS client traffic; it should be dedicated")
+        if roles.fallback_status_point and (
+            roles.management_point or roles.distribution_point or roles.software_update_point
+        ):
+            yield _warning(
+                ("servers", i, "roles", "fallback_status_point"),
+                "fsp-not-dedicated",
+                f"servers[{i}] ({server.name}): the fallback status point shares the server with "
+                "a role that takes HTTPS client traffic; it should be dedicated",
+            )
 
 
 def warn_sup_sync_perimeter(topo: Topology) -> Iterator[Finding]:
     """Warning 4: automatic sync from a perimeter Internet SUP needs a perimeter-to-intranet flow."""
     sup = topo.internet_sup
-    if (sup and topo.internet_sup_sync == "automatic" and sup.servers[0].zone == "perimeter"
-            and topo.perimeter_may_initiate):
-        yield _warning(_sync_path(topo), "internet-sup-sync-automatic-perimeter",
-                       f"internet_sup_sync is automatic for the perimeter Internet SUP {sup.name}: the back "
-                       "firewall must allow a WSUS connection from the perimeter into the intranet")
+    if (
+        sup
+        and topo.internet_sup_sync == "automatic"
+        and sup.servers[0].zone == "perimeter"
+        and topo.perimeter_may_initiate
+    ):
+        yield _warning(
+            _sync_path(topo),
+            "internet-sup-sync-automatic-perimeter",
+            f"internet_sup_sync is automatic for the perimeter Internet SUP {sup.name}: the back "
+            "firewall must allow a WSUS connection from the perimeter into the intranet",
+        )
 
 
 def warn_unsupported_features(topo: Topology) -> Iterator[Finding]:
     """Warning 5: one per requested feature that Internet clients cannot use."""
     for f, feature in enumerate(topo.model.clients.internet_features):
         if feature in UNSUPPORTED_FEATURES:
-            yield _warning(("clients", "internet_features", f), "feature-unsupported-on-internet",
-                           f"clients.internet_features[{f}]: {UNSUPPORTED_FEATURES[feature]} is not "
-                           "available to clients on the Internet; use a VPN for clients that need it")
+            yield _warning(
+                ("clients", "internet_features", f),
+                "feature-unsupported-on-internet",
+                f"clients.internet_features[{f}]: {UNSUPPORTED_FEATURES[feature]} is not "
+                "available to clients on the Internet; use a VPN for clients that need it",
+            )
 
 
 def warn_perimeter_initiates(topo: Topology) -> Iterator[Finding]:
     """Warning 6: a perimeter server in another forest opens connections to the site server."""
     for i, server in enumerate(topo.model.servers):
         if server.zone == "perimeter" and topo.in_other_forest(server) and server.site_server_initiated is False:
-            yield _warning(("servers", i, "site_server_initiated"), "perimeter-server-initiates",
-                           f"servers[{i}] ({server.name}): site_server_initiated is false for a perimeter "
-                           f"server in forest {topo.forest_of(server)}; it will open connections to the "
-                           "site server")
+            yield _warning(
+                ("servers", i, "site_server_initiated"),
+                "perimeter-server-initiates",
+                f"servers[{i}] ({server.name}): site_server_initiated is false for a perimeter "
+                f"server in forest {topo.forest_of(server)}; it will open connections to the "
+                "site server",
+            )
 
 
 def warn_webdav(topo: Topology) -> Iterator[Finding]:
@@ -360,9 +467,12 @@ def warn_webdav(topo: Topology) -> Iterator[Finding]:
             continue
         dp = server.roles.distribution_point
         if server.roles.management_point or (dp and dp.bits):
-            yield _warning(("servers", i, "os"), "webdav-manual",
-                           f"servers[{i}] ({server.name}): on {server.os} the management point or BITS "
-                           "distribution point needs WebDAV installed and configured by hand")
+            yield _warning(
+                ("servers", i, "os"),
+                "webdav-manual",
+                f"servers[{i}] ({server.name}): on {server.os} the management point or BITS "
+                "distribution point needs WebDAV installed and configured by hand",
+            )
 
 
 def _sync_path(topo: Topology) -> Path:
@@ -401,9 +511,88 @@ RULES: tuple[Rule, ...] = (
 )
 
 
+def check_perimeter_initiated_flows(topo: Topology) -> list[Finding]:
+    """No derived flow may open from the perimeter into the intranet when the back firewall forbids it.
+
+    Runs after the other rules (it needs a consistent model to derive flows), and
+    catches what they cannot name one by one, e.g. ``site_server_initiated: false``
+    on a perimeter server behind such a firewall.
+    """
+    if topo.perimeter_may_initiate:
+        return []
+    return [
+        _error(
+            flow.origin,
+            "perimeter-initiated-flow",
+            f"{flow.source} (perimeter) would open {flow.protocol} {flow.port} to {flow.destination} (intranet) "
+            f"for {flow.purpose!r}, but network.back_firewall.perimeter_may_initiate is false",
+        )
+        for flow in perimeter_initiated_flows(topo, derive_flows(topo))
+    ]
+
+
 def run_checks(topo: Topology) -> list[Finding]:
     """All findings for one site; semantic rules run only once references resolve."""
     findings = [f for rule in REFERENCE_RULES for f in rule(topo)]
     if any(f.code == "unknown-server" for f in findings):
         return findings
     return findings + [f for rule in RULES for f in rule(topo)]
+
+
+DIAGNOSTIC_CODES: dict[str, tuple[str, str]] = {
+    # Syntax and schema (loader and yaml_source).
+    "yaml-syntax": ("error", "the file is not valid YAML"),
+    "duplicate-key": ("error", "a key appears twice in one mapping"),
+    "invalid-key": ("error", "a mapping key is not a plain name"),
+    "invalid-document": ("error", "the file is not a mapping"),
+    "unreadable-file": ("error", "the file cannot be read as UTF-8"),
+    "unknown-key": ("error", "a key the format does not define (with a did-you-mean suggestion)"),
+    "missing-key": ("error", "a required key is missing"),
+    "invalid-value": ("error", "a value has the wrong type or is outside its allowed values"),
+    "duplicate-site-code": ("error", "two files describe the same site code"),
+    # Semantic errors, in the order of site-inputs.md.
+    "secondary-site": ("error", "rule 1: IBCM needs a primary site"),
+    "mixed-mode-site": ("error", "rule 1: IBCM needs native mode; migrate the site first"),
+    "unknown-server": ("error", "rule 2: a referenced server is not in servers"),
+    "missing-internet-fqdn": ("error", "rule 3: an Internet-based site system has no internet_fqdn"),
+    "nlb-missing-internet-fqdn": ("error", "rule 4: an Internet NLB cluster has no internet_fqdn"),
+    "nlb-missing-intranet-fqdn": ("error", "rule 4: an intranet NLB cluster has no intranet_fqdn"),
+    "nlb-member-count": ("error", "rule 4: an NLB cluster has fewer than 2 or more than 32 members"),
+    "nlb-member-role": ("error", "rule 4: an NLB member does not carry the cluster's role"),
+    "internet-dp-branch": ("error", "rule 5: an Internet DP is a branch DP"),
+    "internet-dp-no-bits": ("error", "rule 5: an Internet DP has bits: false"),
+    "missing-install-account": ("error", "rule 6: a server in another forest has no install_account"),
+    "multiple-internet-mps": ("error", "rule 7: more than one Internet MP"),
+    "multiple-active-sups": ("error", "rule 8: more than one active SUP"),
+    "multiple-internet-sups": ("error", "rule 8: more than one Internet-only SUP"),
+    "internet-sup-with-dual-active-sup": (
+        "error",
+        "rule 8: an Internet-only SUP beside an active SUP that accepts both",
+    ),
+    "internet-sup-without-active-sup": ("error", "rule 8: an Internet-only SUP with no active SUP"),
+    "internet-sup-on-site-server": ("error", "rule 8: the Internet-only SUP is on the site server"),
+    "replica-not-defined": ("error", "rule 9: an MP uses a replica but database_replica is missing"),
+    "replica-needs-perimeter-initiation": ("error", "rule 9: a perimeter MP would reach an intranet replica"),
+    "database-needs-perimeter-initiation": ("error", "rule 10: a perimeter MP would reach the intranet site database"),
+    "proxy-publishes-non-internet-server": ("error", "rule 11: the proxy publishes a server with no Internet role"),
+    "proxy-outside-perimeter": ("error", "rule 11: the reverse proxy is not in the perimeter"),
+    "duplicate-server-name": ("error", "rule 12: two servers share a name"),
+    "duplicate-fqdn": ("error", "rule 12: two servers or clusters share an FQDN"),
+    "internet-sup-sync-blocked": ("error", "warning 4 made an error: automatic sync needs perimeter-initiated WSUS"),
+    "perimeter-initiated-flow": (
+        "error",
+        "a derived flow would start in the perimeter while the back firewall forbids it",
+    ),
+    # Warnings, in the order of site-inputs.md.
+    "intranet-server-internet-facing": ("warning", "warning 1: an intranet server takes Internet connections directly"),
+    "crl-not-published": ("warning", "warning 2: clients check revocation but the CRL is not on the Internet"),
+    "fsp-not-dedicated": ("warning", "warning 3: the fallback status point shares its server"),
+    "internet-sup-sync-automatic-perimeter": ("warning", "warning 4: automatic sync from a perimeter Internet SUP"),
+    "feature-unsupported-on-internet": ("warning", "warning 5: a requested feature Internet clients cannot use"),
+    "perimeter-server-initiates": ("warning", "warning 6: a perimeter server in another forest initiates transfers"),
+    "webdav-manual": (
+        "warning",
+        "warning 7: WebDAV must be set up by hand for an MP or BITS DP on Windows Server 2008",
+    ),
+}
+"""Every diagnostic code with its severity and meaning; the docs list them from here."""

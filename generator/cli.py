@@ -84,6 +84,38 @@ def cmd_generate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Publish the built runbooks into DEST/releases/ and switch DEST/current, or roll back."""
+    from generator.publish import publish, rollback
+
+    if args.rollback:
+        undone = rollback(args.destination)
+        print(f"rolled back {args.destination / 'current'}: {undone.previous} -> {undone.current}", file=sys.stderr)
+        return 0
+    result = publish(
+        args.build, args.destination, site_inputs=args.inputs, keep=args.keep, require_pdf=args.require_pdf
+    )
+    for note in result.notes:
+        print(f"ibcm-runbook: note: {note}", file=sys.stderr)
+    release = result.release
+    print(
+        f"published {result.html_files} HTML file(s) and {len(result.pdf_files)} PDF(s) as release {release.name} "
+        f"(was: {result.previous or 'nothing'})",
+        file=sys.stderr,
+    )
+    if result.pruned:
+        print(f"removed {len(result.pruned)} old release(s): {', '.join(result.pruned)}", file=sys.stderr)
+    print(release.path)
+    return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1 (got {value})")
+    return value
+
+
 def format_plan_text(plan: SitePlan) -> str:
     """The plan as readable text: the same content as the JSON plan."""
     data = plan_to_json(plan)
@@ -141,6 +173,21 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--templates", type=Path, default=Path("templates"), metavar="DIR")
     generate.add_argument("-o", "--output", type=Path, default=Path("docs/_generated"), metavar="DIR")
     generate.set_defaults(run=cmd_generate)
+
+    publish = commands.add_parser(
+        "publish", help="copy the built HTML and PDFs into DEST/releases/ and switch DEST/current to them"
+    )
+    publish.add_argument("destination", type=Path, metavar="DEST", help="publish folder (served: DEST/current)")
+    publish.add_argument(
+        "--build", type=Path, default=Path("docs/_build"), metavar="DIR", help="holds html/ and pdf/ (docs/_build)"
+    )
+    publish.add_argument(
+        "--inputs", type=Path, metavar="DIR", help="site inputs the build must match (default: those it used)"
+    )
+    publish.add_argument("--keep", type=_positive, default=5, metavar="N", help="releases to keep (default: 5)")
+    publish.add_argument("--require-pdf", action="store_true", help="refuse to publish when no PDFs were built")
+    publish.add_argument("--rollback", action="store_true", help="switch DEST/current back to the previous release")
+    publish.set_defaults(run=cmd_publish)
     return parser
 
 

@@ -75,9 +75,7 @@ def _nlb_internet(role: str) -> Callable[[Topology], Verdict]:
 
 def _site_server_initiated(topo: Topology) -> Verdict:
     reasons = []
-    for server in topo.internet_servers:
-        if server.key == topo.site_server.key or not topo.site_server_initiated(server):
-            continue
+    for server in topo.site_server_initiated_servers:
         why = []
         if server.site_server_initiated is True:
             why.append("site_server_initiated: true")
@@ -110,8 +108,7 @@ def _sup_sync(mode: str) -> Callable[[Topology], Verdict]:
         source = (
             f"software_updates.internet_sup_sync is {explicit}"
             if explicit
-            else f"internet_sup_sync defaults to {resolved} because {sup.name} is in the "
-            f"{sup.servers[0].zone}"
+            else f"internet_sup_sync defaults to {resolved} because {sup.name} is in the {sup.servers[0].zone}"
         )
         return resolved == mode, [f"Internet-only SUP {sup.name} exists and {source}"]
 
@@ -136,11 +133,7 @@ def _role_internet(role: str, label: str) -> Callable[[Topology], Verdict]:
 
 
 def _fsp_internet(topo: Topology) -> Verdict:
-    hits = [
-        f"{s.name} has fallback_status_point.connections: both"
-        for s in topo.servers_with("fallback_status_point")
-        if s.roles.fallback_status_point and s.roles.fallback_status_point.connections == "both"
-    ]
+    hits = [f"{s.name} has fallback_status_point.connections: both" for s in topo.internet_fsps]
     if hits:
         return True, hits
     holders = [s.name for s in topo.servers_with("fallback_status_point")]
@@ -161,43 +154,89 @@ def _sql_replica(topo: Topology) -> Verdict:
     if not topo.internet_mps:
         return False, ["no management point accepts Internet connections"]
     names = ", ".join(s.name for s in topo.internet_mps)
-    return False, [f"Internet MP {names} reads the site database on {topo.site.database_server} directly (database: site)"]
+    return False, [
+        f"Internet MP {names} reads the site database on {topo.site.database_server} directly (database: site)"
+    ]
 
 
 STEPS: tuple[Step, ...] = (
-    Step("confirm-decision", "Confirm the decision to configure the site for Internet-based client management",
-         _always("always included: every site confirms the decision and the prerequisites")),
-    Step("server-placement", "Decide on server placement",
-         _always("always included: every site documents where its servers sit")),
-    Step("network-infrastructure", "Change the network infrastructure: firewalls and proxy servers",
-         _always("always included: Internet clients reach the site systems through the firewalls")),
-    Step("register-dns", "Register the Internet FQDNs of site systems and NLB clusters in public DNS",
-         _always("always included: Internet clients find the site systems through public DNS")),
-    Step("install-site-systems", "Install the site systems and configure their Internet FQDN",
-         _always("always included: each Internet-based site system needs its Internet FQDN and certificate")),
-    Step("nlb-mp-internet-fqdn", "Specify the Internet FQDN of an Internet-based NLB management point",
-         _nlb_internet("management_point")),
-    Step("nlb-sup-internet-fqdn", "Specify the Internet FQDN of an Internet-based NLB software update point",
-         _nlb_internet("software_update_point")),
-    Step("site-server-initiated-transfers",
-         "Configure Internet-based site systems in another forest to accept data retrieval from the site server",
-         _site_server_initiated),
-    Step("sup-sync-automatic", "Synchronise the Internet-based software update point automatically",
-         _sup_sync("automatic")),
-    Step("sup-sync-export-import", "Synchronise the Internet-based software update point by export and import",
-         _sup_sync("export_import")),
-    Step("mp-internet", "Configure a management point for Internet-based client connections",
-         _role_internet("management_point", "management point")),
-    Step("dp-internet", "Configure a distribution point for Internet-based client connections",
-         _role_internet("distribution_point", "distribution point")),
+    Step(
+        "confirm-decision",
+        "Confirm the decision to configure the site for Internet-based client management",
+        _always("always included: every site confirms the decision and the prerequisites"),
+    ),
+    Step(
+        "server-placement",
+        "Decide on server placement",
+        _always("always included: every site documents where its servers sit"),
+    ),
+    Step(
+        "network-infrastructure",
+        "Change the network infrastructure: firewalls and proxy servers",
+        _always("always included: Internet clients reach the site systems through the firewalls"),
+    ),
+    Step(
+        "register-dns",
+        "Register the Internet FQDNs of site systems and NLB clusters in public DNS",
+        _always("always included: Internet clients find the site systems through public DNS"),
+    ),
+    Step(
+        "install-site-systems",
+        "Install the site systems and configure their Internet FQDN",
+        _always("always included: each Internet-based site system needs its Internet FQDN and certificate"),
+    ),
+    Step(
+        "nlb-mp-internet-fqdn",
+        "Specify the Internet FQDN of an Internet-based NLB management point",
+        _nlb_internet("management_point"),
+    ),
+    Step(
+        "nlb-sup-internet-fqdn",
+        "Specify the Internet FQDN of an Internet-based NLB software update point",
+        _nlb_internet("software_update_point"),
+    ),
+    Step(
+        "site-server-initiated-transfers",
+        "Configure Internet-based site systems in another forest to accept data retrieval from the site server",
+        _site_server_initiated,
+    ),
+    Step(
+        "sup-sync-automatic",
+        "Synchronise the Internet-based software update point automatically",
+        _sup_sync("automatic"),
+    ),
+    Step(
+        "sup-sync-export-import",
+        "Synchronise the Internet-based software update point by export and import",
+        _sup_sync("export_import"),
+    ),
+    Step(
+        "mp-internet",
+        "Configure a management point for Internet-based client connections",
+        _role_internet("management_point", "management point"),
+    ),
+    Step(
+        "dp-internet",
+        "Configure a distribution point for Internet-based client connections",
+        _role_internet("distribution_point", "distribution point"),
+    ),
     Step("fsp-internet", "Configure a fallback status point for Internet-based client connections", _fsp_internet),
-    Step("sup-internet", "Configure a software update point for Internet-based client connections",
-         _role_internet("software_update_point", "software update point")),
-    Step("dp-bits", "Configure distribution points to transfer content using BITS, HTTP and HTTPS",
-         _role_internet("distribution_point", "distribution point")),
+    Step(
+        "sup-internet",
+        "Configure a software update point for Internet-based client connections",
+        _role_internet("software_update_point", "software update point"),
+    ),
+    Step(
+        "dp-bits",
+        "Configure distribution points to transfer content using BITS, HTTP and HTTPS",
+        _role_internet("distribution_point", "distribution point"),
+    ),
     Step("sql-replica", "Configure a SQL Server replica of the site database", _sql_replica),
-    Step("next-steps", "Next steps: deploy or reconfigure clients for the Internet and verify",
-         _always("always included: clients must be installed or reconfigured for the Internet MP")),
+    Step(
+        "next-steps",
+        "Next steps: deploy or reconfigure clients for the Internet and verify",
+        _always("always included: clients must be installed or reconfigured for the Internet MP"),
+    ),
 )
 """The catalog in checklist order; ids are a public interface (steps.md)."""
 

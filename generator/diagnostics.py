@@ -6,7 +6,7 @@ import enum
 from dataclasses import dataclass
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     """How a diagnostic affects the run: errors stop it, warnings are rendered."""
 
     ERROR = "error"

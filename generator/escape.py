@@ -76,6 +76,12 @@ def escape_latex(value: object) -> str:
     return _LATEX_SPECIAL.sub(lambda m: _LATEX[m.group(0)], text)
 
 
+def escape_latex_block(value: object) -> str:
+    """Escape multi-line text for LaTeX: blank lines separate paragraphs (``\\par``), other breaks are spaces."""
+    paragraphs = re.split(r"\n\s*\n", str(value).strip())
+    return "\\par\n".join(escape_latex(" ".join(p.split())) for p in paragraphs if p.strip())
+
+
 def escape_dot_html(value: object) -> str:
     """Escape text for a Graphviz HTML-like label (``label=<...>``)."""
     return html.escape(" ".join(str(value).splitlines()), quote=True)

@@ -25,9 +25,7 @@ def _reject_non_string(value: object) -> object:
 
 def _check_server_name(value: str) -> str:
     if not _SERVER_NAME.match(value):
-        raise ValueError(
-            f"must be a NetBIOS computer name of 1-15 letters, digits or '-' (got {value!r})"
-        )
+        raise ValueError(f"must be a NetBIOS computer name of 1-15 letters, digits or '-' (got {value!r})")
     return value
 
 

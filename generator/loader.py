@@ -14,7 +14,7 @@ from typing import Any, get_args, get_origin
 import pydantic
 from pydantic import BaseModel
 
-from generator.checks import run_checks
+from generator.checks import check_perimeter_initiated_flows, run_checks
 from generator.diagnostics import Diagnostic, Severity, SourceLocation, sorted_diagnostics
 from generator.errors import InputError
 from generator.model import SiteInput
@@ -65,7 +65,9 @@ def load_site_file(path: Path, *, shown_as: str | None = None) -> tuple[LoadedSi
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return None, [Diagnostic(SourceLocation(shown, 1, 1), Severity.ERROR, f"cannot read file: {reason}", "unreadable-file")]
+        return None, [
+            Diagnostic(SourceLocation(shown, 1, 1), Severity.ERROR, f"cannot read file: {reason}", "unreadable-file")
+        ]
     return load_site_text(text, shown)
 
 
@@ -76,9 +78,14 @@ def load_site_text(text: str, shown: str) -> tuple[LoadedSite | None, list[Diagn
         return None, diagnostics
     if not isinstance(document.data, dict):
         got = "an empty file" if document.data is None else type(document.data).__name__
-        diagnostics.append(Diagnostic(document.locate(()), Severity.ERROR,
-                                      f"a site input is a mapping with schema, site, servers and network (got {got})",
-                                      "invalid-document"))
+        diagnostics.append(
+            Diagnostic(
+                document.locate(()),
+                Severity.ERROR,
+                f"a site input is a mapping with schema, site, servers and network (got {got})",
+                "invalid-document",
+            )
+        )
         return None, diagnostics
     try:
         model = SiteInput.model_validate(document.data)
@@ -86,7 +93,10 @@ def load_site_text(text: str, shown: str) -> tuple[LoadedSite | None, list[Diagn
         diagnostics += [_from_pydantic(error, document) for error in exc.errors()]
         return None, diagnostics
     topology = Topology(model)
-    for finding in run_checks(topology):
+    findings = run_checks(topology)
+    if not any(f.severity is Severity.ERROR for f in findings):
+        findings += check_perimeter_initiated_flows(topology)
+    for finding in findings:
         location = document.locate(finding.path, key=finding.key)
         diagnostics.append(Diagnostic(location, finding.severity, finding.message, finding.code))
     diagnostics = sorted_diagnostics(diagnostics)
@@ -107,9 +117,14 @@ def load_sites(paths: list[Path]) -> tuple[list[LoadedSite], list[Diagnostic]]:
     codes: dict[str, LoadedSite] = {}
     for site in sites:
         if site.code in codes:
-            diagnostics.append(Diagnostic(site.document.locate(("site", "code")), Severity.ERROR,
-                                          f"site.code: {site.code} is already used by {codes[site.code].source}",
-                                          "duplicate-site-code"))
+            diagnostics.append(
+                Diagnostic(
+                    site.document.locate(("site", "code")),
+                    Severity.ERROR,
+                    f"site.code: {site.code} is already used by {codes[site.code].source}",
+                    "duplicate-site-code",
+                )
+            )
         codes.setdefault(site.code, site)
     return sorted(sites, key=lambda s: s.code), sorted_diagnostics(diagnostics)
 
@@ -141,8 +156,12 @@ def _from_pydantic(error: Any, document: LocatedDocument) -> Diagnostic:
             message += f" (allowed: {', '.join(allowed)})"
         return Diagnostic(document.locate(loc, key=True), Severity.ERROR, message, "unknown-key")
     if kind == "missing":
-        return Diagnostic(document.locate(loc[:-1]), Severity.ERROR,
-                          f"{format_path(loc[:-1]) or 'document'}: missing required key {loc[-1]!r}", "missing-key")
+        return Diagnostic(
+            document.locate(loc[:-1]),
+            Severity.ERROR,
+            f"{format_path(loc[:-1]) or 'document'}: missing required key {loc[-1]!r}",
+            "missing-key",
+        )
     if kind == "literal_error":
         expected = error["ctx"]["expected"]
         message = f"{path}: must be {expected} (got {_show(value)})"
@@ -161,7 +180,9 @@ def _from_pydantic(error: Any, document: LocatedDocument) -> Diagnostic:
     elif kind == "too_short":
         message = f"{path}: must not be empty"
     elif kind in ("timezone_aware", "datetime_type", "datetime_parsing", "datetime_from_date_parsing"):
-        message = f"{path}: must be an ISO 8601 date-time with offset, e.g. 2026-12-05T20:00:00+01:00 (got {_show(value)})"
+        message = (
+            f"{path}: must be an ISO 8601 date-time with offset, e.g. 2026-12-05T20:00:00+01:00 (got {_show(value)})"
+        )
     elif kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
         message = f"{path}: must be a date, e.g. 2026-11-20 (got {_show(value)})"
     else:

@@ -1,8 +1,8 @@
 """The typed site model: one frozen pydantic tree per site input file.
 
-Field names are the public interface fixed in ``shared/spec/site-inputs.md``;
+Field names are the public interface fixed in `shared/spec/site-inputs.md`;
 they may be added to but never renamed.  Field docstrings feed the generated
-schema reference in ``docs/``.
+schema reference in `docs/`.
 """
 
 from __future__ import annotations
@@ -92,9 +92,13 @@ class Roles(_Model):
     software_update_point: SoftwareUpdatePoint | None = None
     """Software update point role."""
 
-    def items(self) -> list[tuple[RoleKey, ManagementPoint | DistributionPoint | FallbackStatusPoint | SoftwareUpdatePoint]]:
+    def items(
+        self,
+    ) -> list[tuple[RoleKey, ManagementPoint | DistributionPoint | FallbackStatusPoint | SoftwareUpdatePoint]]:
         """The roles present, in catalog order."""
-        pairs: list[tuple[RoleKey, ManagementPoint | DistributionPoint | FallbackStatusPoint | SoftwareUpdatePoint | None]] = [
+        pairs: list[
+            tuple[RoleKey, ManagementPoint | DistributionPoint | FallbackStatusPoint | SoftwareUpdatePoint | None]
+        ] = [
             ("management_point", self.management_point),
             ("distribution_point", self.distribution_point),
             ("fallback_status_point", self.fallback_status_point),
@@ -109,7 +113,7 @@ class Server(_Model):
     zone: Zone
     """Network zone the server sits in."""
     forest: Fqdn | None = None
-    """AD forest of the server; defaults to ``site.forest``."""
+    """AD forest of the server; defaults to `site.forest`."""
     os: OperatingSystem
     """Decides the dynamic RPC port range."""
     rpc_dynamic_ports: PortRange | None = None
@@ -154,7 +158,7 @@ class Site(_Model):
     forest: Fqdn
     """AD forest of the site server."""
     site_server: ServerName
-    """The site server (a server in ``servers``)."""
+    """The site server (a server in `servers`)."""
     database_server: ServerName
     """Server holding the site database; may be the site server."""
     client_ports: ClientPorts = ClientPorts()
@@ -202,7 +206,7 @@ class ReverseProxy(_Model):
     name: SingleLine
     """Proxy name."""
     zone: Literal["internet", "perimeter", "intranet"] = "perimeter"
-    """Must be ``perimeter``."""
+    """Must be `perimeter`."""
     mode: Literal["ssl_bridging", "ssl_tunneling"]
     """SSL bridging (recommended) or SSL tunnelling."""
     public_ip: IpAddress | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from generator.escape import Myst, escape_myst
@@ -49,3 +50,20 @@ def list_table(
 def label(site_code: str, step_id: str) -> str:
     """The anchor of a step in a site's runbook, e.g. ``cen-mp-internet``."""
     return f"{site_code.lower()}-{step_id}"
+
+
+def download_link(text: str, filename: str) -> str:
+    """A ``{download}`` role for a file next to the page.
+
+    Role content reaches Sphinx literally (backslash escapes would show), so the
+    text is neutralised instead of escaped: ``<``/``>`` would be read as the
+    target and become parentheses, and the backtick fence is longer than any
+    backtick run inside.
+    """
+    safe_text = " ".join(text.replace("<", "(").replace(">", ")").split())
+    safe_file = filename.replace("<", "").replace(">", "").replace("`", "")
+    content = f"{safe_text} <{safe_file}>"
+    longest = max((len(run) for run in re.findall(r"`+", content)), default=0)
+    fence = "`" * (longest + 1)
+    pad = " " if content.startswith("`") else ""
+    return f"{{download}}{fence}{pad}{content}{fence}"

@@ -14,8 +14,13 @@ from typing import Any
 from generator.diagnostics import Diagnostic
 from generator.escape import Myst
 from generator.loader import load_valid_sites
-from generator.myst import label, list_table
-from generator.network.csv_export import csv_files
+from generator.myst import download_link, label, list_table
+from generator.network.csv_export import (
+    certificates_csv_filename,
+    csv_files,
+    dns_csv_filename,
+    firewall_csv_filenames,
+)
 from generator.network.diagram import placement_dot
 from generator.network.tables import certificates_table, connectivity_matrix, dns_table, firewall_table
 from generator.plan import SitePlan, build_site_plan, dump_json, plan_to_json
@@ -68,19 +73,18 @@ def render_site(env: Any, plan: SitePlan) -> dict[str, str | bytes]:
     """All files of one site, keyed by path relative to the output folder."""
     code = plan.code
     csv = csv_files(code, plan.network)
-    firewalls = [plan.site.model.network.front_firewall.name, plan.site.model.network.back_firewall.name]
-    csv_name = {name: _csv_for(code, name, csv) for name in firewalls}
+    csv_names = firewall_csv_filenames(code, plan.network)
     views = {
         "firewall_tables": [
-            (name, firewall_table(code, plan.network, name, csv_name[name])) for name in firewalls
+            (name, firewall_table(code, plan.network, name, csv_name)) for name, csv_name in csv_names.items()
         ],
         "connectivity_matrix": connectivity_matrix(plan.network),
-        "dns_table": dns_table(plan.network, f"{code}-dns.csv"),
-        "certificates_table": certificates_table(plan.network),
+        "dns_table": dns_table(plan.network, dns_csv_filename(code)),
+        "certificates_table": certificates_table(plan.network, certificates_csv_filename(code)),
         "applicability_table": _applicability_table(plan),
         "server_table": _server_table(plan),
         "diagram_file": DIAGRAM_FILE,
-        "plan_file": f"{code}-plan.json",
+        "plan_link": Myst(download_link(f"{code}-plan.json", f"{code}-plan.json")),
     }
     base = {
         "plan": plan,
@@ -96,7 +100,9 @@ def render_site(env: Any, plan: SitePlan) -> dict[str, str | bytes]:
     steps = []
     for number, decision in enumerate(plan.included, start=1):
         body = render_template(env, f"steps/{decision.id}.md.j2", {**base, "step": decision})
-        steps.append({"decision": decision, "number": number, "label": label(code, decision.id), "body": Myst(body)})
+        steps.append(
+            {"decision": decision, "number": number, "label": Myst(label(code, decision.id)), "body": Myst(body)}
+        )
     page = render_template(env, "pages/runbook.md.j2", {**base, "steps": steps})
     return {
         f"{code}/index.md": page,
@@ -104,15 +110,6 @@ def render_site(env: Any, plan: SitePlan) -> dict[str, str | bytes]:
         f"{code}/{code}-plan.json": dump_json(plan_to_json(plan)),
         **{f"{code}/{name}": text for name, text in csv.items()},
     }
-
-
-def _csv_for(code: str, firewall: str, csv: dict[str, str]) -> str:
-    # csv_files names each firewall's file; find it rather than re-deriving the rule.
-    matches = [name for name in csv if name.startswith(f"{code}-") and name not in (f"{code}-dns.csv", f"{code}-certificates.csv")]
-    for name in matches:
-        if firewall.lower().replace(" ", "-") in name.lower():
-            return name
-    raise KeyError(firewall)
 
 
 def _step_linker(plan: SitePlan) -> Any:
@@ -135,13 +132,15 @@ def _applicability_table(plan: SitePlan) -> Myst:
     for decision in plan.decisions:
         if decision.included:
             number += 1
-        rows.append([
-            Myst(f"[{number}](#{label(plan.code, decision.id)})") if decision.included else "—",
-            decision.title,
-            Myst(f"`{decision.id}`"),
-            "included" if decision.included else "not needed",
-            "; ".join(decision.reasons),
-        ])
+        rows.append(
+            [
+                Myst(f"[{number}](#{label(plan.code, decision.id)})") if decision.included else "—",
+                decision.title,
+                Myst(f"`{decision.id}`"),
+                "included" if decision.included else "not needed",
+                "; ".join(decision.reasons),
+            ]
+        )
     return list_table(["#", "Step", "Id", "Status", "Reason"], rows, widths=[4, 30, 16, 10, 40], long=True)
 
 
@@ -149,19 +148,32 @@ def _server_table(plan: SitePlan) -> Myst:
     topo = plan.site.topology
     rows = []
     for server in plan.site.model.servers:
-        roles = ", ".join(
-            f"{ROLE_ABBREVIATIONS[key]} ({role.connections})" for key, role in server.roles.items()
+        roles = ", ".join(f"{ROLE_ABBREVIATIONS[key]} ({role.connections})" for key, role in server.roles.items())
+        duties = [
+            d
+            for d, on in (
+                ("site server", server.key == topo.site_server.key),
+                ("site database", server.key == topo.database_server.key),
+                ("database replica", topo.replica_server is not None and server.key == topo.replica_server.key),
+            )
+            if on
+        ]
+        rows.append(
+            [
+                server.name,
+                server.zone,
+                topo.forest_of(server),
+                ", ".join(filter(None, [", ".join(duties), roles])) or "—",
+                server.intranet_fqdn,
+                server.internet_fqdn,
+            ]
         )
-        duties = [d for d, on in (("site server", server.key == topo.site_server.key),
-                                  ("site database", server.key == topo.database_server.key),
-                                  ("database replica", topo.replica_server is not None and server.key == topo.replica_server.key)) if on]
-        rows.append([
-            server.name, server.zone, topo.forest_of(server),
-            ", ".join(filter(None, [", ".join(duties), roles])) or "—",
-            server.intranet_fqdn, server.internet_fqdn,
-        ])
-    return list_table(["Server", "Zone", "Forest", "Duties and roles (connections)", "Intranet FQDN", "Internet FQDN"],
-                      rows, widths=[12, 9, 17, 26, 18, 18], long=True)
+    return list_table(
+        ["Server", "Zone", "Forest", "Duties and roles (connections)", "Intranet FQDN", "Internet FQDN"],
+        rows,
+        widths=[12, 9, 17, 26, 18, 18],
+        long=True,
+    )
 
 
 def _summary(plan: SitePlan) -> dict[str, Any]:
@@ -169,8 +181,8 @@ def _summary(plan: SitePlan) -> dict[str, Any]:
     return {
         "code": site.code,
         "name": site.name,
-        "scenario": "; ".join(placement_scenarios(plan.site.topology)),
+        "scenario": "; ".join(sc.title for sc in placement_scenarios(plan.site.topology)),
         "included": len(plan.included),
         "warnings": len(plan.warnings),
-        "link": f"{site.code}/index",
+        "link": Myst(f"{{ref}}`{site.code} <{site.code.lower()}-runbook>`"),
     }

@@ -14,7 +14,7 @@ from typing import Any
 from generator.decisions import Decision, decide
 from generator.diagnostics import Diagnostic
 from generator.loader import LoadedSite
-from generator.network import NetworkPlan, build_network_plan
+from generator.network.plan import NetworkPlan, build_network_plan
 
 PLAN_SCHEMA = 1
 
@@ -65,9 +65,7 @@ def plan_to_json(plan: SitePlan) -> dict[str, Any]:
         "steps": [step(d) for d in plan.included],
         "excluded_steps": [step(d) for d in plan.excluded],
         **plan.network.to_json(),
-        "warnings": [
-            {"code": w.code, "message": w.message, "location": str(w.location)} for w in plan.warnings
-        ],
+        "warnings": [{"code": w.code, "message": w.message, "location": str(w.location)} for w in plan.warnings],
     }
 
 

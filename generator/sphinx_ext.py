@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from sphinx.errors import SphinxError
 from sphinx.util import logging
 
-from generator import __version__
+from generator import __version__, build_stamp, latex
 from generator.errors import GeneratorError, InputError
 from generator.pipeline import Project, generate
 
@@ -64,7 +64,10 @@ def run_generator(app: Sphinx) -> None:
     report = result.report
     logger.info(
         "[ibcm-runbook] %d site(s): %d file(s) written, %d unchanged, %d removed",
-        len(result.plans), len(report.written), len(report.unchanged), len(report.removed),
+        len(result.plans),
+        len(report.written),
+        len(report.unchanged),
+        len(report.removed),
     )
 
 
@@ -73,4 +76,6 @@ def setup(app: Sphinx) -> dict[str, Any]:
     for name, (default, _meaning) in CONFIG_VALUES.items():
         app.add_config_value(name, default, "env", types=frozenset({str}))
     app.connect("builder-inited", run_generator)
+    latex.setup(app)
+    build_stamp.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -136,7 +136,41 @@ class Topology:
         proxy = self.model.network.reverse_proxy
         return proxy is not None and server.key in {name.upper() for name in proxy.publishes}
 
+    @property
+    def site_server_initiated_servers(self) -> list[Server]:
+        """Internet-based site systems (not the site server) that allow only site-server-initiated transfers."""
+        return [s for s in self.internet_servers if s.key != self.site_server.key and self.site_server_initiated(s)]
+
+    @property
+    def internet_role_keys(self) -> list[RoleKey]:
+        """Role keys offered to Internet clients anywhere in the site, in catalog order."""
+        offered = {key for server in self.internet_servers for key in self.internet_roles(server)}
+        return [key for key in ROLE_TITLES if key in offered]
+
+    @property
+    def internet_dps(self) -> list[Server]:
+        """Servers whose distribution point accepts Internet connections."""
+        return [s for s in self.internet_servers if "distribution_point" in self.internet_roles(s)]
+
+    @property
+    def internet_fsps(self) -> list[Server]:
+        """Servers whose fallback status point accepts Internet clients (``connections: both``)."""
+        return [
+            s
+            for s in self.servers_with("fallback_status_point")
+            if s.roles.fallback_status_point and s.roles.fallback_status_point.connections == "both"
+        ]
+
     # --- management points -------------------------------------------------
+
+    @property
+    def internet_mp_fqdn(self) -> str | None:
+        """The FQDN Internet clients use for their MP: the NLB cluster's when the MP is clustered."""
+        if not self.internet_mps:
+            return None
+        server = self.internet_mps[0]
+        cluster = self.cluster_for(server, "management_point")
+        return cluster.internet_fqdn if cluster and cluster.internet_fqdn else server.internet_fqdn
 
     @property
     def internet_mps(self) -> list[Server]:
@@ -161,7 +195,9 @@ class Topology:
                 previous = endpoints[key]
                 endpoints[key] = SupEndpoint(previous.name, (*previous.servers, server), cluster, previous.connections)
             else:
-                endpoints[key] = SupEndpoint(cluster.name if cluster else server.name, (server,), cluster, sup.connections)
+                endpoints[key] = SupEndpoint(
+                    cluster.name if cluster else server.name, (server,), cluster, sup.connections
+                )
         return list(endpoints.values())
 
     @property
@@ -173,6 +209,20 @@ class Topology:
     def internet_only_sups(self) -> list[SupEndpoint]:
         """SUPs whose connections is internet: the active Internet-based SUP candidates."""
         return self._sup_endpoints(lambda c: c == "internet")
+
+    @property
+    def sup_endpoints(self) -> list[SupEndpoint]:
+        """Every SUP endpoint: the active ones first, then the Internet-only ones."""
+        return self.active_sups + self.internet_only_sups
+
+    @property
+    def internet_sup_endpoints(self) -> list[SupEndpoint]:
+        """SUP endpoints that accept Internet connections."""
+        return [sup for sup in self.sup_endpoints if accepts_internet(sup.connections)]
+
+    def sup_endpoint_of(self, server: Server) -> SupEndpoint | None:
+        """The SUP endpoint (the server itself or its NLB cluster) that ``server`` belongs to."""
+        return next((sup for sup in self.sup_endpoints if server in sup.servers), None)
 
     @property
     def active_sup(self) -> SupEndpoint | None:
@@ -200,19 +250,28 @@ class Topology:
         return self.model.network.back_firewall.perimeter_may_initiate
 
 
-SCENARIO_PERIMETER_DIRECT = "perimeter site systems, site database reached directly"
-SCENARIO_PERIMETER_REPLICA = "perimeter site systems with a SQL Server replica"
-SCENARIO_PROXY = "intranet site systems published by a reverse proxy"
-SCENARIO_INTRANET_DIRECT = "intranet site systems reached directly (tests only)"
+@dataclass(frozen=True)
+class Scenario:
+    """A server placement scenario of the Microsoft planning guidance."""
+
+    id: str
+    title: str
 
 
-def placement_scenarios(topo: Topology) -> list[str]:
+SCENARIO_PERIMETER_DIRECT = Scenario("perimeter-direct", "perimeter site systems, site database reached directly")
+SCENARIO_PERIMETER_REPLICA = Scenario("perimeter-replica", "perimeter site systems with a SQL Server replica")
+SCENARIO_PROXY = Scenario("reverse-proxy", "intranet site systems published by a reverse proxy")
+SCENARIO_INTRANET_DIRECT = Scenario("intranet-direct", "intranet site systems reached directly (tests only)")
+SCENARIO_NONE = Scenario("none", "no Internet-based site systems yet")
+
+
+def placement_scenarios(topo: Topology) -> list[Scenario]:
     """The placement scenarios of server-placement that this site matches, in a fixed order.
 
     A site can match several: Internet-based site systems in the perimeter and
     an Internet-based SUP on the intranet, for example.
     """
-    found: list[str] = []
+    found: list[Scenario] = []
     perimeter = [s for s in topo.internet_servers if s.zone == "perimeter"]
     intranet = [s for s in topo.internet_servers if s.zone == "intranet"]
     if perimeter:
@@ -224,4 +283,4 @@ def placement_scenarios(topo: Topology) -> list[str]:
         found.append(SCENARIO_PROXY)
     if any(not topo.published_by_proxy(s) for s in intranet):
         found.append(SCENARIO_INTRANET_DIRECT)
-    return found or ["no Internet-based site systems yet"]
+    return found or [SCENARIO_NONE]

@@ -115,10 +115,7 @@ def _convert(
             result[key] = _convert(value_node, (*path, key), document, loader, diagnostics)
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [
-            _convert(item, (*path, index), document, loader, diagnostics)
-            for index, item in enumerate(node.value)
-        ]
+        return [_convert(item, (*path, index), document, loader, diagnostics) for index, item in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
 
 

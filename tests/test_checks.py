@@ -14,8 +14,17 @@ MP_INTERNET = {"management_point": {"connections": "internet"}}
 SUP_INTERNET = {"software_update_point": {"connections": "internet"}}
 NLB_MPS = [
     add_server(name="DMZ02", internet_fqdn="mp2.example.com", roles=MP_INTERNET),
-    set_path("nlb_clusters", [{"name": "MPNLB", "role": "management_point", "internet_fqdn": "mp.example.com",
-                               "members": ["DMZ01", "DMZ02"]}]),
+    set_path(
+        "nlb_clusters",
+        [
+            {
+                "name": "MPNLB",
+                "role": "management_point",
+                "internet_fqdn": "mp.example.com",
+                "members": ["DMZ01", "DMZ02"],
+            }
+        ],
+    ),
 ]
 
 ERROR_CASES = {
@@ -23,11 +32,22 @@ ERROR_CASES = {
     "mixed-mode-site": [set_path("site.mode", "mixed")],
     "unknown-server/database": [set_path("site.database_server", "NOPE")],
     "unknown-server/replica": [set_path("database_replica", {"server": "GHOST", "database": "r"})],
-    "unknown-server/proxy": [set_path("network.reverse_proxy", {"name": "P", "mode": "ssl_bridging",
-                                                                 "publishes": ["GHOST"]})],
-    "unknown-server/nlb": [set_path("nlb_clusters", [{"name": "N", "role": "management_point",
-                                                      "internet_fqdn": "n.example.com",
-                                                      "members": ["DMZ01", "GHOST"]}])],
+    "unknown-server/proxy": [
+        set_path("network.reverse_proxy", {"name": "P", "mode": "ssl_bridging", "publishes": ["GHOST"]})
+    ],
+    "unknown-server/nlb": [
+        set_path(
+            "nlb_clusters",
+            [
+                {
+                    "name": "N",
+                    "role": "management_point",
+                    "internet_fqdn": "n.example.com",
+                    "members": ["DMZ01", "GHOST"],
+                }
+            ],
+        )
+    ],
     "missing-internet-fqdn": [delete_path("servers[DMZ01].internet_fqdn")],
     "nlb-missing-internet-fqdn": [
         add_server(name="DMZ02", internet_fqdn="mp2.example.com", roles=MP_INTERNET),
@@ -35,14 +55,31 @@ ERROR_CASES = {
     ],
     "nlb-missing-intranet-fqdn": [
         add_server(name="CM02", zone="intranet", roles={"management_point": {"connections": "intranet"}}),
-        set_path("servers[CM01].roles", {"management_point": {"connections": "intranet"},
-                                         "software_update_point": {"connections": "intranet"}}),
+        set_path(
+            "servers[CM01].roles",
+            {"management_point": {"connections": "intranet"}, "software_update_point": {"connections": "intranet"}},
+        ),
         set_path("nlb_clusters", [{"name": "INTRA", "role": "management_point", "members": ["CM01", "CM02"]}]),
     ],
-    "nlb-member-count": [set_path("nlb_clusters", [{"name": "N", "role": "management_point",
-                                                    "internet_fqdn": "n.example.com", "members": ["DMZ01"]}])],
-    "nlb-member-role": [set_path("nlb_clusters", [{"name": "N", "role": "management_point",
-                                                   "internet_fqdn": "n.example.com", "members": ["DMZ01", "SQL01"]}])],
+    "nlb-member-count": [
+        set_path(
+            "nlb_clusters",
+            [{"name": "N", "role": "management_point", "internet_fqdn": "n.example.com", "members": ["DMZ01"]}],
+        )
+    ],
+    "nlb-member-role": [
+        set_path(
+            "nlb_clusters",
+            [
+                {
+                    "name": "N",
+                    "role": "management_point",
+                    "internet_fqdn": "n.example.com",
+                    "members": ["DMZ01", "SQL01"],
+                }
+            ],
+        )
+    ],
     "internet-dp-branch": [set_path("servers[DMZ01].roles.distribution_point.branch", True)],
     "internet-dp-no-bits": [set_path("servers[DMZ01].roles.distribution_point.bits", False)],
     "missing-install-account": [set_path("servers[DMZ01].forest", "dmz.example.test")],
@@ -73,10 +110,14 @@ ERROR_CASES = {
         set_path("network.back_firewall.perimeter_may_initiate", False),
     ],
     "database-needs-perimeter-initiation": [set_path("network.back_firewall.perimeter_may_initiate", False)],
-    "proxy-outside-perimeter": [set_path("network.reverse_proxy", {"name": "P", "zone": "intranet",
-                                                                    "mode": "ssl_bridging", "publishes": ["DMZ01"]})],
-    "proxy-publishes-non-internet-server": [set_path("network.reverse_proxy", {"name": "P", "mode": "ssl_tunneling",
-                                                                                "publishes": ["SQL01"]})],
+    "proxy-outside-perimeter": [
+        set_path(
+            "network.reverse_proxy", {"name": "P", "zone": "intranet", "mode": "ssl_bridging", "publishes": ["DMZ01"]}
+        )
+    ],
+    "proxy-publishes-non-internet-server": [
+        set_path("network.reverse_proxy", {"name": "P", "mode": "ssl_tunneling", "publishes": ["SQL01"]})
+    ],
     "duplicate-server-name": [add_server(name="cm01", zone="intranet")],
     "duplicate-fqdn": [set_path("servers[DMZ01].intranet_fqdn", "CM01.corp.example.test")],
     "internet-sup-sync-blocked": [
@@ -87,6 +128,14 @@ ERROR_CASES = {
         set_path("servers[DMZ01].roles.management_point.database", "replica"),
     ],
 }
+
+ERROR_CASES["perimeter-initiated-flow"] = [
+    set_path("network.back_firewall.perimeter_may_initiate", False),
+    add_server(name="DMZSQL"),
+    set_path("database_replica", {"server": "DMZSQL", "database": "r"}),
+    set_path("servers[DMZ01].roles.management_point.database", "replica"),
+    set_path("servers[DMZ01].site_server_initiated", False),
+]
 
 WARNING_CASES = {
     "intranet-server-internet-facing": [
@@ -131,18 +180,20 @@ def test_warning_rule(case: str) -> None:
 
 
 def test_every_rule_code_has_a_case() -> None:
-    source = inspect.getsource(checks)
+    source = inspect.getsource(checks).split("DIAGNOSTIC_CODES")[0]
     emitted = set(re.findall(r'"([a-z]+(?:-[a-z]+)+)"', source))  # codes are the only kebab-case literals
     covered = {case.split("/")[0] for case in ERROR_CASES} | set(WARNING_CASES)
     assert emitted == covered
-    assert len(emitted) == 32
+    assert len(emitted) == 33
 
 
 def test_one_warning_per_unsupported_feature() -> None:
     site, diagnostics = load(site_dict(set_path("clients.internet_features", ["nap", "remote_control", "inventory"])))
     assert site is not None
     assert [d.message.split(":")[0] for d in diagnostics] == [
-        "clients.internet_features[0]", "clients.internet_features[1]"]
+        "clients.internet_features[0]",
+        "clients.internet_features[1]",
+    ]
 
 
 def test_nlb_cluster_counts_as_one_internet_mp() -> None:
@@ -156,6 +207,27 @@ def test_internet_fqdn_may_come_from_the_nlb_cluster() -> None:
 
 
 def test_all_problems_of_a_file_are_reported_together() -> None:
-    _, diagnostics = load(site_dict(set_path("site.mode", "mixed"), set_path("site.type", "secondary"),
-                                    delete_path("servers[DMZ01].internet_fqdn")))
+    _, diagnostics = load(
+        site_dict(
+            set_path("site.mode", "mixed"),
+            set_path("site.type", "secondary"),
+            delete_path("servers[DMZ01].internet_fqdn"),
+        )
+    )
     assert {"mixed-mode-site", "secondary-site", "missing-internet-fqdn"} <= set(codes(diagnostics))
+
+
+def test_every_code_produced_is_registered() -> None:
+    produced: set[str] = set()
+    for mutations in [*ERROR_CASES.values(), *WARNING_CASES.values()]:
+        produced |= set(codes(load(site_dict(*mutations))[1]))
+    assert produced <= set(checks.DIAGNOSTIC_CODES)
+    source = inspect.getsource(checks).split("DIAGNOSTIC_CODES")[0]
+    assert set(re.findall(r'"([a-z]+(?:-[a-z]+)+)"', source)) <= set(checks.DIAGNOSTIC_CODES)
+
+
+def test_perimeter_server_that_initiates_behind_a_closed_back_firewall_is_an_error() -> None:
+    site, diagnostics = load(site_dict(*ERROR_CASES["perimeter-initiated-flow"]))
+    assert site is None
+    assert codes(diagnostics) == ["perimeter-initiated-flow"]
+    assert "DMZ01 (perimeter) would open TCP 445 to CM01 (intranet)" in diagnostics[0].message

@@ -7,8 +7,14 @@ from helpers import add_server, load_valid, set_path
 
 from generator.decisions import STEP_IDS, STEPS, decide
 
-ALWAYS = ["confirm-decision", "server-placement", "network-infrastructure", "register-dns",
-          "install-site-systems", "next-steps"]
+ALWAYS = [
+    "confirm-decision",
+    "server-placement",
+    "network-infrastructure",
+    "register-dns",
+    "install-site-systems",
+    "next-steps",
+]
 SUP_INTERNET = {"software_update_point": {"connections": "internet"}}
 INTERNET_SUP_PERIMETER = add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET)
 INTERNET_SUP_INTRANET = add_server(name="SUP1", zone="intranet", internet_fqdn="s1.example.com", roles=SUP_INTERNET)
@@ -16,20 +22,45 @@ INTERNET_SUP_INTRANET = add_server(name="SUP1", zone="intranet", internet_fqdn="
 # step id -> (mutations that include it, mutations that exclude it); the base site is SC1 (perimeter MP+DP).
 CASES = {
     "nlb-mp-internet-fqdn": (
-        [add_server(name="DMZ02", roles={"management_point": {"connections": "internet"}}),
-         set_path("nlb_clusters", [{"name": "N", "role": "management_point", "internet_fqdn": "n.example.com",
-                                    "members": ["DMZ01", "DMZ02"]}])],
+        [
+            add_server(name="DMZ02", roles={"management_point": {"connections": "internet"}}),
+            set_path(
+                "nlb_clusters",
+                [
+                    {
+                        "name": "N",
+                        "role": "management_point",
+                        "internet_fqdn": "n.example.com",
+                        "members": ["DMZ01", "DMZ02"],
+                    }
+                ],
+            ),
+        ],
         [],
     ),
     "nlb-sup-internet-fqdn": (
-        [add_server(name="SUP1", roles=SUP_INTERNET), add_server(name="SUP2", roles=SUP_INTERNET),
-         set_path("nlb_clusters", [{"name": "S", "role": "software_update_point",
-                                    "internet_fqdn": "sup.example.com", "members": ["SUP1", "SUP2"]}])],
+        [
+            add_server(name="SUP1", roles=SUP_INTERNET),
+            add_server(name="SUP2", roles=SUP_INTERNET),
+            set_path(
+                "nlb_clusters",
+                [
+                    {
+                        "name": "S",
+                        "role": "software_update_point",
+                        "internet_fqdn": "sup.example.com",
+                        "members": ["SUP1", "SUP2"],
+                    }
+                ],
+            ),
+        ],
         [],
     ),
     "site-server-initiated-transfers": (
-        [set_path("servers[DMZ01].forest", "dmz.example.test"),
-         set_path("servers[DMZ01].install_account", "DMZ\\install")],
+        [
+            set_path("servers[DMZ01].forest", "dmz.example.test"),
+            set_path("servers[DMZ01].install_account", "DMZ\\install"),
+        ],
         [],
     ),
     "sup-sync-automatic": ([INTERNET_SUP_INTRANET], [INTERNET_SUP_PERIMETER]),
@@ -37,16 +68,21 @@ CASES = {
     "mp-internet": ([], [set_path("servers[DMZ01].roles.management_point.connections", "intranet")]),
     "dp-internet": ([], [set_path("servers[DMZ01].roles.distribution_point.connections", "intranet")]),
     "fsp-internet": (
-        [add_server(name="FSP01", internet_fqdn="fsp.example.com",
-                    roles={"fallback_status_point": {"connections": "both"}})],
+        [
+            add_server(
+                name="FSP01", internet_fqdn="fsp.example.com", roles={"fallback_status_point": {"connections": "both"}}
+            )
+        ],
         [add_server(name="FSP01", roles={"fallback_status_point": {"connections": "intranet"}})],
     ),
     "sup-internet": ([INTERNET_SUP_PERIMETER], []),
     "dp-bits": ([], [set_path("servers[DMZ01].roles.distribution_point.connections", "intranet")]),
     "sql-replica": (
-        [add_server(name="DMZSQL", forest=None),
-         set_path("database_replica", {"server": "DMZSQL", "database": "SMS_TST_replica"}),
-         set_path("servers[DMZ01].roles.management_point.database", "replica")],
+        [
+            add_server(name="DMZSQL", forest=None),
+            set_path("database_replica", {"server": "DMZSQL", "database": "SMS_TST_replica"}),
+            set_path("servers[DMZ01].roles.management_point.database", "replica"),
+        ],
         [],
     ),
 }
@@ -65,8 +101,17 @@ def test_catalog_order_matches_steps_md() -> None:
 
 
 def test_base_site_steps() -> None:
-    assert included() == ["confirm-decision", "server-placement", "network-infrastructure", "register-dns",
-                          "install-site-systems", "mp-internet", "dp-internet", "dp-bits", "next-steps"]
+    assert included() == [
+        "confirm-decision",
+        "server-placement",
+        "network-infrastructure",
+        "register-dns",
+        "install-site-systems",
+        "mp-internet",
+        "dp-internet",
+        "dp-bits",
+        "next-steps",
+    ]
 
 
 @pytest.mark.parametrize("step", sorted(CASES), ids=sorted(CASES))
@@ -87,8 +132,10 @@ def test_always_steps(step: str) -> None:
 
 
 def test_every_decision_has_a_reason_citing_input_values() -> None:
-    site = load_valid(set_path("servers[DMZ01].forest", "dmz.example.test"),
-                      set_path("servers[DMZ01].install_account", "DMZ\\install"))
+    site = load_valid(
+        set_path("servers[DMZ01].forest", "dmz.example.test"),
+        set_path("servers[DMZ01].install_account", "DMZ\\install"),
+    )
     decisions = {d.id: d for d in decide(site.topology)}
     assert all(d.reasons for d in decisions.values())
     assert decisions["site-server-initiated-transfers"].reasons == (
@@ -96,14 +143,17 @@ def test_every_decision_has_a_reason_citing_input_values() -> None:
         "server CM01's forest corp.example.test",
     )
     assert decisions["sql-replica"].reasons == (
-        "Internet MP DMZ01 reads the site database on SQL01 directly (database: site)",)
+        "Internet MP DMZ01 reads the site database on SQL01 directly (database: site)",
+    )
 
 
 def test_back_firewall_forbidding_perimeter_initiation_turns_on_site_server_initiated() -> None:
-    site = load_valid(set_path("network.back_firewall.perimeter_may_initiate", False),
-                      add_server(name="DMZSQL"),
-                      set_path("database_replica", {"server": "DMZSQL", "database": "r"}),
-                      set_path("servers[DMZ01].roles.management_point.database", "replica"))
+    site = load_valid(
+        set_path("network.back_firewall.perimeter_may_initiate", False),
+        add_server(name="DMZSQL"),
+        set_path("database_replica", {"server": "DMZSQL", "database": "r"}),
+        set_path("servers[DMZ01].roles.management_point.database", "replica"),
+    )
     decision = next(d for d in decide(site.topology) if d.id == "site-server-initiated-transfers")
     assert decision.included
     assert "perimeter_may_initiate is false" in decision.reasons[0]

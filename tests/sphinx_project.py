@@ -1,0 +1,77 @@
+"""A throw-away copy of the Sphinx project, built with the real sphinx-build."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class BuildRun:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class SphinxProject:
+    """docs/, site_inputs/ and templates/ copied into ``root``."""
+
+    root: Path
+
+    @classmethod
+    def copy(cls, destination: Path) -> SphinxProject:
+        for name in ("docs", "site_inputs", "templates"):
+            shutil.copytree(ROOT / name, destination / name, ignore=shutil.ignore_patterns("_build", "_generated"))
+        return cls(destination)
+
+    @property
+    def generated(self) -> Path:
+        return self.root / "docs" / "_generated"
+
+    @property
+    def html(self) -> Path:
+        return self.root / "docs" / "_build" / "html"
+
+    def build(self, builder: str = "html", *extra: str) -> BuildRun:
+        out = self.root / "docs" / "_build" / builder
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "sphinx",
+                "-b",
+                builder,
+                "-W",
+                "--keep-going",
+                "-q",
+                *extra,
+                str(self.root / "docs"),
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+            timeout=600,
+        )
+        return BuildRun(proc.returncode, proc.stdout, proc.stderr)
+
+    def snapshot(self) -> dict[str, tuple[str, int]]:
+        """Every file under docs/ (generated and built) with its hash and mtime."""
+        result = {}
+        for path in sorted((self.root / "docs").rglob("*")):
+            if path.is_file():
+                result[path.relative_to(self.root).as_posix()] = (
+                    hashlib.sha256(path.read_bytes()).hexdigest(),
+                    path.stat().st_mtime_ns,
+                )
+        return result

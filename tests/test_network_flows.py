@@ -1,0 +1,427 @@
+"""Flows derived from the site model: one table per rule of network-plan.md and per placement scenario."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator.decisions import decide
+from generator.loader import LoadedSite, load_site_text, load_sites
+from generator.model import SiteInput
+from generator.network.flows import Flow, derive_flows, perimeter_initiated_flows
+from generator.network.plan import build_network_plan
+from generator.topology import Topology
+
+ROOT = Path(__file__).resolve().parent.parent
+
+HEAD = """
+schema: 1
+site: {code: TST, name: Test, type: primary, mode: native, version: SP2, forest: corp.test,
+       site_server: CM01, database_server: SQL01%(ports)s}
+"""
+CM01 = """
+  - {name: CM01, zone: intranet, os: windows_server_2008, intranet_fqdn: cm01.corp.test,
+     roles: {software_update_point: {connections: intranet}}}
+  - {name: SQL01, zone: intranet, os: windows_server_2008}
+"""
+NETWORK = """
+network:
+  front_firewall: {name: FW-FRONT}
+  back_firewall: {name: FW-BACK, perimeter_may_initiate: %(may)s}
+pki: {crl_published_on_internet: true, client_crl_checking: %(crl)s}
+"""
+
+
+def site_text(servers: str, extra: str = "", *, may: str = "true", crl: str = "false", ports: str = "") -> str:
+    return (HEAD % {"ports": ports}) + "servers:" + CM01 + servers + extra + (NETWORK % {"may": may, "crl": crl})
+
+
+def load(text: str) -> LoadedSite:
+    site, diagnostics = load_site_text(text, "t.yaml")
+    assert site is not None, [d.format() for d in diagnostics]
+    return site
+
+
+def summary(flows: list[Flow]) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
+    return [(f.source, f.destination, f.protocol, f.port, f.firewalls) for f in flows]
+
+
+def of_kind(flows: list[Flow], *kinds: str) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
+    return summary([f for f in flows if f.kind in kinds])
+
+
+FRONT, BACK, BOTH = ("FW-FRONT",), ("FW-BACK",), ("FW-FRONT", "FW-BACK")
+RPC_2008 = "49152-65535"
+
+DMZ_MP_DP = """
+  - {name: DMZ01, zone: perimeter, os: windows_server_2008, internet_fqdn: ibcm.example.com,
+     roles: {management_point: {connections: internet}, distribution_point: {connections: internet}}}
+"""
+REPLICA = """
+  - {name: DMZ01, zone: perimeter, forest: dmz.test, install_account: DMZ\\svc, os: windows_server_2003,
+     internet_fqdn: ibcm.example.com, roles: {management_point: {connections: internet, database: replica}}}
+  - {name: DMZSQL, zone: perimeter, forest: dmz.test, install_account: DMZ\\svc, os: windows_server_2008}
+"""
+REPLICA_EXTRA = "database_replica: {server: DMZSQL, database: SMS_TST_replica}\n"
+NLB = """
+  - {name: MP1, zone: perimeter, os: windows_server_2008, roles: {management_point: {connections: internet}}}
+  - {name: MP2, zone: perimeter, os: windows_server_2008, roles: {management_point: {connections: internet}}}
+"""
+NLB_EXTRA = """
+nlb_clusters:
+  - {name: MPNLB, role: management_point, internet_fqdn: mp.example.com, public_ip: 203.0.113.9,
+     members: [MP1, MP2]}
+"""
+INTRANET_SUP = """
+  - {name: SUP2, zone: intranet, os: windows_server_2008, intranet_fqdn: sup2.corp.test,
+     internet_fqdn: sup.example.com, roles: {software_update_point: {connections: internet, wsus_website: custom}}}
+"""
+PERIMETER_SUP = """
+  - {name: SUP2, zone: perimeter, os: windows_server_2008, intranet_fqdn: sup2.corp.test,
+     internet_fqdn: sup.example.com, roles: {software_update_point: {connections: internet}}}
+"""
+PROXIED = """
+  - {name: MP1, zone: intranet, os: windows_server_2008, internet_fqdn: mp.example.com,
+     roles: {management_point: {connections: both}}}
+"""
+
+
+def proxy_extra(mode: str) -> str:
+    return f"""
+network:
+  front_firewall: {{name: FW-FRONT}}
+  back_firewall: {{name: FW-BACK}}
+  reverse_proxy: {{name: RP1, mode: {mode}, public_ip: 192.0.2.1, publishes: [MP1]}}
+pki: {{crl_published_on_internet: true, client_crl_checking: false}}
+"""
+
+
+def proxied_text(mode: str) -> str:
+    return (HEAD % {"ports": ""}) + "servers:" + CM01 + PROXIED + proxy_extra(mode)
+
+
+# --- one case per rule of "Flows to derive" --------------------------------------------------------
+
+RULE_CASES = [
+    pytest.param(
+        site_text(DMZ_MP_DP),
+        ("client",),
+        [("Internet clients", "DMZ01", "TCP", "443", FRONT)],
+        id="client-mp-and-dp-share-https-port",
+    ),
+    pytest.param(
+        site_text(DMZ_MP_DP, ports=", client_ports: {http: 8080, https: 8443}"),
+        ("client",),
+        [("Internet clients", "DMZ01", "TCP", "8443", FRONT)],
+        id="client-port-from-site-client-ports",
+    ),
+    pytest.param(
+        site_text(
+            DMZ_MP_DP.replace("roles: {", "roles: {fallback_status_point: {connections: both}, "),
+            ports=", client_ports: {http: 8080, https: 443}",
+        ),
+        ("client",),
+        [("Internet clients", "DMZ01", "TCP", "443", FRONT), ("Internet clients", "DMZ01", "TCP", "8080", FRONT)],
+        id="client-fsp-http-port",
+    ),
+    pytest.param(
+        site_text(DMZ_MP_DP.replace("roles: {", "roles: {fallback_status_point: {connections: intranet}, ")),
+        ("client",),
+        [("Internet clients", "DMZ01", "TCP", "443", FRONT)],
+        id="no-client-flow-to-intranet-fsp",
+    ),
+    pytest.param(
+        site_text(DMZ_MP_DP, crl="true"),
+        ("crl",),
+        [("Internet clients", "CRL distribution point", "TCP", "80", ())],
+        id="crl-without-url",
+    ),
+    pytest.param(
+        site_text(DMZ_MP_DP, crl="false"),
+        ("crl",),
+        [],
+        id="no-crl-flow-without-checking",
+    ),
+    pytest.param(
+        site_text(DMZ_MP_DP),
+        ("site-server",),
+        [
+            ("CM01", "DMZ01", "TCP", "445", BACK),
+            ("CM01", "DMZ01", "TCP", "135", BACK),
+            ("CM01", "DMZ01", "UDP", "135", BACK),
+            ("CM01", "DMZ01", "TCP", RPC_2008, BACK),
+        ],
+        id="site-server-smb-rpc-to-role-servers-only",
+    ),
+    pytest.param(
+        site_text(DMZ_MP_DP.replace("os: windows_server_2008", "os: windows_server_2003")),
+        ("site-server",),
+        [
+            ("CM01", "DMZ01", "TCP", "445", BACK),
+            ("CM01", "DMZ01", "TCP", "135", BACK),
+            ("CM01", "DMZ01", "UDP", "135", BACK),
+            ("CM01", "DMZ01", "TCP", "1024-5000", BACK),
+        ],
+        id="rpc-range-windows-2003",
+    ),
+    pytest.param(
+        site_text(
+            DMZ_MP_DP.replace("os: windows_server_2008", "os: windows_server_2008, rpc_dynamic_ports: 50000-50100")
+        ),
+        ("site-server",),
+        [
+            ("CM01", "DMZ01", "TCP", "445", BACK),
+            ("CM01", "DMZ01", "TCP", "135", BACK),
+            ("CM01", "DMZ01", "UDP", "135", BACK),
+            ("CM01", "DMZ01", "TCP", "50000-50100", BACK),
+        ],
+        id="rpc-range-override",
+    ),
+    pytest.param(
+        site_text(INTRANET_SUP),
+        ("site-server-wsus",),
+        [("CM01", "SUP2", "TCP", "8531", ()), ("CM01", "SUP2", "TCP", "8530", ())],
+        id="site-server-wsus-custom-ports",
+    ),
+    pytest.param(
+        site_text(DMZ_MP_DP),
+        ("site-server-sql", "mp-database"),
+        [("CM01", "SQL01", "TCP", "1433", ()), ("DMZ01", "SQL01", "TCP", "1433", BACK)],
+        id="sql-to-separate-database-server-and-from-mp",
+    ),
+    pytest.param(
+        site_text(DMZ_MP_DP),
+        ("site-system-status",),
+        [("DMZ01", "CM01", "TCP", "445", BACK)],
+        id="status-smb-when-site-server-initiated-false",
+    ),
+    pytest.param(
+        site_text(DMZ_MP_DP.replace("internet_fqdn:", "site_server_initiated: true, internet_fqdn:")),
+        ("site-system-status",),
+        [],
+        id="no-status-smb-when-site-server-initiated",
+    ),
+    pytest.param(
+        site_text(DMZ_MP_DP.replace("management_point: {connections: internet}, ", "")),
+        ("site-system-status",),
+        [],
+        id="no-status-smb-from-dp-only-server",
+    ),
+    pytest.param(
+        site_text(REPLICA, REPLICA_EXTRA, may="false"),
+        ("mp-replica", "replication", "mp-database"),
+        [("DMZ01", "DMZSQL", "TCP", "1433", ()), ("SQL01", "DMZSQL", "TCP", "1433", BACK)],
+        id="replica-mp-and-push-replication",
+    ),
+    pytest.param(
+        site_text(INTRANET_SUP),
+        ("sup-sync",),
+        [("SUP2", "CM01", "TCP", "443", ()), ("SUP2", "CM01", "TCP", "80", ())],
+        id="internet-sup-automatic-sync-on-active-sup-ports",
+    ),
+    pytest.param(
+        site_text(PERIMETER_SUP),
+        ("sup-sync",),
+        [],
+        id="perimeter-sup-export-import-has-no-flow",
+    ),
+    pytest.param(
+        site_text(DMZ_MP_DP),
+        ("microsoft-update",),
+        [("CM01", "Microsoft Update", "TCP", "80", ()), ("CM01", "Microsoft Update", "TCP", "443", ())],
+        id="active-sup-to-microsoft-update-no-firewalls",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "kinds", "expected"), RULE_CASES)
+def test_rule(text: str, kinds: tuple[str, ...], expected: list[tuple[str, str, str, str, tuple[str, ...]]]) -> None:
+    assert of_kind(derive_flows(load(text).topology), *kinds) == expected
+
+
+# --- placement scenarios ----------------------------------------------------------------------------
+
+
+def test_direct_sql_scenario_full_list() -> None:
+    flows = derive_flows(load(site_text(DMZ_MP_DP)).topology)
+    assert summary(flows) == [
+        ("Internet clients", "DMZ01", "TCP", "443", FRONT),
+        ("CM01", "DMZ01", "TCP", "445", BACK),
+        ("CM01", "DMZ01", "TCP", "135", BACK),
+        ("CM01", "DMZ01", "UDP", "135", BACK),
+        ("CM01", "DMZ01", "TCP", RPC_2008, BACK),
+        ("CM01", "SQL01", "TCP", "1433", ()),
+        ("DMZ01", "CM01", "TCP", "445", BACK),
+        ("DMZ01", "SQL01", "TCP", "1433", BACK),
+        ("CM01", "Microsoft Update", "TCP", "80", ()),
+        ("CM01", "Microsoft Update", "TCP", "443", ()),
+    ]
+    merged = flows[0]
+    assert merged.step == "mp-internet"
+    assert "management point" in merged.purpose and "distribution point" in merged.purpose
+
+
+def test_other_forest_defaults_to_site_server_initiated() -> None:
+    flows = derive_flows(load(site_text(REPLICA, REPLICA_EXTRA)).topology)
+    assert of_kind(flows, "site-system-status") == []
+    assert ("CM01", "DMZ01", "TCP", "1024-5000", BACK) in summary(flows)
+
+
+@pytest.mark.parametrize("mode", ["ssl_bridging", "ssl_tunneling"])
+def test_reverse_proxy_two_hops(mode: str) -> None:
+    flows = derive_flows(load(proxied_text(mode)).topology)
+    assert of_kind(flows, "client", "proxy-forward") == [
+        ("Internet clients", "RP1", "TCP", "443", FRONT),
+        ("RP1", "MP1", "TCP", "443", BACK),
+    ]
+    assert all(f.destination != "MP1" for f in flows if f.source == "Internet clients")
+    forward = next(f for f in flows if f.kind == "proxy-forward")
+    assert forward.origin == ("network", "reverse_proxy", "publishes", 0)
+    assert ("SSL bridging" if mode == "ssl_bridging" else "SSL tunnelling") in forward.purpose
+
+
+def test_nlb_cluster_is_the_client_destination() -> None:
+    flows = derive_flows(load(site_text(NLB, NLB_EXTRA)).topology)
+    assert of_kind(flows, "client") == [("Internet clients", "MPNLB", "TCP", "443", FRONT)]
+    members = {f.destination for f in flows if f.kind == "site-server"}
+    assert members == {"MP1", "MP2"}
+    assert of_kind(flows, "mp-database") == [
+        ("MP1", "SQL01", "TCP", "1433", BACK),
+        ("MP2", "SQL01", "TCP", "1433", BACK),
+    ]
+
+
+def test_internet_sup_on_intranet_crosses_both_firewalls() -> None:
+    flows = derive_flows(load(site_text(INTRANET_SUP)).topology)
+    assert of_kind(flows, "client") == [
+        ("Internet clients", "SUP2", "TCP", "8531", BOTH),
+        ("Internet clients", "SUP2", "TCP", "8530", BOTH),
+    ]
+
+
+def test_internet_sup_in_perimeter() -> None:
+    flows = derive_flows(load(site_text(PERIMETER_SUP)).topology)
+    assert of_kind(flows, "client") == [
+        ("Internet clients", "SUP2", "TCP", "443", FRONT),
+        ("Internet clients", "SUP2", "TCP", "80", FRONT),
+    ]
+    assert of_kind(flows, "site-server-wsus") == [
+        ("CM01", "SUP2", "TCP", "443", BACK),
+        ("CM01", "SUP2", "TCP", "80", BACK),
+    ]
+    assert of_kind(flows, "sup-sync") == []
+
+
+def test_perimeter_sup_automatic_sync_is_perimeter_initiated() -> None:
+    text = site_text(PERIMETER_SUP, "software_updates: {internet_sup_sync: automatic}\n")
+    site = load(text)
+    flows = derive_flows(site.topology)
+    initiated = perimeter_initiated_flows(site.topology, flows)
+    assert ("SUP2", "CM01", "TCP", "443", BACK) in summary(initiated)
+    sync = next(f for f in initiated if f.kind == "sup-sync")
+    assert sync.origin == ("software_updates", "internet_sup_sync")
+
+
+def test_perimeter_may_initiate_false_defaults_leave_no_perimeter_initiated_flow() -> None:
+    site = load(site_text(REPLICA, REPLICA_EXTRA, may="false"))
+    assert perimeter_initiated_flows(site.topology, derive_flows(site.topology)) == []
+
+
+def test_perimeter_may_initiate_false_with_explicit_initiation_is_reported_with_its_origin() -> None:
+    servers = DMZ_MP_DP.replace(
+        "management_point: {connections: internet}", "fallback_status_point: {connections: both}"
+    )
+    servers = servers.replace("internet_fqdn:", "site_server_initiated: false, internet_fqdn:")
+    text = site_text(servers, may="false")
+    topo = Topology(SiteInput.model_validate(yaml.safe_load(text)))
+    initiated = perimeter_initiated_flows(topo, derive_flows(topo))
+    assert summary(initiated) == [("DMZ01", "CM01", "TCP", "445", BACK)]
+    assert initiated[0].origin == ("servers", 2, "site_server_initiated")
+    # The loader turns it into an error located at that input value.
+    site, diagnostics = load_site_text(text, "t.yaml")
+    assert site is None
+    errors = [d for d in diagnostics if d.is_error]
+    assert [d.code for d in errors] == ["perimeter-initiated-flow"]
+    assert (
+        errors[0].location.line
+        == text.splitlines().index(next(line for line in text.splitlines() if "site_server_initiated" in line)) + 1
+    )
+
+
+# --- invariants over every example site and scenario ------------------------------------------------
+
+EXAMPLES, _ = load_sites([ROOT / "site_inputs"])
+SCENARIOS = [
+    site_text(DMZ_MP_DP),
+    site_text(REPLICA, REPLICA_EXTRA, may="false"),
+    site_text(NLB, NLB_EXTRA),
+    site_text(INTRANET_SUP),
+    site_text(PERIMETER_SUP),
+    proxied_text("ssl_bridging"),
+    proxied_text("ssl_tunneling"),
+]
+ALL_SITES = [pytest.param(s, id=s.code) for s in EXAMPLES] + [
+    pytest.param(load(t), id=f"scenario{i}") for i, t in enumerate(SCENARIOS)
+]
+
+
+def test_examples_load() -> None:
+    assert [s.code for s in EXAMPLES] == ["CEN", "FAB", "TSP", "WGB"]
+
+
+@pytest.mark.parametrize("site", ALL_SITES)
+def test_invariants(site: LoadedSite) -> None:
+    flows = derive_flows(site.topology)
+    included = {d.id for d in decide(site.topology) if d.included}
+    assert all(f.step in included for f in flows), [(f.id, f.step) for f in flows if f.step not in included]
+    assert all(f.port != "4022" and "4022" not in f.port.split("-") for f in flows)
+    assert len({f.id for f in flows}) == len(flows)
+    assert len({(f.source_ref, f.destination_ref, f.protocol, f.port) for f in flows}) == len(flows)
+    assert all(f.protocol in ("TCP", "UDP") for f in flows)
+    assert derive_flows(site.topology) == flows
+    for f in flows:
+        if f.kind == "microsoft-update":
+            assert f.firewalls == () and f.note
+        elif f.source_zone == f.destination_zone:
+            assert f.firewalls == ()
+
+
+@pytest.mark.parametrize("site", ALL_SITES)
+def test_firewall_rules_are_the_flows_that_cross_it(site: LoadedSite) -> None:
+    plan = build_network_plan(site.topology)
+    front, back = plan.firewalls
+    assert front[1] == ("internet", "perimeter") and back[1] == ("perimeter", "intranet")
+    for name, _ in plan.firewalls:
+        rules = plan.firewall_rules(name)
+        assert rules == [f for f in plan.flows if name in f.firewalls]
+        assert all(f.kind != "microsoft-update" for f in rules)
+
+
+def test_direction_relative_to_trusted_side() -> None:
+    plan = build_network_plan(load(site_text(DMZ_MP_DP)).topology)
+    directions = [(f.source, f.destination, plan.direction(f, "FW-BACK")) for f in plan.firewall_rules("FW-BACK")]
+    assert ("CM01", "DMZ01", "outbound") in directions
+    assert ("DMZ01", "SQL01", "inbound") in directions
+
+
+def test_flow_json_shape() -> None:
+    plan = build_network_plan(EXAMPLES[0].topology)
+    data = plan.to_json()
+    flow = data["flows"][0]
+    for key in (
+        "id",
+        "source",
+        "source_zone",
+        "destination",
+        "destination_zone",
+        "protocol",
+        "port",
+        "purpose",
+        "step",
+        "firewalls",
+    ):
+        assert key in flow
+    assert flow["firewalls"] == ["FW-EDGE"] and flow["destination"] == "CEN-MP-NLB"
+    assert isinstance(data["dns_records"][0]["value"], str | None)
