@@ -70,9 +70,15 @@ def run_latexmk(latex_dir: Path, code: str, env: dict[str, str]) -> Path:
     return latex_dir / f"{code}.pdf"
 
 
-def build_pdfs(docs: Path, build: Path, options: list[str] | None = None, jobs: int | None = None) -> list[Path]:
+def build_pdfs(
+    docs: Path,
+    build: Path,
+    options: list[str] | None = None,
+    jobs: int | None = None,
+    environ: dict[str, str] | None = None,
+) -> list[Path]:
     """Build every site's PDF into ``build/pdf/<CODE>.pdf``; return their paths in site order."""
-    env = latex_environment()
+    env = latex_environment(environ)
     latex_dir = build / "latex"
     run_sphinx(docs, latex_dir, options or [], env)
     codes = site_codes(latex_dir)
