@@ -30,7 +30,7 @@ $(STAMP): pyproject.toml
 
 html: $(STAMP)
 	@scripts/ensure-system-deps html
-	$(BIN)/sphinx-build -b html $(SPHINXOPTS) $(DOCS) $(BUILD)/html
+	$(BIN)/ibcm-runbook build html --docs $(DOCS) --output $(BUILD)/html --sphinx-opts "$(SPHINXOPTS)"
 	@echo "HTML runbooks: $(BUILD)/html/index.html"
 
 pdf: $(STAMP)

@@ -7,6 +7,7 @@ Exit codes: 0 success (warnings allowed), 1 invalid input or failed action,
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -116,6 +117,18 @@ def _positive(text: str) -> int:
     return value
 
 
+def cmd_build(args: argparse.Namespace) -> int:
+    """Validate the site inputs, then build the docs project with Sphinx."""
+    from generator.build import run_sphinx, validate_inputs
+
+    warnings = validate_inputs(args.docs)
+    _print_diagnostics(warnings, sys.stderr)
+    print(f"site inputs valid ({len(warnings)} warning(s), shown in the runbooks)", file=sys.stderr)
+    output = args.output or args.docs / "_build" / args.builder
+    run_sphinx(args.builder, args.docs, output, shlex.split(args.sphinx_opts))
+    return 0
+
+
 def format_plan_text(plan: SitePlan) -> str:
     """The plan as readable text: the same content as the JSON plan."""
     data = plan_to_json(plan)
@@ -173,6 +186,15 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--templates", type=Path, default=Path("templates"), metavar="DIR")
     generate.add_argument("-o", "--output", type=Path, default=Path("docs/_generated"), metavar="DIR")
     generate.set_defaults(run=cmd_generate)
+
+    build = commands.add_parser("build", help="validate site inputs, then run Sphinx on the docs project")
+    build.add_argument("builder", nargs="?", default="html", help="Sphinx builder (default: html)")
+    build.add_argument("--docs", type=Path, default=Path("docs"), metavar="DIR")
+    build.add_argument("-o", "--output", type=Path, default=None, metavar="DIR",
+                       help="output folder (default: DOCS/_build/BUILDER)")
+    build.add_argument("--sphinx-opts", default="-W --keep-going -q", metavar="OPTS",
+                       help="options passed to sphinx-build (default: %(default)s)")
+    build.set_defaults(run=cmd_build)
 
     publish = commands.add_parser(
         "publish", help="copy the built HTML and PDFs into DEST/releases/ and switch DEST/current to them"

@@ -231,11 +231,17 @@ PREAMBLE = r"""
 \protected\def\ibcm@hyphenbreak#1{\discretionary{-}{}{-}}
 \renewcommand*{\sphinxhyphenininlineliteral}{\ibcm@hyphenbreak}
 \makeatother
-% One sign-off line per step, kept with the end of the step.
+% One sign-off line per step, kept with the end of the step: the penalty that a
+% list or environment leaves after itself (a legal page break) is removed first,
+% so the line never starts a page on its own.
+\makeatletter
 \newcommand{\ibcmsignoff}{%
-  \par\nopagebreak\vspace{1.5ex}\nopagebreak
+  \par
+  \ifvmode\skip@\lastskip\unskip\unpenalty\unskip\nopagebreak\vskip\skip@\fi
+  \nopagebreak\vspace{1.5ex}\nopagebreak
   \noindent{\sffamily\small Done by:\ \rule{0.38\linewidth}{0.4pt}\hfill
     Date:\ \rule{0.25\linewidth}{0.4pt}}\par\vspace{1ex}}
+\makeatother
 % The contents follow the change record on the same page (no \chapter*: no page break).
 \makeatletter
 \newcommand{\ibcmcontents}{%

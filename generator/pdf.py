@@ -46,9 +46,14 @@ def latex_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def run_sphinx(docs: Path, latex_dir: Path, options: list[str], env: dict[str, str]) -> None:
-    """Sphinx's LaTeX builder; raises :class:`PdfError` when it fails."""
+    """Sphinx's LaTeX builder; raises :class:`PdfError` when it fails.
+
+    It runs in the project folder (the parent of ``docs``, as ``make`` does), so the
+    runbooks name their input files relative to it, wherever the checkout is.
+    """
+    docs, latex_dir = docs.resolve(), latex_dir.resolve()
     command = [sys.executable, "-m", "sphinx", "-b", "latex", *options, str(docs), str(latex_dir)]
-    if subprocess.run(command, env=env, check=False).returncode != 0:
+    if subprocess.run(command, cwd=docs.parent, env=env, check=False).returncode != 0:
         raise PdfError("sphinx-build -b latex failed (see the messages above)")
 
 

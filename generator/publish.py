@@ -301,6 +301,14 @@ def publish(
         releases_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PublishError(f"cannot create {releases_dir}: {exc.strerror or exc}") from None
+    try:
+        return _publish_locked(check, destination, keep)
+    except OSError as exc:  # anything not handled below (lock file, listing folders): no traceback
+        raise BuildError(f"publishing to {destination} failed: {exc}") from None
+
+
+def _publish_locked(check: BuildCheck, destination: Path, keep: int) -> PublishResult:
+    releases_dir = destination / RELEASES
     with _locked(destination):
         previous = current_release(destination)
         _remove_leftovers(destination)
@@ -337,8 +345,13 @@ def publish(
                 ) from None
             raise
         release = Release(name, final, sequence, manifest)
-        pruned = prune(destination, keep, _locked_already=True)
-    return PublishResult(destination, release, files, previous, pruned, check.notes)
+        notes = list(check.notes)
+        try:
+            pruned = prune(destination, keep, _locked_already=True)
+        except OSError as exc:  # published all the same: report, do not fail
+            pruned = []
+            notes.append(f"could not remove old releases: {exc}")
+    return PublishResult(destination, release, files, previous, pruned, notes)
 
 
 def _fill_release(
@@ -459,6 +472,13 @@ def _points_at(destination: Path, name: str) -> bool:
 
 def rollback(destination: Path) -> RollbackResult:
     """Switch ``current`` to the release published before the current one."""
+    try:
+        return _rollback_locked(destination)
+    except OSError as exc:
+        raise BuildError(f"rolling back {destination / CURRENT} failed: {exc}") from None
+
+
+def _rollback_locked(destination: Path) -> RollbackResult:
     with _locked(destination):
         now = current_release(destination)
         if now is None:

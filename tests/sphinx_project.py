@@ -28,8 +28,9 @@ class SphinxProject:
 
     @classmethod
     def copy(cls, destination: Path) -> SphinxProject:
-        for name in ("docs", "site_inputs", "templates"):
-            shutil.copytree(ROOT / name, destination / name, ignore=shutil.ignore_patterns("_build", "_generated"))
+        for name in ("docs", "site_inputs", "templates", "deploy"):
+            if (ROOT / name).is_dir():
+                shutil.copytree(ROOT / name, destination / name, ignore=shutil.ignore_patterns("_build", "_generated"))
         return cls(destination)
 
     @property
@@ -40,29 +41,17 @@ class SphinxProject:
     def html(self) -> Path:
         return self.root / "docs" / "_build" / "html"
 
-    def build(self, builder: str = "html", *extra: str) -> BuildRun:
+    def build(self, builder: str = "html", *, via_cli: bool = False) -> BuildRun:
+        """Run sphinx-build directly, or through ``ibcm-runbook build`` as ``make html`` does."""
         out = self.root / "docs" / "_build" / builder
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "sphinx",
-                "-b",
-                builder,
-                "-W",
-                "--keep-going",
-                "-q",
-                *extra,
-                str(self.root / "docs"),
-                str(out),
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            check=False,
-            timeout=600,
+        docs = str(self.root / "docs")
+        command = (
+            [sys.executable, "-m", "generator", "build", builder, "--docs", docs, "--output", str(out)]
+            if via_cli
+            else [sys.executable, "-m", "sphinx", "-b", builder, "-W", "--keep-going", "-q", docs, str(out)]
         )
+        proc = subprocess.run(command, capture_output=True, text=True, env=env, check=False, timeout=600)
         return BuildRun(proc.returncode, proc.stdout, proc.stderr)
 
     def snapshot(self) -> dict[str, tuple[str, int]]:

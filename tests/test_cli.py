@@ -48,8 +48,16 @@ def test_plan_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> N
     out = capsys.readouterr().out
     data = json.loads(out)
     assert list(data) == sorted(data)
-    assert set(data) == {"schema", "site", "steps", "excluded_steps", "flows", "dns_records", "certificates",
-                         "warnings"}
+    assert set(data) == {
+        "schema",
+        "site",
+        "steps",
+        "excluded_steps",
+        "flows",
+        "dns_records",
+        "certificates",
+        "warnings",
+    }
     assert data["schema"] == 1
     assert data["site"] == {"code": "CEN", "name": "Contoso Central"}
     ids = [s["id"] for s in data["steps"]] + [s["id"] for s in data["excluded_steps"]]
@@ -57,14 +65,26 @@ def test_plan_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> N
     assert [s["id"] for s in data["steps"]] == [i for i in STEP_IDS if i in {s["id"] for s in data["steps"]}]
     assert all(s["reasons"] for s in data["steps"] + data["excluded_steps"])
     for flow in data["flows"]:
-        assert {"id", "source", "source_zone", "destination", "destination_zone", "protocol", "port", "purpose",
-                "step", "firewalls"} <= set(flow)
-    assert {"scope": "public", "name": "mp.ibcm.contoso.example", "type": "A", "value": "203.0.113.10"}.items() <= \
-        next(r for r in data["dns_records"] if r["name"] == "mp.ibcm.contoso.example").items()
+        assert {
+            "id",
+            "source",
+            "source_zone",
+            "destination",
+            "destination_zone",
+            "protocol",
+            "port",
+            "purpose",
+            "step",
+            "firewalls",
+        } <= set(flow)
+    assert {"scope": "public", "name": "mp.ibcm.contoso.example", "type": "A", "value": "203.0.113.10"}.items() <= next(
+        r for r in data["dns_records"] if r["name"] == "mp.ibcm.contoso.example"
+    ).items()
     assert {c["kind"] for c in data["certificates"]} >= {"web_server", "site_server_signing", "client_authentication"}
     assert all(set(w) == {"code", "message", "location"} for w in data["warnings"])
-    assert data["warnings"][0]["location"].startswith("site_inputs/contoso-perimeter-forest.yaml:") or \
-        data["warnings"][0]["location"].endswith(":17:9")
+    assert data["warnings"][0]["location"].startswith("site_inputs/contoso-perimeter-forest.yaml:") or data["warnings"][
+        0
+    ]["location"].endswith(":17:9")
 
 
 def test_plan_json_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:
@@ -107,8 +127,15 @@ def test_export_writes_neutralised_csv_files(tmp_path: Path, capsys: pytest.Capt
 
 
 def test_generate_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["generate", "--inputs", str(ROOT / "site_inputs"), "--templates", str(ROOT / "templates"),
-            "-o", str(tmp_path / "out")]
+    args = [
+        "generate",
+        "--inputs",
+        str(ROOT / "site_inputs"),
+        "--templates",
+        str(ROOT / "templates"),
+        "-o",
+        str(tmp_path / "out"),
+    ]
     assert main(args) == 0
     assert main(args) == 0
     assert capsys.readouterr().err.splitlines()[-1].startswith("4 site(s): 0 written, ")
@@ -117,8 +144,9 @@ def test_generate_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_python_m_generator_runs_without_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "x.yaml"
     bad.write_text("schema: 1\nschema: 1\n")
-    proc = subprocess.run([sys.executable, "-m", "generator", "check", str(bad)], capture_output=True, text=True,
-                          cwd=ROOT, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "generator", "check", str(bad)], capture_output=True, text=True, cwd=ROOT, check=False
+    )
     assert proc.returncode == 1
     assert "Traceback" not in proc.stderr
     assert f"{bad}:2:1: error: schema: duplicate key (first defined at line 1) [duplicate-key]" in proc.stderr

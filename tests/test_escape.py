@@ -69,13 +69,16 @@ def test_dot_escaping() -> None:
     assert dot_string('a "b" \\ c') == '"a \\"b\\" \\\\ c"'
 
 
-@pytest.mark.parametrize(("cell", "expected"), [
-    ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
-    ("+1", "'+1"),
-    ("-2", "'-2"),
-    ("@x", "'@x"),
-    ("49152-65535", "49152-65535"),
-    (None, ""),
-])
+@pytest.mark.parametrize(
+    ("cell", "expected"),
+    [
+        ("=cmd|' /C calc'!A0", "'=cmd|' /C calc'!A0"),
+        ("+1", "'+1"),
+        ("-2", "'-2"),
+        ("@x", "'@x"),
+        ("49152-65535", "49152-65535"),
+        (None, ""),
+    ],
+)
 def test_csv_formula_cells_are_neutralised(cell: str | None, expected: str) -> None:
     assert neutralise_csv_cell(cell) == expected

@@ -500,3 +500,23 @@ def test_make_publish_without_dest_is_a_one_line_usage_error(repo_root: Path) ->
     assert result.stdout == ""
     assert len(result.stderr.strip().splitlines()) == 1
     assert "usage: make publish DEST=" in result.stderr
+
+
+def test_refuses_a_destination_that_is_a_file(build: Path, tmp_path: Path, inputs: Path) -> None:
+    (tmp_path / "not-a-folder").write_text("")
+    with pytest.raises(PublishError, match="cannot create"):
+        publish(build, tmp_path / "not-a-folder", site_inputs=inputs)
+
+
+def test_a_failed_prune_is_reported_not_fatal(
+    build: Path, dest: Path, inputs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    publish(build, dest, site_inputs=inputs)
+
+    def failing_prune(*_args: object, **_kwargs: object) -> list[str]:
+        raise OSError(16, "Device or resource busy")
+
+    monkeypatch.setattr(pub, "prune", failing_prune)
+    result = publish(build, dest, site_inputs=inputs, keep=1)
+    assert current_name(dest) == result.release.name
+    assert result.notes == ["could not remove old releases: [Errno 16] Device or resource busy"]

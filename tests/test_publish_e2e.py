@@ -208,7 +208,11 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     profile = tmp_path_factory.mktemp("chromium-profile")
     with sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS, viewport={"width": 1280, "height": 900}
+            str(profile),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900},
         )
         try:
             yield context
@@ -366,14 +370,13 @@ def test_publishing_and_rolling_back_under_load_never_fails_a_request(
     assert status == 200
     before = json.loads(body)["release"]
     paths = [PREFIX, f"{PREFIX}html/index.html", f"{PREFIX}html/search.html", f"{PREFIX}html/searchindex.js"]
-    release = dest / "current"
+    release = (dest / "current").resolve()
     for code in project.codes:
         paths.append(f"{PREFIX}html/_generated/{code}/index.html")
         if project.pdfs:
             paths.append(f"{PREFIX}pdf/{code}.pdf")
     paths += [
-        f"{PREFIX}{p.relative_to(release.resolve()).as_posix()}"
-        for p in sorted((release / "html" / "_images").glob("*.svg"))
+        f"{PREFIX}{p.relative_to(release).as_posix()}" for p in sorted((release / "html" / "_images").glob("*.svg"))
     ]
 
     statuses: Counter[int | str] = Counter()

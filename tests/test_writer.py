@@ -25,7 +25,10 @@ def test_sync_tree_prunes_stale_files_and_empty_folders(tmp_path: Path) -> None:
     assert report.unchanged == ["A/index.md"]
     assert report.removed == ["B/index.md"]
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
-        "A", "A/index.md", "site-index.md"]
+        "A",
+        "A/index.md",
+        "site-index.md",
+    ]
 
 
 def test_no_temporary_files_are_left_behind(tmp_path: Path) -> None:
