@@ -33,9 +33,12 @@ html: $(STAMP)
 	$(BIN)/ibcm-runbook build html --docs $(DOCS) --output $(BUILD)/html --sphinx-opts "$(SPHINXOPTS)"
 	@echo "HTML runbooks: $(BUILD)/html/index.html"
 
+# Reproducible PDFs: `SOURCE_DATE_EPOCH=... make pdf` (or as a make variable) reaches TeX.
+export SOURCE_DATE_EPOCH
+
 pdf: $(STAMP)
 	@scripts/ensure-system-deps pdf
-	$(if $(SOURCE_DATE_EPOCH),SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH)) $(BIN)/python -m generator.pdf --sphinx-opts "$(SPHINXOPTS)" $(DOCS) $(BUILD)
+	$(BIN)/ibcm-runbook build pdf --docs $(DOCS) --output $(BUILD) --sphinx-opts "$(SPHINXOPTS)"
 
 check: $(STAMP)
 	$(BIN)/ibcm-runbook check site_inputs

@@ -31,9 +31,17 @@ def validate_inputs(docs: Path) -> list[Diagnostic]:
     return diagnostics
 
 
-def run_sphinx(builder: str, docs: Path, output: Path, options: list[str]) -> None:
+def run_sphinx(
+    builder: str,
+    docs: Path,
+    output: Path,
+    options: list[str],
+    *,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> None:
     """``sphinx-build -b BUILDER`` in a child process; raises BuildError when it fails."""
     command = [sys.executable, "-m", "sphinx", "-b", builder, *options, str(docs), str(output)]
-    returncode = subprocess.run(command, check=False).returncode
+    returncode = subprocess.run(command, env=env, cwd=cwd, check=False).returncode
     if returncode != 0:
         raise BuildError(f"sphinx-build -b {builder} failed with exit status {returncode} (see the messages above)")

@@ -80,8 +80,11 @@ def cmd_generate(args: argparse.Namespace) -> int:
     result = generate(Project(site_inputs=args.inputs, templates=args.templates, output=args.output))
     _print_diagnostics(result.warnings, sys.stderr)
     report = result.report
-    print(f"{len(result.plans)} site(s): {len(report.written)} written, {len(report.unchanged)} unchanged, "
-          f"{len(report.removed)} removed in {args.output}", file=sys.stderr)
+    print(
+        f"{len(result.plans)} site(s): {len(report.written)} written, {len(report.unchanged)} unchanged, "
+        f"{len(report.removed)} removed in {args.output}",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -124,8 +127,14 @@ def cmd_build(args: argparse.Namespace) -> int:
     warnings = validate_inputs(args.docs)
     _print_diagnostics(warnings, sys.stderr)
     print(f"site inputs valid ({len(warnings)} warning(s), shown in the runbooks)", file=sys.stderr)
-    output = args.output or args.docs / "_build" / args.builder
-    run_sphinx(args.builder, args.docs, output, shlex.split(args.sphinx_opts))
+    options = shlex.split(args.sphinx_opts)
+    if args.builder == "pdf":
+        from generator.pdf import build_pdfs
+
+        for pdf in build_pdfs(args.docs, args.output or args.docs / "_build", options):
+            print(f"PDF runbook: {pdf}")
+        return 0
+    run_sphinx(args.builder, args.docs, args.output or args.docs / "_build" / args.builder, options)
     return 0
 
 
@@ -150,7 +159,9 @@ def format_plan_text(plan: SitePlan) -> str:
         )
     out += ["", f"DNS records ({len(data['dns_records'])}):"]
     for record in data["dns_records"]:
-        out.append(f"  {record['scope']:8} {record['type']:4} {record['name']} -> {record['value'] or 'to be assigned'}")
+        out.append(
+            f"  {record['scope']:8} {record['type']:4} {record['name']} -> {record['value'] or 'to be assigned'}"
+        )
     out += ["", f"Certificates ({len(data['certificates'])}):"]
     for cert in data["certificates"]:
         out.append(f"  {cert['holder']}: {cert['kind']} for {', '.join(cert['names']) or '(no names)'}")
@@ -188,12 +199,22 @@ def build_parser() -> argparse.ArgumentParser:
     generate.set_defaults(run=cmd_generate)
 
     build = commands.add_parser("build", help="validate site inputs, then run Sphinx on the docs project")
-    build.add_argument("builder", nargs="?", default="html", help="Sphinx builder (default: html)")
+    build.add_argument("builder", nargs="?", default="html", help="html, pdf (one PDF per site) or any Sphinx builder")
     build.add_argument("--docs", type=Path, default=Path("docs"), metavar="DIR")
-    build.add_argument("-o", "--output", type=Path, default=None, metavar="DIR",
-                       help="output folder (default: DOCS/_build/BUILDER)")
-    build.add_argument("--sphinx-opts", default="-W --keep-going -q", metavar="OPTS",
-                       help="options passed to sphinx-build (default: %(default)s)")
+    build.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="output folder (default: DOCS/_build/BUILDER; for pdf the build root DOCS/_build)",
+    )
+    build.add_argument(
+        "--sphinx-opts",
+        default="-W --keep-going -q",
+        metavar="OPTS",
+        help="options passed to sphinx-build (default: %(default)s)",
+    )
     build.set_defaults(run=cmd_build)
 
     publish = commands.add_parser(

@@ -34,6 +34,7 @@ import jinja2
 
 from generator.escape import escape_latex, escape_latex_block
 from generator.model import Change, ChangeWindow, SiteInput
+from generator.render import create_environment, render_template
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -66,20 +67,15 @@ def create_latex_environment(templates_dir: Path) -> jinja2.Environment:
     ``<< value >>`` prints an escaped value; ``<% ... %>`` are statements and
     ``<# ... #>`` comments, so LaTeX's braces never clash with Jinja's.
     """
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
-        undefined=jinja2.StrictUndefined,
-        autoescape=False,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
+    env = create_environment(
+        templates_dir,
+        finalize=_finalize,
         block_start_string="<%",
         block_end_string="%>",
         variable_start_string="<<",
         variable_end_string=">>",
         comment_start_string="<#",
         comment_end_string="#>",
-        finalize=_finalize,
     )
     env.filters["block"] = lambda value: Latex(escape_latex_block(value))
     return env
@@ -143,7 +139,7 @@ class FrontMatter:
 def render_front_matter(env: jinja2.Environment, model: SiteInput, date: dt.date) -> str:
     """The ``ibcm-front/<CODE>.tex`` text of one site."""
     front = FrontMatter(code=model.site.code, name=model.site.name, change=model.change, date=date)
-    return env.get_template(FRONT_TEMPLATE).render(front=front, change=model.change)
+    return render_template(env, FRONT_TEMPLATE, {"front": front, "change": model.change})
 
 
 # --- conf.py ------------------------------------------------------------------------------------
@@ -171,13 +167,15 @@ def latex_documents(site_inputs: Path, generated: str = "_generated") -> list[tu
     documents = []
     for model in models:
         author = model.change.implementer if model.change and model.change.implementer else "ibcm-runbook"
-        documents.append((
-            f"{generated}/{model.site.code}/index",
-            f"{model.site.code}.tex",
-            escape_latex(document_title(model)),
-            escape_latex(author),
-            "manual",
-        ))
+        documents.append(
+            (
+                f"{generated}/{model.site.code}/index",
+                f"{model.site.code}.tex",
+                escape_latex(document_title(model)),
+                escape_latex(author),
+                "manual",
+            )
+        )
     return documents
 
 
@@ -231,17 +229,13 @@ PREAMBLE = r"""
 \protected\def\ibcm@hyphenbreak#1{\discretionary{-}{}{-}}
 \renewcommand*{\sphinxhyphenininlineliteral}{\ibcm@hyphenbreak}
 \makeatother
-% One sign-off line per step, kept with the end of the step: the penalty that a
-% list or environment leaves after itself (a legal page break) is removed first,
-% so the line never starts a page on its own.
-\makeatletter
+% One sign-off line per step, kept with the end of the step where TeX can (a
+% break that a list or environment end already allowed cannot be taken back, so
+% rarely the line moves to the top of the next page).
 \newcommand{\ibcmsignoff}{%
-  \par
-  \ifvmode\skip@\lastskip\unskip\unpenalty\unskip\nopagebreak\vskip\skip@\fi
-  \nopagebreak\vspace{1.5ex}\nopagebreak
+  \par\nopagebreak\vspace{1.5ex}\nopagebreak
   \noindent{\sffamily\small Done by:\ \rule{0.38\linewidth}{0.4pt}\hfill
     Date:\ \rule{0.25\linewidth}{0.4pt}}\par\vspace{1ex}}
-\makeatother
 % The contents follow the change record on the same page (no \chapter*: no page break).
 \makeatletter
 \newcommand{\ibcmcontents}{%

@@ -1,4 +1,4 @@
-"""Build one change-board PDF per site: ``python -m generator.pdf [DOCS] [BUILD]``.
+"""Build one change-board PDF per site (``ibcm-runbook build pdf``, run by ``make pdf``).
 
 1. ``sphinx-build -b latex DOCS BUILD/latex`` (one LaTeX document per site, see
    :mod:`generator.latex`);
@@ -15,23 +15,22 @@ build time and differ from run to run.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import shlex
 import shutil
 import subprocess
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from generator.build import run_sphinx
+from generator.errors import BuildError
 from generator.latex import MANIFEST
 
 LATEXMK = ["latexmk", "-pdf", "-dvi-", "-ps-", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
 """As Sphinx's own LaTeX Makefile runs it; the ``latexmkrc`` Sphinx writes selects xelatex."""
 
 
-class PdfError(Exception):
+class PdfError(BuildError):
     """A step of the PDF build failed; the message says which and where the log is."""
 
 
@@ -43,18 +42,6 @@ def latex_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
     else:
         env.pop("SOURCE_DATE_EPOCH", None)  # an empty value would be an error for TeX
     return env
-
-
-def run_sphinx(docs: Path, latex_dir: Path, options: list[str], env: dict[str, str]) -> None:
-    """Sphinx's LaTeX builder; raises :class:`PdfError` when it fails.
-
-    It runs in the project folder (the parent of ``docs``, as ``make`` does), so the
-    runbooks name their input files relative to it, wherever the checkout is.
-    """
-    docs, latex_dir = docs.resolve(), latex_dir.resolve()
-    command = [sys.executable, "-m", "sphinx", "-b", "latex", *options, str(docs), str(latex_dir)]
-    if subprocess.run(command, cwd=docs.parent, env=env, check=False).returncode != 0:
-        raise PdfError("sphinx-build -b latex failed (see the messages above)")
 
 
 def site_codes(latex_dir: Path) -> list[str]:
@@ -85,7 +72,9 @@ def build_pdfs(
     """Build every site's PDF into ``build/pdf/<CODE>.pdf``; return their paths in site order."""
     env = latex_environment(environ)
     latex_dir = build / "latex"
-    run_sphinx(docs, latex_dir, options or [], env)
+    # From the project folder (as make does), so runbooks name their inputs relative to it.
+    docs, latex_dir = docs.resolve(), latex_dir.resolve()
+    run_sphinx("latex", docs, latex_dir, options or [], env=env, cwd=docs.parent)
     codes = site_codes(latex_dir)
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
         built = list(pool.map(lambda code: run_latexmk(latex_dir, code, env), codes))
@@ -100,24 +89,3 @@ def build_pdfs(
         if stale not in targets:
             stale.unlink()
     return targets
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m generator.pdf", description=__doc__.splitlines()[0])
-    parser.add_argument("docs", nargs="?", default="docs", type=Path, help="Sphinx source folder (default: docs)")
-    parser.add_argument("build", nargs="?", default="docs/_build", type=Path, help="build folder (default: docs/_build)")
-    parser.add_argument("--sphinx-opts", default="", help="extra sphinx-build options, e.g. '-W --keep-going -q'")
-    parser.add_argument("-j", "--jobs", type=int, default=None, help="parallel latexmk runs (default: CPU count)")
-    args = parser.parse_args(argv)
-    try:
-        pdfs = build_pdfs(args.docs, args.build, shlex.split(args.sphinx_opts), args.jobs)
-    except PdfError as exc:
-        print(f"make pdf: {exc}", file=sys.stderr)
-        return 1
-    for pdf in pdfs:
-        print(f"PDF runbook: {pdf}")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -8,7 +8,7 @@ environment's ``finalize`` hook unless our own code produced it as
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +42,14 @@ def _strong(value: object) -> Myst:
     return Myst(f"**{value if isinstance(value, Myst) else escape_myst(value)}**")
 
 
-def create_environment(templates_dir: Path) -> jinja2.Environment:
-    """The one Jinja2 environment; filters are registered here and nowhere else."""
+def create_environment(
+    templates_dir: Path, *, finalize: Callable[[Any], str] = _finalize, **syntax: str
+) -> jinja2.Environment:
+    """A strict, escape-by-default Jinja2 environment.
+
+    The default escapes for MyST and registers the MyST filters; other output
+    languages (LaTeX) pass their own ``finalize`` and delimiters in ``syntax``.
+    """
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,
@@ -51,9 +57,11 @@ def create_environment(templates_dir: Path) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        finalize=_finalize,
+        finalize=finalize,
+        **syntax,  # type: ignore[arg-type]
     )
-    env.filters.update(code=_code, block=_block, strong=_strong, mjoin=_join)
+    if finalize is _finalize:
+        env.filters.update(code=_code, block=_block, strong=_strong, mjoin=_join)
     return env
 
 
