@@ -105,8 +105,19 @@ def project(tmp_path_factory: pytest.TempPathFactory, repo_root: Path) -> Projec
     if pdfs:
         require_tool("latexmk")
         run(
-            [sys.executable, "-m", "generator", "build", "pdf", "--docs", "docs", "--output", str(build),
-             "--sphinx-opts", sphinx_opts],
+            [
+                sys.executable,
+                "-m",
+                "generator",
+                "build",
+                "pdf",
+                "--docs",
+                "docs",
+                "--output",
+                str(build),
+                "--sphinx-opts",
+                sphinx_opts,
+            ],
             root,
         )
     codes, servers = [], {}
@@ -354,9 +365,8 @@ def test_landing_page_site_runbooks_diagrams_and_pdfs(
             assert answer.headers["content-type"].startswith("image/svg+xml")
 
         pdf_links = tab.eval_on_selector_all("a[href$='.pdf']", "els => els.map(e => e.href)")
-        if project.pdfs:
-            # Where docs/publishing.md says a site's PDF is, relative to its runbook page.
-            pdf_links.append(urljoin(tab.url, f"../../../pdf/{code}.pdf"))
+        # The runbook links its own PDF, where docs/publishing.md says it is.
+        assert pdf_links == [urljoin(tab.url, f"../../../pdf/{code}.pdf")]
         for url in pdf_links:
             assert url.startswith(nginx.base), url
             answer = tab.request.get(url)
