@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import subprocess
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from generator import __version__
 from generator.loader import discover_inputs
+from generator.writer import write_atomic
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -118,18 +118,8 @@ def make_stamp(
 
 def write_stamp(outdir: Path, stamp: dict[str, Any]) -> Path:
     """Atomically (re)write ``outdir/.ibcm-build.json``; its mtime is when the build ended."""
-    outdir.mkdir(parents=True, exist_ok=True)
     target = outdir / STAMP_NAME
-    fd, tmp = tempfile.mkstemp(prefix=f"{STAMP_NAME}.", dir=outdir)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(stamp, handle, indent=2, sort_keys=True)
-            handle.write("\n")
-        Path(tmp).chmod(0o644)
-        Path(tmp).replace(target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomic(target, (json.dumps(stamp, indent=2, sort_keys=True) + "\n").encode("utf-8"))
     return target
 
 

@@ -21,13 +21,8 @@ class SyncReport:
     removed: list[str] = field(default_factory=list)
 
 
-def write_if_changed(path: Path, content: bytes) -> bool:
-    """Atomically replace ``path`` with ``content`` unless it already holds it."""
-    try:
-        if path.read_bytes() == content:
-            return False
-    except FileNotFoundError:
-        pass
+def write_atomic(path: Path, content: bytes) -> None:
+    """Replace ``path`` in one rename, so readers never see a half-written file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -38,6 +33,16 @@ def write_if_changed(path: Path, content: bytes) -> bool:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_if_changed(path: Path, content: bytes) -> bool:
+    """Atomically replace ``path`` with ``content`` unless it already holds it."""
+    try:
+        if path.read_bytes() == content:
+            return False
+    except FileNotFoundError:
+        pass
+    write_atomic(path, content)
     return True
 
 
