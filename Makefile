@@ -34,7 +34,9 @@ html: $(STAMP)
 	@echo "HTML runbooks: $(BUILD)/html/index.html"
 
 # Reproducible PDFs: `SOURCE_DATE_EPOCH=... make pdf` (or as a make variable) reaches TeX.
+ifdef SOURCE_DATE_EPOCH
 export SOURCE_DATE_EPOCH
+endif
 
 pdf: $(STAMP)
 	@scripts/ensure-system-deps pdf
