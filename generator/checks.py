@@ -144,7 +144,23 @@ def check_nlb_clusters(topo: Topology) -> Iterator[Finding]:
                 f"nlb_clusters[{c}] ({cluster.name}): members accept intranet connections "
                 "but the cluster has no intranet_fqdn",
             )
-        if not 2 <= len(cluster.members) <= 32:
+        keys = [name.upper() for name in cluster.members]
+        for m, key in enumerate(keys):
+            if key in keys[:m]:
+                yield _error(
+                    (*path, "members", m),
+                    "nlb-duplicate-member",
+                    f"nlb_clusters[{c}].members[{m}]: {cluster.members[m]} is listed twice",
+                )
+        zones = sorted({member.zone for member in members if member is not None})
+        if len(zones) > 1:
+            yield _error(
+                (*path, "members"),
+                "nlb-mixed-zones",
+                f"nlb_clusters[{c}] ({cluster.name}): members sit in different zones ({', '.join(zones)}); "
+                "an NLB cluster shares one virtual address in one network",
+            )
+        if not 2 <= len(set(keys)) <= 32:
             yield _error(
                 (*path, "members"),
                 "nlb-member-count",
@@ -268,7 +284,14 @@ def check_database_access(topo: Topology) -> Iterator[Finding]:
             continue
         path: Path = ("servers", i, "roles", "management_point", "database")
         if mp.database == "replica":
-            if topo.model.database_replica is None:
+            if replica is not None and database is not None and replica.key == database.key:
+                yield _error(
+                    ("database_replica", "server"),
+                    "replica-on-database-server",
+                    f"database_replica.server: the replica must be on another server than the site "
+                    f"database server {database.name}",
+                )
+            elif topo.model.database_replica is None:
                 yield _error(
                     path,
                     "replica-not-defined",
@@ -328,34 +351,49 @@ def check_reverse_proxy(topo: Topology) -> Iterator[Finding]:
 
 
 def check_uniqueness(topo: Topology) -> Iterator[Finding]:
-    """Error 12: server names and FQDNs are unique (case-insensitive)."""
-    names: dict[str, int] = {}
+    """Error 12: server names, cluster names, firewall names and FQDNs are unique (case-insensitive).
+
+    One owner may use the same FQDN on the intranet and the Internet (split DNS);
+    two owners may not share one.
+    """
+    names: list[tuple[Path, str, str]] = [
+        (("servers", i, "name"), s.name, "server") for i, s in enumerate(topo.model.servers)
+    ]
+    names += [(("nlb_clusters", c, "name"), n.name, "cluster") for c, n in enumerate(topo.model.nlb_clusters)]
+    network = topo.model.network
+    names += [
+        (("network", "front_firewall", "name"), network.front_firewall.name, "firewall"),
+        (("network", "back_firewall", "name"), network.back_firewall.name, "firewall"),
+    ]
+    seen_names: dict[tuple[str, str], Path] = {}
+    for path, name, kind in names:
+        key = (kind, name.casefold())
+        if key in seen_names:
+            code = {
+                "server": "duplicate-server-name",
+                "cluster": "duplicate-cluster-name",
+                "firewall": "duplicate-firewall-name",
+            }[kind]
+            yield _error(path, code, f"{_dotted(path)}: {name!r} is already used by {_dotted(seen_names[key])}")
+        seen_names.setdefault(key, path)
+    owners: list[tuple[Path, str | None, Path]] = []
     for i, server in enumerate(topo.model.servers):
-        if server.key in names:
-            yield _error(
-                ("servers", i, "name"),
-                "duplicate-server-name",
-                f"servers[{i}].name: {server.name!r} is already used by servers[{names[server.key]}]",
-            )
-        names.setdefault(server.key, i)
-    fqdns: dict[str, str] = {}
-    entries: list[tuple[Path, str | None]] = []
-    for i, server in enumerate(topo.model.servers):
-        entries += [
-            (("servers", i, "intranet_fqdn"), server.intranet_fqdn),
-            (("servers", i, "internet_fqdn"), server.internet_fqdn),
+        owners += [
+            (("servers", i, field), getattr(server, field), ("servers", i))
+            for field in ("intranet_fqdn", "internet_fqdn")
         ]
     for c, cluster in enumerate(topo.model.nlb_clusters):
-        entries += [
-            (("nlb_clusters", c, "intranet_fqdn"), cluster.intranet_fqdn),
-            (("nlb_clusters", c, "internet_fqdn"), cluster.internet_fqdn),
+        owners += [
+            (("nlb_clusters", c, field), getattr(cluster, field), ("nlb_clusters", c))
+            for field in ("intranet_fqdn", "internet_fqdn")
         ]
-    for path, fqdn in entries:
+    fqdns: dict[str, tuple[Path, Path]] = {}
+    for path, fqdn, owner in owners:
         if fqdn is None:
             continue
-        if fqdn.lower() in fqdns:
-            yield _error(path, "duplicate-fqdn", f"{_dotted(path)}: {fqdn!r} is already used by {fqdns[fqdn.lower()]}")
-        fqdns.setdefault(fqdn.lower(), _dotted(path))
+        first = fqdns.setdefault(fqdn.lower(), (path, owner))
+        if first[1] != owner:
+            yield _error(path, "duplicate-fqdn", f"{_dotted(path)}: {fqdn!r} is already used by {_dotted(first[0])}")
 
 
 def check_sup_sync_blocked(topo: Topology) -> Iterator[Finding]:
@@ -406,10 +444,7 @@ def warn_crl(topo: Topology) -> Iterator[Finding]:
 def warn_fsp_shared(topo: Topology) -> Iterator[Finding]:
     """Warning 3: the FSP should have a server of its own."""
     for i, server in enumerate(topo.model.servers):
-        roles = server.roles
-        if roles.fallback_status_point and (
-            roles.management_point or roles.distribution_point or roles.software_update_point
-        ):
+        if topo.fsp_shares_server(server):
             yield _warning(
                 ("servers", i, "roles", "fallback_status_point"),
                 "fsp-not-dedicated",
@@ -463,10 +498,7 @@ def warn_perimeter_initiates(topo: Topology) -> Iterator[Finding]:
 def warn_webdav(topo: Topology) -> Iterator[Finding]:
     """Warning 7: MPs and BITS DPs on Windows Server 2008 need WebDAV set up by hand."""
     for i, server in enumerate(topo.model.servers):
-        if server.os == "windows_server_2003":
-            continue
-        dp = server.roles.distribution_point
-        if server.roles.management_point or (dp and dp.bits):
+        if topo.needs_manual_webdav(server):
             yield _warning(
                 ("servers", i, "os"),
                 "webdav-manual",
@@ -489,6 +521,19 @@ def _dotted(path: Path) -> str:
 
 REFERENCE_RULES: tuple[Rule, ...] = (check_references, check_uniqueness)
 """Rules that must pass before the others can trust name look-ups."""
+
+LOOKUP_FREE_RULES: frozenset[Rule] = frozenset(
+    {
+        check_site_kind,
+        check_internet_dps,
+        check_install_accounts,
+        warn_crl,
+        warn_fsp_shared,
+        warn_unsupported_features,
+        warn_webdav,
+    }
+)
+"""Rules that never look a server up by name, safe to run when references are broken."""
 
 RULES: tuple[Rule, ...] = (
     check_site_kind,
@@ -532,11 +577,14 @@ def check_perimeter_initiated_flows(topo: Topology) -> list[Finding]:
 
 
 def run_checks(topo: Topology) -> list[Finding]:
-    """All findings for one site; semantic rules run only once references resolve."""
+    """All findings for one site.
+
+    Rules that look servers up by name need every reference to resolve; the
+    others run regardless, so one run reports as much as it can.
+    """
     findings = [f for rule in REFERENCE_RULES for f in rule(topo)]
-    if any(f.code == "unknown-server" for f in findings):
-        return findings
-    return findings + [f for rule in RULES for f in rule(topo)]
+    resolved = not any(f.code == "unknown-server" for f in findings)
+    return findings + [f for rule in RULES if resolved or rule in LOOKUP_FREE_RULES for f in rule(topo)]
 
 
 DIAGNOSTIC_CODES: dict[str, tuple[str, str]] = {
@@ -578,6 +626,11 @@ DIAGNOSTIC_CODES: dict[str, tuple[str, str]] = {
     "proxy-outside-perimeter": ("error", "rule 11: the reverse proxy is not in the perimeter"),
     "duplicate-server-name": ("error", "rule 12: two servers share a name"),
     "duplicate-fqdn": ("error", "rule 12: two servers or clusters share an FQDN"),
+    "duplicate-cluster-name": ("error", "rule 12 (added): two NLB clusters share a name"),
+    "duplicate-firewall-name": ("error", "rule 12 (added): the front and back firewall share a name"),
+    "nlb-duplicate-member": ("error", "rule 4 (added): a server is listed twice in one NLB cluster"),
+    "nlb-mixed-zones": ("error", "rule 4 (added): the members of an NLB cluster sit in different zones"),
+    "replica-on-database-server": ("error", "rule 9 (added): the replica is on the site database server"),
     "internet-sup-sync-blocked": ("error", "warning 4 made an error: automatic sync needs perimeter-initiated WSUS"),
     "perimeter-initiated-flow": (
         "error",

@@ -125,6 +125,12 @@ Port = Annotated[int, AfterValidator(_check_port)]
 
 def _check_url(value: str) -> str:
     parts = urlsplit(value)
+    try:
+        port = parts.port  # raises ValueError for a port outside 0-65535 or not a number
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValueError(f"must have a port from 1 to 65535 (got {value!r})")
     if parts.scheme not in ("http", "https") or not parts.hostname or fqdn_problem(parts.hostname):
         raise ValueError(f"must be an http:// or https:// URL with an FQDN host (got {value!r})")
     return value

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from generator.checks import UNSUPPORTED_FEATURES
 from generator.diagnostics import Diagnostic
 from generator.escape import Myst
 from generator.loader import load_valid_sites
@@ -25,7 +26,7 @@ from generator.network.diagram import placement_dot
 from generator.network.tables import certificates_table, connectivity_matrix, dns_table, firewall_table
 from generator.plan import SitePlan, build_site_plan, dump_json, plan_to_json
 from generator.render import create_environment, render_template
-from generator.topology import ROLE_ABBREVIATIONS, placement_scenarios
+from generator.topology import ROLE_ABBREVIATIONS, ROLE_TITLES, placement_scenarios
 from generator.writer import SyncReport, sync_tree
 
 logger = logging.getLogger(__name__)
@@ -96,6 +97,8 @@ def render_site(env: Any, plan: SitePlan) -> dict[str, str | bytes]:
         "source": plan.site.source,
         "scenarios": placement_scenarios(plan.site.topology),
         "ref": _step_linker(plan),
+        "role_titles": ROLE_TITLES,
+        "unsupported_features": UNSUPPORTED_FEATURES,
     }
     steps = []
     for number, decision in enumerate(plan.included, start=1):

@@ -65,7 +65,7 @@ def server(data: dict[str, Any], name: str) -> dict[str, Any]:
 
 def add_server(**fields: Any) -> Mutation:
     def mutate(data: dict[str, Any]) -> None:
-        data["servers"].append({"zone": "perimeter", "os": "windows_server_2003", **fields})
+        data["servers"].append(copy.deepcopy({"zone": "perimeter", "os": "windows_server_2003", **fields}))
 
     return mutate
 
@@ -81,7 +81,7 @@ def set_path(path: str, value: Any) -> Mutation:
                 target = server(data, part[8:-1])
             else:
                 target = target.setdefault(part, {})
-        target[parts[-1]] = value
+        target[parts[-1]] = copy.deepcopy(value)  # cases share values; tests must not mutate them
 
     return mutate
 

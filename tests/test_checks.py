@@ -106,7 +106,8 @@ ERROR_CASES = {
     "replica-not-defined": [set_path("servers[DMZ01].roles.management_point.database", "replica")],
     "replica-needs-perimeter-initiation": [
         set_path("servers[DMZ01].roles.management_point.database", "replica"),
-        set_path("database_replica", {"server": "SQL01", "database": "SMS_TST_r"}),
+        add_server(name="SQL02", zone="intranet"),
+        set_path("database_replica", {"server": "SQL02", "database": "SMS_TST_r"}),
         set_path("network.back_firewall.perimeter_may_initiate", False),
     ],
     "database-needs-perimeter-initiation": [set_path("network.back_firewall.perimeter_may_initiate", False)],
@@ -136,6 +137,48 @@ ERROR_CASES["perimeter-initiated-flow"] = [
     set_path("servers[DMZ01].roles.management_point.database", "replica"),
     set_path("servers[DMZ01].site_server_initiated", False),
 ]
+
+ERROR_CASES |= {
+    "replica-on-database-server": [
+        set_path("servers[DMZ01].roles.management_point.database", "replica"),
+        set_path("database_replica", {"server": "SQL01", "database": "SMS_TST_r"}),
+    ],
+    "duplicate-cluster-name": [
+        *NLB_MPS,
+        add_server(name="SUP1", roles=SUP_INTERNET),
+        add_server(name="SUP2", roles=SUP_INTERNET),
+        lambda data: data["nlb_clusters"].append(
+            {
+                "name": "mpnlb",
+                "role": "software_update_point",
+                "internet_fqdn": "sup.example.com",
+                "members": ["SUP1", "SUP2"],
+            }
+        ),
+    ],
+    "duplicate-firewall-name": [set_path("network.back_firewall.name", "fw-front")],
+    "nlb-duplicate-member": [
+        add_server(name="DMZ02", roles=MP_INTERNET),
+        set_path(
+            "nlb_clusters",
+            [
+                {
+                    "name": "N",
+                    "role": "management_point",
+                    "internet_fqdn": "n.example.com",
+                    "members": ["DMZ01", "DMZ02", "dmz02"],
+                }
+            ],
+        ),
+    ],
+    "nlb-mixed-zones": [
+        add_server(name="MP2", zone="intranet", roles=MP_INTERNET),
+        set_path(
+            "nlb_clusters",
+            [{"name": "N", "role": "management_point", "internet_fqdn": "n.example.com", "members": ["DMZ01", "MP2"]}],
+        ),
+    ],
+}
 
 WARNING_CASES = {
     "intranet-server-internet-facing": [
@@ -184,7 +227,7 @@ def test_every_rule_code_has_a_case() -> None:
     emitted = set(re.findall(r'"([a-z]+(?:-[a-z]+)+)"', source))  # codes are the only kebab-case literals
     covered = {case.split("/")[0] for case in ERROR_CASES} | set(WARNING_CASES)
     assert emitted == covered
-    assert len(emitted) == 33
+    assert len(emitted) == 38
 
 
 def test_one_warning_per_unsupported_feature() -> None:
@@ -231,3 +274,35 @@ def test_perimeter_server_that_initiates_behind_a_closed_back_firewall_is_an_err
     assert site is None
     assert codes(diagnostics) == ["perimeter-initiated-flow"]
     assert "DMZ01 (perimeter) would open TCP 445 to CM01 (intranet)" in diagnostics[0].message
+
+
+def test_one_owner_may_use_one_fqdn_on_both_sides() -> None:
+    site, diagnostics = load(site_dict(set_path("servers[DMZ01].intranet_fqdn", "ibcm.example.com")))
+    assert site is not None, [d.format() for d in diagnostics]
+
+
+def test_lookup_free_rules_still_run_when_a_reference_is_broken() -> None:
+    _, diagnostics = load(site_dict(set_path("site.type", "secondary"), set_path("site.database_server", "NOPE")))
+    assert sorted(codes(diagnostics)) == ["secondary-site", "unknown-server"]
+
+
+def test_intranet_servers_do_not_default_to_site_server_initiated() -> None:
+    from generator.decisions import decide
+
+    site, _ = load(
+        site_dict(
+            set_path("network.back_firewall.perimeter_may_initiate", False),
+            add_server(name="DMZSQL"),
+            set_path("database_replica", {"server": "DMZSQL", "database": "r"}),
+            set_path("servers[DMZ01].roles.management_point.database", "replica"),
+            set_path("servers[CM01].roles.software_update_point.connections", "both"),
+            set_path("servers[CM01].internet_fqdn", "cm01.example.com"),
+        )
+    )
+    assert site is not None
+    topo = site.topology
+    assert [s.name for s in topo.site_server_initiated_servers] == ["DMZ01"]
+    step = next(d for d in decide(topo) if d.id == "site-server-initiated-transfers")
+    assert step.reasons == (
+        "DMZ01 (perimeter) hosts Internet-based roles and network.back_firewall.perimeter_may_initiate is false",
+    )

@@ -8,6 +8,7 @@ and review the diff like code.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from pathlib import Path
 
@@ -111,3 +112,29 @@ def test_hostile_names_are_escaped() -> None:
     assert HOSTILE not in text
     svg = render(text, "svg").stdout.decode()
     assert "&lt;b&gt;&amp;&quot;\\{}" in svg or '&lt;b&gt;&amp;"\\{}' in svg
+
+
+def test_member_names_match_servers_case_insensitively() -> None:
+    from helpers import add_server, load, set_path, site_dict
+
+    site, diagnostics = load(
+        site_dict(
+            add_server(name="DMZ02", roles={"management_point": {"connections": "internet"}}),
+            set_path(
+                "nlb_clusters",
+                [
+                    {
+                        "name": "N",
+                        "role": "management_point",
+                        "internet_fqdn": "n.example.com",
+                        "members": ["dmz01", "Dmz02"],
+                    }
+                ],
+            ),
+        )
+    )
+    assert site is not None, [d.format() for d in diagnostics]
+    dot = placement_dot(site.topology, build_network_plan(site.topology))
+    declared = set(re.findall(r'^\s*"(server_[a-z0-9_]+)" \[label=', dot, flags=re.MULTILINE))
+    used = set(re.findall(r'"(server_[a-z0-9_]+)"', dot))
+    assert declared == used == {"server_cm01", "server_sql01", "server_dmz01", "server_dmz02"}

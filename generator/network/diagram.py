@@ -49,6 +49,7 @@ class _Ids:
         self._used: set[str] = set()
 
     def get(self, ref: str) -> str:
+        ref = ref.casefold()  # names compare case-insensitively: "SUP2" and "sup2" are one node
         if ref not in self._by_ref:
             kind, _, name = ref.partition(":")
             base = re.sub(r"[^a-z0-9]+", "_", f"{kind}_{name}".lower()).strip("_") or "node"
