@@ -36,6 +36,7 @@ html_static_path = ["_static"]
 html_css_files = ["runbook.css"]
 html_last_updated_fmt = None
 html_show_sourcelink = False
+html_show_sphinx = False  # the intranet copy links nowhere outside itself
 
 # --- LaTeX / PDF (make pdf) ---------------------------------------------------------------------
 # One LaTeX document per site (docs/_build/pdf/<CODE>.pdf), with a change-board
