@@ -22,6 +22,7 @@ import json
 import os
 import subprocess
 import time
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -56,11 +57,16 @@ def hash_inputs(site_inputs: Path) -> dict[str, str]:
     return {path.name: sha256_file(path) for path in discover_inputs([site_inputs])}
 
 
+def source_date_epoch(environ: Mapping[str, str] | None = None) -> int | None:
+    """``SOURCE_DATE_EPOCH`` as seconds, or None when it is unset or not a whole number."""
+    epoch = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH", "").strip()
+    return int(epoch) if epoch.isdigit() else None
+
+
 def build_time() -> datetime:
     """Now, or ``SOURCE_DATE_EPOCH`` when set (reproducible builds); always UTC, whole seconds."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    seconds = int(epoch) if epoch.isdigit() else int(time.time())
-    return datetime.fromtimestamp(seconds, tz=UTC)
+    epoch = source_date_epoch()
+    return datetime.fromtimestamp(int(time.time()) if epoch is None else epoch, tz=UTC)
 
 
 def format_time(moment: datetime) -> str:

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,8 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from generator.build_stamp import source_date_epoch
+from generator.errors import GeneratorError
 from generator.escape import escape_latex, escape_latex_block
 from generator.model import Change, ChangeWindow, SiteInput
 from generator.render import create_environment, render_template
@@ -86,9 +87,9 @@ def create_latex_environment(templates_dir: Path) -> jinja2.Environment:
 
 def build_date(environ: dict[str, str] | None = None) -> dt.date:
     """The date printed on the cover: SOURCE_DATE_EPOCH (UTC) when set, else today."""
-    epoch = (os.environ if environ is None else environ).get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    epoch = source_date_epoch(environ)
+    if epoch is not None:
+        return dt.datetime.fromtimestamp(epoch, dt.UTC).date()
     return dt.date.today()
 
 
@@ -162,7 +163,7 @@ def latex_documents(site_inputs: Path, generated: str = "_generated") -> list[tu
     """
     try:
         models = load_models(site_inputs)
-    except Exception:  # noqa: BLE001 - any failure is reported by the generator hook
+    except GeneratorError:  # reported with locations by the generator's builder-inited hook
         return []
     documents = []
     for model in models:

@@ -49,7 +49,9 @@ class SitePlan:
 
 def build_site_plan(site: LoadedSite) -> SitePlan:
     """Decide the steps and derive the network plan for a validated site."""
-    return SitePlan(site, tuple(decide(site.topology)), build_network_plan(site.topology))
+    decisions = tuple(decide(site.topology))
+    included = [d.id for d in decisions if d.included]
+    return SitePlan(site, decisions, build_network_plan(site.topology, included))
 
 
 def plan_to_json(plan: SitePlan) -> dict[str, Any]:

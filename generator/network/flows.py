@@ -26,7 +26,7 @@ is folded into it (purposes joined), so no firewall rule appears twice.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import urlsplit
@@ -144,9 +144,9 @@ def slug(text: str) -> str:
 class _Builder:
     """Collects flows in order, resolving firewalls, steps, ids and duplicates."""
 
-    def __init__(self, topo: Topology) -> None:
+    def __init__(self, topo: Topology, included: Collection[str] | None) -> None:
         self.topo = topo
-        self.included = {d.id for d in decide(topo) if d.included}
+        self.included = set(included) if included is not None else {d.id for d in decide(topo) if d.included}
         self.flows: list[Flow] = []
         self._by_key: dict[tuple[str, str, str, str], int] = {}
         self._ids: set[str] = set()
@@ -540,9 +540,13 @@ def _sup_target(topo: Topology, sup: SupEndpoint) -> _Endpoint:
     return _server_endpoint(sup.servers[0])
 
 
-def derive_flows(topo: Topology) -> list[Flow]:
-    """Every flow of the site, in the order documented in this module's docstring."""
-    b = _Builder(topo)
+def derive_flows(topo: Topology, included: Collection[str] | None = None) -> list[Flow]:
+    """Every flow of the site, in the order documented in this module's docstring.
+
+    ``included`` are the step ids of the site's runbook (each flow names the step
+    that needs it); callers that already decided the steps pass them in.
+    """
+    b = _Builder(topo, included)
     roles: tuple[RoleKey, ...] = (
         "management_point",
         "distribution_point",

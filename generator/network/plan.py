@@ -6,6 +6,7 @@ so they all show the same derived facts.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,12 +113,12 @@ def certificate_json(cert: CertificateRequest) -> dict[str, Any]:
     }
 
 
-def build_network_plan(topo: Topology) -> NetworkPlan:
-    """Derive the whole plan for one validated site."""
+def build_network_plan(topo: Topology, included: Collection[str] | None = None) -> NetworkPlan:
+    """Derive the whole plan for one validated site (``included``: its runbook's step ids, if known)."""
     network = topo.model.network
     return NetworkPlan(
         site_code=topo.site.code,
-        flows=tuple(derive_flows(topo)),
+        flows=tuple(derive_flows(topo, included)),
         dns_records=tuple(derive_dns_records(topo)),
         certificates=tuple(derive_certificates(topo)),
         firewall_infos=(
