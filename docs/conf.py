@@ -12,7 +12,7 @@ project = "IBCM runbooks"
 author = "ibcm-runbook"
 copyright = "ibcm-runbook contributors"
 
-extensions = ["myst_parser", "sphinx.ext.graphviz", "generator.sphinx_ext", "generator.schema_doc"]
+extensions = ["myst_parser", "sphinx.ext.graphviz", "generator.sphinx_ext", "generator.sphinx_ext.reference"]
 
 # The generator: where site inputs and templates are, where sources go.
 generator_site_inputs = "../site_inputs"
@@ -42,7 +42,7 @@ html_show_sphinx = False  # the intranet copy links nowhere outside itself
 # One LaTeX document per site (docs/_build/pdf/<CODE>.pdf), with a change-board
 # cover; see generator/latex.py.  Invalid inputs give no documents here: the
 # generator's builder-inited hook reports them.
-from generator import latex as _latex
+from generator.sphinx_ext import latex as _latex
 
 latex_engine = "xelatex"
 latex_documents = _latex.latex_documents(ROOT / "site_inputs", generator_output)

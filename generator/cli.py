@@ -16,7 +16,7 @@ from typing import TextIO
 from generator import __version__
 from generator.diagnostics import Diagnostic
 from generator.errors import GeneratorError, InputError
-from generator.loader import load_site_file, load_sites
+from generator.load.loader import load_site_file, load_sites
 from generator.plan import SitePlan, build_site_plan, dump_json, plan_to_json
 
 DEFAULT_INPUTS = Path("site_inputs")
@@ -62,8 +62,8 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a site's CSV files (firewall rules, DNS, certificates) into a folder."""
-    from generator.network.csv_export import csv_files
-    from generator.writer import write_if_changed
+    from generator.render.csv_export import csv_files
+    from generator.output.writer import write_if_changed
 
     plan = _load_plan(args.file)
     args.output.mkdir(parents=True, exist_ok=True)
@@ -122,14 +122,14 @@ def _positive(text: str) -> int:
 
 def cmd_build(args: argparse.Namespace) -> int:
     """Validate the site inputs, then build the docs project with Sphinx."""
-    from generator.build import run_sphinx, validate_inputs
+    from generator.sphinx_ext.runner import run_sphinx, validate_inputs
 
     warnings = validate_inputs(args.docs)
     _print_diagnostics(warnings, sys.stderr)
     print(f"site inputs valid ({len(warnings)} warning(s), shown in the runbooks)", file=sys.stderr)
     options = shlex.split(args.sphinx_opts)
     if args.builder == "pdf":
-        from generator.pdf import build_pdfs
+        from generator.sphinx_ext.pdf import build_pdfs
 
         for pdf in build_pdfs(args.docs, args.output or args.docs / "_build", options):
             print(f"PDF runbook: {pdf}")

@@ -12,15 +12,15 @@ from pathlib import Path
 import jinja2
 
 from generator.diagnostics import Diagnostic
-from generator.escape import Myst
-from generator.loader import load_valid_sites
-from generator.myst import label
-from generator.network.csv_export import csv_files
-from generator.network.diagram import placement_dot
+from generator.render.escape import Myst
+from generator.load.loader import load_valid_sites
+from generator.render.myst import label
+from generator.render.csv_export import csv_files
+from generator.render.diagram import placement_dot
 from generator.plan import SitePlan, build_site_plan, dump_json, plan_to_json
-from generator.render import create_environment, render_template
-from generator.views import DIAGRAM_FILE, site_context, site_summary
-from generator.writer import SyncReport, sync_tree
+from generator.render.templates import create_environment, render_template
+from generator.render.pages import DIAGRAM_FILE, site_context, site_summary
+from generator.output.writer import SyncReport, sync_tree
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 import yaml
 
 from generator.diagnostics import Diagnostic
-from generator.loader import LoadedSite, load_site_text
+from generator.load.loader import LoadedSite, load_site_text
 
 BASE_SITE: dict[str, Any] = {
     "schema": 1,

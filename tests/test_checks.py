@@ -8,7 +8,7 @@ import re
 import pytest
 from helpers import add_server, codes, delete_path, load, set_path, site_dict
 
-from generator import checks
+from generator.validate import rules as checks
 
 MP_INTERNET = {"management_point": {"connections": "internet"}}
 SUP_INTERNET = {"software_update_point": {"connections": "internet"}}
@@ -287,7 +287,7 @@ def test_lookup_free_rules_still_run_when_a_reference_is_broken() -> None:
 
 
 def test_intranet_servers_do_not_default_to_site_server_initiated() -> None:
-    from generator.decisions import decide
+    from generator.derive.checklist.conditions import decide
 
     site, _ = load(
         site_dict(

@@ -11,7 +11,7 @@ import pytest
 from helpers import BASE_SITE
 
 from generator.cli import main
-from generator.decisions import STEP_IDS
+from generator.derive.checklist.conditions import STEP_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
 CEN = ROOT / "site_inputs" / "contoso-perimeter-forest.yaml"

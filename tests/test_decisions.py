@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from helpers import add_server, load_valid, set_path
 
-from generator.decisions import STEP_IDS, STEPS, decide
+from generator.derive.checklist.conditions import STEP_IDS, STEPS, decide
 
 ALWAYS = [
     "confirm-decision",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from markdown_it import MarkdownIt
 
-from generator.escape import (
+from generator.render.escape import (
     Myst,
     dot_string,
     escape_dot_html,

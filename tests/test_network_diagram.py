@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.loader import LoadedSite, load_site_text, load_sites
-from generator.network.diagram import placement_dot
-from generator.network.plan import build_network_plan
+from generator.load.loader import LoadedSite, load_site_text, load_sites
+from generator.render.diagram import placement_dot
+from generator.derive.network.plan import build_network_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "dot"

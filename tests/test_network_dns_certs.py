@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.loader import LoadedSite, load_site_text, load_sites
-from generator.network.certificates import VERSION_3_TEMPLATE_NOTE, derive_certificates
-from generator.network.dns import derive_dns_records
-from generator.network.plan import build_network_plan
+from generator.load.loader import LoadedSite, load_site_text, load_sites
+from generator.derive.network.certificates import VERSION_3_TEMPLATE_NOTE, derive_certificates
+from generator.derive.network.dns import derive_dns_records
+from generator.derive.network.plan import build_network_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = {s.code: s for s in load_sites([ROOT / "site_inputs"])[0]}

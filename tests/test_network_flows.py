@@ -7,12 +7,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.decisions import decide
-from generator.loader import LoadedSite, load_site_text, load_sites
-from generator.model import SiteInput
-from generator.network.flows import Flow, derive_flows, perimeter_initiated_flows
-from generator.network.plan import build_network_plan
-from generator.topology import Topology
+from generator.derive.checklist.conditions import decide
+from generator.load.loader import LoadedSite, load_site_text, load_sites
+from generator.model.schema import SiteInput
+from generator.derive.network.flows import Flow, derive_flows, perimeter_initiated_flows
+from generator.derive.network.plan import build_network_plan
+from generator.model.topology import Topology
 
 ROOT = Path(__file__).resolve().parent.parent
 

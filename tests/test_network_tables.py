@@ -10,19 +10,19 @@ from pathlib import Path
 
 import pytest
 
-from generator.decisions import decide
-from generator.loader import LoadedSite, load_site_text, load_sites
-from generator.myst import download_link
-from generator.myst import label as step_anchor
-from generator.network.csv_export import (
+from generator.derive.checklist.conditions import decide
+from generator.load.loader import LoadedSite, load_site_text, load_sites
+from generator.render.myst import download_link
+from generator.render.myst import label as step_anchor
+from generator.render.csv_export import (
     certificates_csv_filename,
     csv_files,
     dns_csv_filename,
     firewall_csv_filenames,
     safe_filename_part,
 )
-from generator.network.plan import NetworkPlan, build_network_plan
-from generator.network.tables import (
+from generator.derive.network.plan import NetworkPlan, build_network_plan
+from generator.render.tables import (
     certificates_table,
     connectivity_matrix,
     dns_table,

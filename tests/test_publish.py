@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from generator import __version__, build_stamp
+from generator import __version__
+from generator.output import stamp as build_stamp
 from generator import publish as pub
 from generator.cli import main
 from generator.errors import BuildError

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from generator.errors import TemplateError
-from generator.escape import Myst
-from generator.render import create_environment, render_template
+from generator.render.escape import Myst
+from generator.render.templates import create_environment, render_template
 
 
 @pytest.fixture
@@ -37,7 +37,7 @@ def test_syntax_errors_name_the_line(env) -> None:  # type: ignore[no-untyped-de
 
 
 def test_every_step_has_a_template_with_a_verification_list(repo_root: Path) -> None:
-    from generator.decisions import STEP_IDS
+    from generator.derive.checklist.conditions import STEP_IDS
 
     for step_id in STEP_IDS:
         text = (repo_root / "templates" / "steps" / f"{step_id}.md.j2").read_text()

@@ -10,8 +10,8 @@ import pytest
 from conftest import require_tool
 from sphinx_project import SphinxProject
 
-from generator.decisions import STEPS
-from generator.loader import load_sites
+from generator.derive.checklist.conditions import STEPS
+from generator.load.loader import load_sites
 
 pytestmark = pytest.mark.slow
 

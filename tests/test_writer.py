@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from generator.writer import sync_tree, write_if_changed
+from generator.output.writer import sync_tree, write_if_changed
 
 
 def test_unchanged_content_is_not_rewritten(tmp_path: Path) -> None:

@@ -1,0 +1,185 @@
+"""Derive the PKI certificates a site needs (network-plan.md "Certificates").
+
+In native mode every FQDN typed into a site system must match its web server
+certificate, so the names are computed from the same model facts that decide
+the FQDNs.  Facts the reference marks unverified ([U]) are worded as
+"to confirm" in the notes, never as certain.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from generator.model.schema import RoleKey, Server
+from generator.model.topology import Topology, accepts_internet, accepts_intranet
+
+CertificateKind = Literal["web_server", "site_server_signing", "client_authentication", "proxy_client_authentication"]
+
+SERVER_AUTHENTICATION = "Server Authentication (1.3.6.1.5.5.7.3.1)"
+CLIENT_AUTHENTICATION = "Client Authentication (1.3.6.1.5.5.7.3.2)"
+DOCUMENT_SIGNING = "Document Signing (1.3.6.1.4.1.311.10.3.12; OID to confirm)"
+
+VERSION_3_TEMPLATE_NOTE = (
+    "Do not use version 3 certificate templates (Windows Server 2008 Enterprise CA): "
+    "Configuration Manager 2007 cannot use certificates issued from them. Use version 2 templates."
+)
+"""Shown under the certificate table (ibcm-domain.md section 7)."""
+
+INTERNET_CLIENTS = "Internet clients"
+_WEB_ROLES: tuple[RoleKey, ...] = ("management_point", "distribution_point", "software_update_point")
+
+
+@dataclass(frozen=True)
+class CertificateRequest:
+    """One certificate to request from the PKI team, and where it goes."""
+
+    holder: str
+    kind: CertificateKind
+    names: tuple[str, ...]
+    """FQDNs for the Subject or SAN (empty when any unique name will do)."""
+    purpose: str
+    eku: str
+    bound_to: str
+    note: str | None = None
+
+
+def _unique(names: list[str]) -> tuple[str, ...]:
+    seen: set[str] = set()
+    result: list[str] = []
+    for name in names:
+        if name.lower() not in seen:
+            seen.add(name.lower())
+            result.append(name)
+    return tuple(result)
+
+
+def _web_server_certificate(topo: Topology, server: Server) -> CertificateRequest | None:
+    roles = [(key, role) for key, role in server.roles.items() if key in _WEB_ROLES]
+    if not roles:
+        return None
+    internet_names: list[str] = []
+    intranet_names: list[str] = []
+    notes: list[str] = []
+    internet_sup = topo.internet_sup
+    is_internet_sup = internet_sup is not None and any(s.key == server.key for s in internet_sup.servers)
+    for key, role in roles:
+        cluster = topo.cluster_for(server, key)
+        wants_internet = accepts_internet(role.connections)
+        wants_intranet = accepts_intranet(role.connections) or (key == "software_update_point" and is_internet_sup)
+        if wants_internet:
+            if server.internet_fqdn:
+                internet_names.append(server.internet_fqdn)
+            if cluster is not None and cluster.internet_fqdn:
+                internet_names.append(cluster.internet_fqdn)
+        if wants_intranet:
+            intranet_names.append(server.intranet_fqdn or server.name)
+            if not server.intranet_fqdn:
+                notes.append(f"no intranet_fqdn given: the computer name {server.name} is used")
+            if cluster is not None and cluster.intranet_fqdn and accepts_intranet(role.connections):
+                intranet_names.append(cluster.intranet_fqdn)
+        if cluster is not None:
+            notes.append(
+                f"member of NLB cluster {cluster.name}: every member carries the cluster FQDNs "
+                "(to confirm for ConfigMgr 2007)"
+            )
+    if is_internet_sup:
+        notes.append(
+            "Internet-based software update point: always both the Internet and the intranet FQDN "
+            "(WSUSUtil configuressl uses the intranet FQDN)"
+        )
+    bindings = []
+    if server.roles.management_point or server.roles.distribution_point:
+        bindings.append("IIS web site used by ConfigMgr (Default Web Site)")
+    sup = server.roles.software_update_point
+    if sup is not None:
+        bindings.append("WSUS custom web site" if sup.wsus_website == "custom" else "WSUS web site (Default Web Site)")
+    role_names = ", ".join(key.replace("_", " ") for key, _ in roles)
+    return CertificateRequest(
+        holder=server.name,
+        kind="web_server",
+        names=_unique(internet_names + intranet_names),
+        purpose=f"web server certificate for the {role_names}",
+        eku=SERVER_AUTHENTICATION,
+        bound_to="; ".join(bindings) + "; computer Personal store",
+        note="; ".join(dict.fromkeys(notes)) or None,
+    )
+
+
+def _site_server_signing(topo: Topology) -> CertificateRequest:
+    code = topo.site.code
+    return CertificateRequest(
+        holder=topo.site_server.name,
+        kind="site_server_signing",
+        names=(),
+        purpose="site server signing certificate (signs client policy; needed for native mode)",
+        eku=DOCUMENT_SIGNING,
+        bound_to="site properties, Site Mode tab; computer Personal store of the site server",
+        note=(
+            f"No default template: duplicate a version 2 template and change its purpose. Subject to confirm: "
+            f"usually CN=The site code of this site server is {code}."
+        ),
+    )
+
+
+def _proxy_certificates(topo: Topology) -> list[CertificateRequest]:
+    proxy = topo.model.network.reverse_proxy
+    if proxy is None or proxy.mode != "ssl_bridging":
+        return []
+    names: list[str] = []
+    for name in proxy.publishes:
+        server = topo.server(name)
+        if server is None:
+            continue
+        if server.internet_fqdn:
+            names.append(server.internet_fqdn)
+        for key in topo.internet_roles(server):
+            cluster = topo.cluster_for(server, key)
+            if cluster is not None and cluster.internet_fqdn:
+                names.append(cluster.internet_fqdn)
+    return [
+        CertificateRequest(
+            holder=proxy.name,
+            kind="web_server",
+            names=_unique(names),
+            purpose="web server certificate of the reverse proxy listener (SSL bridging)",
+            eku=SERVER_AUTHENTICATION,
+            bound_to="reverse proxy web listener; proxy computer store",
+        ),
+        CertificateRequest(
+            holder=proxy.name,
+            kind="proxy_client_authentication",
+            names=(),
+            purpose="client authentication certificate the proxy presents to the published site systems",
+            eku=CLIENT_AUTHENTICATION,
+            bound_to="proxy computer store (used for the new SSL session to each site system)",
+            note="Details follow the proxy's publishing guide (to confirm, e.g. the ISA Server guide).",
+        ),
+    ]
+
+
+def _client_certificate(topo: Topology) -> CertificateRequest:
+    del topo
+    return CertificateRequest(
+        holder=INTERNET_CLIENTS,
+        kind="client_authentication",
+        names=(),
+        purpose="client authentication certificate on every Internet client (Workstation Authentication template)",
+        eku=CLIENT_AUTHENTICATION,
+        bound_to="computer Personal store of each client",
+        note="Any unique name; set the certificate selection criteria when a client has several.",
+    )
+
+
+def fallback_status_points(topo: Topology) -> list[str]:
+    """Servers whose fallback status point needs no certificate (plain HTTP)."""
+    return [s.name for s in topo.servers_with("fallback_status_point")]
+
+
+def derive_certificates(topo: Topology) -> list[CertificateRequest]:
+    """Web server certificates (servers in model order), site server signing, proxy, clients."""
+    result = [c for c in (_web_server_certificate(topo, s) for s in topo.model.servers) if c is not None]
+    result.append(_site_server_signing(topo))
+    result += _proxy_certificates(topo)
+    result.append(_client_certificate(topo))
+    return result

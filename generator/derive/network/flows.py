@@ -1,0 +1,575 @@
+"""Derive every network flow of a site from its topology (network-plan.md "Flows to derive").
+
+The firewall tables, the connectivity matrix, the CSV exports, the diagram and
+the JSON plan are all views of the one list returned by :func:`derive_flows`,
+so they cannot disagree.  Ports come from the model, never from constants in
+templates; the only fixed ports are protocol facts (SMB 445, RPC 135, SQL
+1433, HTTP 80 / HTTPS 443 towards Microsoft Update).
+
+Order of the list (stable, documented because tables number their rules from it):
+
+1. client flows: management points, distribution points, software update
+   points, fallback status points (each in ``servers`` order, an NLB cluster at
+   the place of its first member), then the CRL; a reverse-proxied flow is
+   followed directly by its proxy-to-server hop;
+2. site server flows, per destination in ``servers`` order: SMB, RPC endpoint
+   mapper TCP/UDP, RPC dynamic range, then WSUS ports; then SQL to the
+   database server;
+3. site system to site server (SMB status), in ``servers`` order;
+4. database flows: MPs to the site database or replica, then replication;
+5. software update flows: Internet SUP synchronisation, then Microsoft Update.
+
+A flow identical to an earlier one in source, destination, protocol and port
+is folded into it (purposes joined), so no firewall rule appears twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass, replace
+from typing import Literal
+from urllib.parse import urlsplit
+
+from generator.derive.checklist.conditions import STEP_IDS, decide
+from generator.model.schema import NlbCluster, RoleKey, Server
+from generator.model.topology import ROLE_ABBREVIATIONS, SupEndpoint, Topology, accepts_internet
+
+ZoneName = Literal["internet", "perimeter", "intranet"]
+Protocol = Literal["TCP", "UDP"]
+ModelPath = tuple[str | int, ...]
+"""A path into the site input (as in ``generator.load.yaml_source.Path``), for locating diagnostics."""
+
+ZONES: tuple[ZoneName, ...] = ("internet", "perimeter", "intranet")
+"""Zones from least to most trusted; the diagram lays them out in this order."""
+
+INTERNET_CLIENTS = "Internet clients"
+MICROSOFT_UPDATE = "Microsoft Update"
+CRL_PLACEHOLDER = "CRL distribution point"
+
+SMB_PORT = "445"
+RPC_ENDPOINT_MAPPER = "135"
+SQL_PORT = "1433"
+FORBIDDEN_PORTS = frozenset({"4022"})
+"""SQL Service Broker: later ConfigMgr versions only; never emitted for 2007."""
+
+MICROSOFT_UPDATE_NOTE = (
+    "Leaves through the organisation's usual Internet egress (forward proxy or outbound "
+    "firewall), which is not necessarily the IBCM front firewall; not listed in the "
+    "per-firewall tables. It can be limited to the Microsoft Update domains."
+)
+
+FlowKind = Literal[
+    "client",
+    "proxy-forward",
+    "crl",
+    "site-server",
+    "site-server-wsus",
+    "site-server-sql",
+    "site-system-status",
+    "mp-database",
+    "mp-replica",
+    "replication",
+    "sup-sync",
+    "microsoft-update",
+]
+CLIENT_KINDS: frozenset[str] = frozenset({"client", "proxy-forward", "crl"})
+"""Kinds that carry client traffic (drawn in the client style in the diagram)."""
+
+
+@dataclass(frozen=True)
+class Flow:
+    """One connection a firewall (or nobody) must allow, with the step that needs it."""
+
+    id: str
+    kind: FlowKind
+    source: str
+    source_zone: ZoneName
+    destination: str
+    destination_zone: ZoneName
+    protocol: Protocol
+    port: str
+    purpose: str
+    step: str
+    firewalls: tuple[str, ...]
+    note: str | None = None
+    origin: ModelPath = ()
+    """Input path that makes the flow exist, so a diagnostic about it can be located."""
+    source_ref: str = ""
+    """What the source is, unambiguously: ``server:<name>``, ``cluster:<name>``, ``proxy:<name>``,
+    ``clients``, ``crl:<host>`` or ``microsoft-update`` (names alone may coincide)."""
+    destination_ref: str = ""
+    """Like ``source_ref``, for the destination."""
+
+    @property
+    def is_client_traffic(self) -> bool:
+        return self.kind in CLIENT_KINDS
+
+    @property
+    def pair(self) -> tuple[str, str]:
+        return (self.source, self.destination)
+
+
+@dataclass(frozen=True)
+class _Endpoint:
+    """Something a flow starts or ends at: a server, an NLB cluster, the proxy or an outside party."""
+
+    name: str
+    zone: ZoneName
+    ref: str
+
+
+def zone_rank(zone: str) -> int:
+    """0 for the Internet, 2 for the intranet: higher is more trusted."""
+    return [str(z) for z in ZONES].index(zone)
+
+
+def firewalls_between(topo: Topology, source_zone: str, destination_zone: str) -> tuple[str, ...]:
+    """Firewalls a flow between two zones crosses: front, back, or both (front then back)."""
+    network = topo.model.network
+    low, high = sorted((zone_rank(source_zone), zone_rank(destination_zone)))
+    crossed: list[str] = []
+    if low == 0 and high >= 1:
+        crossed.append(network.front_firewall.name)
+    if low <= 1 and high == 2:
+        crossed.append(network.back_firewall.name)
+    return tuple(crossed)
+
+
+def slug(text: str) -> str:
+    """Lower-case ``text`` and collapse everything but letters and digits to ``-``."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+class _Builder:
+    """Collects flows in order, resolving firewalls, steps, ids and duplicates."""
+
+    def __init__(self, topo: Topology, included: Collection[str] | None) -> None:
+        self.topo = topo
+        self.included = set(included) if included is not None else {d.id for d in decide(topo) if d.included}
+        self.flows: list[Flow] = []
+        self._by_key: dict[tuple[str, str, str, str], int] = {}
+        self._ids: set[str] = set()
+
+    def step(self, preferred: str, fallback: str = "network-infrastructure") -> str:
+        """``preferred`` when this site's runbook includes it, else an always-included step."""
+        assert preferred in STEP_IDS and fallback in STEP_IDS
+        return preferred if preferred in self.included else fallback
+
+    def add(
+        self,
+        kind: FlowKind,
+        source: _Endpoint,
+        destination: _Endpoint,
+        protocol: Protocol,
+        port: str,
+        purpose: str,
+        step: str,
+        *,
+        origin: ModelPath,
+        note: str | None = None,
+        firewalls: tuple[str, ...] | None = None,
+    ) -> None:
+        assert port not in FORBIDDEN_PORTS
+        key = (source.ref.upper(), destination.ref.upper(), protocol, port)
+        if key in self._by_key:
+            index = self._by_key[key]
+            earlier = self.flows[index]
+            if purpose not in earlier.purpose:
+                self.flows[index] = replace(earlier, purpose=f"{earlier.purpose}; {purpose}")
+            return
+        base = slug(f"{kind}-{source.name}-{destination.name}-{protocol}-{port}")
+        flow_id, n = base, 2
+        while flow_id in self._ids:
+            flow_id, n = f"{base}-{n}", n + 1
+        self._ids.add(flow_id)
+        crossed = firewalls_between(self.topo, source.zone, destination.zone) if firewalls is None else firewalls
+        self._by_key[key] = len(self.flows)
+        self.flows.append(
+            Flow(
+                id=flow_id,
+                kind=kind,
+                source=source.name,
+                source_zone=source.zone,
+                destination=destination.name,
+                destination_zone=destination.zone,
+                protocol=protocol,
+                port=port,
+                purpose=purpose,
+                step=self.step(step),
+                firewalls=crossed,
+                note=note,
+                origin=origin,
+                source_ref=source.ref,
+                destination_ref=destination.ref,
+            )
+        )
+
+
+def _server_endpoint(server: Server) -> _Endpoint:
+    return _Endpoint(server.name, server.zone, f"server:{server.name}")
+
+
+def cluster_zone(topo: Topology, cluster: NlbCluster) -> ZoneName:
+    """An NLB cluster sits where its (first) member sits."""
+    member = topo.server(cluster.members[0])
+    return member.zone if member else "intranet"
+
+
+def _index(topo: Topology) -> dict[str, int]:
+    result: dict[str, int] = {}
+    for i, server in enumerate(topo.model.servers):
+        result.setdefault(server.key, i)
+    return result
+
+
+def _proxy_origin(topo: Topology, names: Iterable[str]) -> ModelPath:
+    proxy = topo.model.network.reverse_proxy
+    assert proxy is not None
+    wanted = {n.upper() for n in names}
+    for p, name in enumerate(proxy.publishes):
+        if name.upper() in wanted:
+            return ("network", "reverse_proxy", "publishes", p)
+    return ("network", "reverse_proxy")
+
+
+_CLIENT_PURPOSES: dict[RoleKey, tuple[str, str]] = {
+    "management_point": ("mp-internet", "client requests to the management point (HTTPS)"),
+    "distribution_point": ("dp-internet", "content download from the distribution point (BITS over HTTPS)"),
+    "fallback_status_point": ("fsp-internet", "state messages to the fallback status point (HTTP, anonymous)"),
+    "software_update_point": ("sup-internet", "software update scan"),
+}
+
+
+def _client_role_flows(b: _Builder, role: RoleKey) -> None:
+    """Clients to every server (or NLB cluster) whose ``role`` accepts Internet connections."""
+    topo = b.topo
+    index = _index(topo)
+    seen: set[str] = set()
+    step, purpose = _CLIENT_PURPOSES[role]
+    for server in topo.servers_with(role):
+        settings = getattr(server.roles, role)
+        if role == "fallback_status_point":
+            if settings.connections != "both":
+                continue
+        elif not accepts_internet(settings.connections):
+            continue
+        cluster = topo.cluster_for(server, role)
+        origin: ModelPath = ("servers", index[server.key], "roles", role, "connections")
+        if cluster is not None and cluster.internet_fqdn:
+            if f"nlb:{cluster.name}" in seen:
+                continue
+            seen.add(f"nlb:{cluster.name}")
+            target = _Endpoint(cluster.name, cluster_zone(topo, cluster), f"cluster:{cluster.name}")
+            members = [m for m in (topo.server(n) for n in cluster.members) if m is not None]
+            proxied = [m.name for m in members if topo.published_by_proxy(m)]
+        else:
+            target = _server_endpoint(server)
+            proxied = [server.name] if topo.published_by_proxy(server) else []
+        for protocol, port, detail in _client_ports(topo, role, server):
+            text = f"{purpose}{detail}"
+            _client_flow(b, target, protocol, port, text, step, origin, proxied)
+
+
+def _client_ports(topo: Topology, role: RoleKey, server: Server) -> list[tuple[Protocol, str, str]]:
+    ports = topo.site.client_ports
+    if role == "software_update_point":
+        sup = server.roles.software_update_point
+        assert sup is not None
+        http, https = SupEndpoint(server.name, (server,), None, sup.connections).wsus_ports
+        site = "WSUS custom web site" if sup.wsus_website == "custom" else "WSUS on the Default Web Site"
+        return [
+            ("TCP", str(https), f" metadata (HTTPS, {site})"),
+            ("TCP", str(http), f" non-encrypted WSUS data such as EULAs (HTTP, {site})"),
+        ]
+    if role == "fallback_status_point":
+        return [("TCP", str(ports.http), "")]
+    return [("TCP", str(ports.https), "")]
+
+
+def _client_flow(
+    b: _Builder,
+    target: _Endpoint,
+    protocol: Protocol,
+    port: str,
+    purpose: str,
+    step: str,
+    origin: ModelPath,
+    proxied: list[str],
+) -> None:
+    clients = _Endpoint(INTERNET_CLIENTS, "internet", "clients")
+    proxy = b.topo.model.network.reverse_proxy
+    if proxy is None or not proxied:
+        b.add("client", clients, target, protocol, port, purpose, step, origin=origin)
+        return
+    mode = "SSL bridging" if proxy.mode == "ssl_bridging" else "SSL tunnelling"
+    proxy_end = _Endpoint(proxy.name, proxy.zone, f"proxy:{proxy.name}")
+    b.add(
+        "client", clients, proxy_end, protocol, port, f"{purpose}, published by the reverse proxy", step, origin=origin
+    )
+    b.add(
+        "proxy-forward",
+        proxy_end,
+        target,
+        protocol,
+        port,
+        f"{purpose}, forwarded by the reverse proxy ({mode})",
+        step,
+        origin=_proxy_origin(b.topo, proxied),
+    )
+
+
+def _crl_flow(b: _Builder) -> None:
+    pki = b.topo.model.pki
+    if not pki.client_crl_checking:
+        return
+    host, port, note = CRL_PLACEHOLDER, "80", "Usually HTTP TCP 80; the PKI defines it (confirm with the PKI team)."
+    if pki.crl_url:
+        parts = urlsplit(pki.crl_url)
+        host = parts.hostname or CRL_PLACEHOLDER
+        port = str(parts.port or (443 if parts.scheme == "https" else 80))
+        note = f"Port from pki.crl_url ({parts.scheme})."
+    if not pki.crl_published_on_internet:
+        note += " The CRL is not yet published on the Internet (pki.crl_published_on_internet is false)."
+    b.add(
+        "crl",
+        _Endpoint(INTERNET_CLIENTS, "internet", "clients"),
+        _Endpoint(host, "internet", f"crl:{host}"),
+        "TCP",
+        port,
+        "revocation check of site system certificates (CRL download)",
+        "network-infrastructure",
+        origin=("pki", "crl_url") if pki.crl_url else ("pki", "client_crl_checking"),
+        note=note,
+    )
+
+
+def _site_server_flows(b: _Builder) -> None:
+    topo = b.topo
+    site_server = topo.site_server
+    source = _server_endpoint(site_server)
+    origin: ModelPath = ("site", "site_server")
+    for server in topo.model.servers:
+        if server.key == site_server.key or not server.roles.items():
+            continue
+        target = _server_endpoint(server)
+        step = "install-site-systems"
+        b.add(
+            "site-server",
+            source,
+            target,
+            "TCP",
+            SMB_PORT,
+            "SMB: install and repair the site system, copy content and files",
+            step,
+            origin=origin,
+        )
+        rpc_protocols: tuple[Protocol, ...] = ("TCP", "UDP")
+        for protocol in rpc_protocols:
+            b.add(
+                "site-server",
+                source,
+                target,
+                protocol,
+                RPC_ENDPOINT_MAPPER,
+                "RPC endpoint mapper: site system installation",
+                step,
+                origin=origin,
+            )
+        b.add(
+            "site-server",
+            source,
+            target,
+            "TCP",
+            topo.rpc_range(server),
+            f"RPC dynamic ports of {server.name} ({server.os}): site system installation",
+            step,
+            origin=origin,
+        )
+        sup = server.roles.software_update_point
+        if sup is not None:
+            http, https = SupEndpoint(server.name, (server,), None, sup.connections).wsus_ports
+            sup_step = "sup-internet" if accepts_internet(sup.connections) else "install-site-systems"
+            for port, scheme in ((https, "HTTPS"), (http, "HTTP")):
+                b.add(
+                    "site-server-wsus",
+                    source,
+                    target,
+                    "TCP",
+                    str(port),
+                    f"WSUS ({scheme}): configure WSUS and start synchronisation",
+                    sup_step,
+                    origin=origin,
+                )
+    database = topo.database_server
+    if database.key != site_server.key:
+        b.add(
+            "site-server-sql",
+            source,
+            _server_endpoint(database),
+            "TCP",
+            SQL_PORT,
+            "SQL: site server to the site database",
+            "server-placement",
+            origin=("site", "database_server"),
+        )
+
+
+def _status_flows(b: _Builder) -> None:
+    """Internet-based MP, FSP and SUP hand data and status to the site server when they may initiate."""
+    topo = b.topo
+    site_server = topo.site_server
+    for i, server in enumerate(topo.model.servers):
+        if server.key == site_server.key or not topo.is_internet_based(server):
+            continue
+        if topo.site_server_initiated(server):
+            continue
+        senders = [ROLE_ABBREVIATIONS[key] for key, _ in server.roles.items() if key != "distribution_point"]
+        if not senders:
+            continue
+        origin: ModelPath = (
+            ("servers", i, "site_server_initiated")
+            if server.site_server_initiated is not None
+            else ("servers", i, "zone")
+        )
+        b.add(
+            "site-system-status",
+            _server_endpoint(server),
+            _server_endpoint(site_server),
+            "TCP",
+            SMB_PORT,
+            f"SMB: {'/'.join(senders)} {'sends' if len(senders) == 1 else 'send'} data and status to the "
+            "site server "
+            "(site_server_initiated is false)",
+            "install-site-systems",
+            origin=origin,
+        )
+
+
+def _database_flows(b: _Builder) -> None:
+    topo = b.topo
+    database, replica = topo.database_server, topo.replica_server
+    for i, server in enumerate(topo.model.servers):
+        mp = server.roles.management_point
+        if mp is None:
+            continue
+        origin: ModelPath = ("servers", i, "roles", "management_point", "database")
+        if mp.database == "site" and server.key != database.key:
+            b.add(
+                "mp-database",
+                _server_endpoint(server),
+                _server_endpoint(database),
+                "TCP",
+                SQL_PORT,
+                "SQL: management point reads and writes the site database",
+                "server-placement",
+                origin=origin,
+            )
+        elif mp.database == "replica" and replica is not None and server.key != replica.key:
+            b.add(
+                "mp-replica",
+                _server_endpoint(server),
+                _server_endpoint(replica),
+                "TCP",
+                SQL_PORT,
+                "SQL: management point reads the site database replica",
+                "sql-replica",
+                origin=origin,
+            )
+    if replica is not None and replica.key != database.key:
+        assert topo.model.database_replica is not None
+        b.add(
+            "replication",
+            _server_endpoint(database),
+            _server_endpoint(replica),
+            "TCP",
+            SQL_PORT,
+            f"SQL transactional replication to {topo.model.database_replica.database} (push subscription)",
+            "sql-replica",
+            origin=("database_replica", "server"),
+            note="Push subscription assumed: the distributor connects to the subscriber (to confirm "
+            "with the database team; a pull subscription reverses the direction).",
+        )
+
+
+def _software_update_flows(b: _Builder) -> None:
+    topo = b.topo
+    active, internet = topo.active_sup, topo.internet_sup
+    if active is not None and internet is not None and topo.internet_sup_sync == "automatic":
+        http, https = active.wsus_ports
+        target = _sup_target(topo, active)
+        index = _index(topo)
+        for server in internet.servers:
+            origin: ModelPath = (
+                ("software_updates", "internet_sup_sync")
+                if topo.model.software_updates.internet_sup_sync
+                else ("servers", index[server.key], "roles", "software_update_point")
+            )
+            for port, scheme in ((https, "HTTPS"), (http, "HTTP")):
+                b.add(
+                    "sup-sync",
+                    _server_endpoint(server),
+                    target,
+                    "TCP",
+                    str(port),
+                    f"WSUS synchronisation ({scheme}): the Internet-based SUP pulls metadata from the active SUP",
+                    "sup-sync-automatic",
+                    origin=origin,
+                )
+    if active is not None:
+        index = _index(topo)
+        for server in active.servers:
+            for mu_port in ("80", "443"):
+                b.add(
+                    "microsoft-update",
+                    _server_endpoint(server),
+                    _Endpoint(MICROSOFT_UPDATE, "internet", "microsoft-update"),
+                    "TCP",
+                    mu_port,
+                    "active SUP synchronises the update catalogue with Microsoft Update",
+                    "network-infrastructure",
+                    origin=("servers", index[server.key], "roles", "software_update_point"),
+                    note=MICROSOFT_UPDATE_NOTE,
+                    firewalls=(),
+                )
+
+
+def _sup_target(topo: Topology, sup: SupEndpoint) -> _Endpoint:
+    if sup.cluster is not None and sup.cluster.intranet_fqdn:
+        return _Endpoint(sup.cluster.name, cluster_zone(topo, sup.cluster), f"cluster:{sup.cluster.name}")
+    return _server_endpoint(sup.servers[0])
+
+
+def derive_flows(topo: Topology, included: Collection[str] | None = None) -> list[Flow]:
+    """Every flow of the site, in the order documented in this module's docstring.
+
+    ``included`` are the step ids of the site's runbook (each flow names the step
+    that needs it); callers that already decided the steps pass them in.
+    """
+    b = _Builder(topo, included)
+    roles: tuple[RoleKey, ...] = (
+        "management_point",
+        "distribution_point",
+        "software_update_point",
+        "fallback_status_point",
+    )
+    for role in roles:
+        _client_role_flows(b, role)
+    _crl_flow(b)
+    _site_server_flows(b)
+    _status_flows(b)
+    _database_flows(b)
+    _software_update_flows(b)
+    return list(b.flows)
+
+
+def perimeter_initiated_flows(topo: Topology, flows: list[Flow]) -> list[Flow]:
+    """Flows from the perimeter into the intranet.
+
+    They are a validation error when ``network.back_firewall.perimeter_may_initiate``
+    is false; each flow's ``source`` names the server (or proxy) that opens the
+    connection and its ``origin`` the input path to point the diagnostic at.
+    The list is returned whatever the setting, so callers decide.
+    """
+    del topo  # the zones on the flows are all that is needed; kept for a uniform signature
+    return [f for f in flows if f.source_zone == "perimeter" and f.destination_zone == "intranet"]

@@ -1,0 +1,129 @@
+"""The network plan of one site: flows, DNS records and certificates, built once.
+
+Every network view (tables, CSV, diagram, JSON) takes a :class:`NetworkPlan`,
+so they all show the same derived facts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
+
+from generator.derive.network.certificates import CertificateRequest, derive_certificates, fallback_status_points
+from generator.derive.network.dns import DnsRecord, derive_dns_records
+from generator.derive.network.flows import Flow, ZoneName, derive_flows, zone_rank
+from generator.model.topology import Topology
+
+Direction = str
+
+
+@dataclass(frozen=True)
+class FirewallInfo:
+    """A firewall and the two zones it separates (less trusted side first)."""
+
+    name: str
+    role: str
+    """``front`` or ``back``."""
+    zones: tuple[ZoneName, ZoneName]
+
+
+@dataclass(frozen=True)
+class NetworkPlan:
+    """Everything the network team, the DNS team and the PKI team need for one site."""
+
+    site_code: str
+    flows: tuple[Flow, ...]
+    dns_records: tuple[DnsRecord, ...]
+    certificates: tuple[CertificateRequest, ...]
+    firewall_infos: tuple[FirewallInfo, ...]
+    fallback_status_points: tuple[str, ...] = ()
+    """Servers whose fallback status point needs no certificate (plain HTTP)."""
+
+    @property
+    def firewalls(self) -> list[tuple[str, tuple[ZoneName, ZoneName]]]:
+        """(name, (outer zone, inner zone)) for the front then the back firewall."""
+        return [(fw.name, fw.zones) for fw in self.firewall_infos]
+
+    def firewall(self, name: str) -> FirewallInfo:
+        for fw in self.firewall_infos:
+            if fw.name == name:
+                return fw
+        raise KeyError(name)
+
+    def firewall_rules(self, name: str) -> list[Flow]:
+        """Flows the firewall ``name`` must allow, in rule order (the flow order)."""
+        return [f for f in self.flows if name in f.firewalls]
+
+    def direction(self, flow: Flow, firewall_name: str) -> Direction:
+        """``inbound`` when the flow goes towards the firewall's more trusted side, else ``outbound``."""
+        del firewall_name  # both firewalls order their zones the same way
+        return "inbound" if zone_rank(flow.destination_zone) > zone_rank(flow.source_zone) else "outbound"
+
+    def to_json(self) -> dict[str, list[dict[str, Any]]]:
+        """The ``flows``, ``dns_records`` and ``certificates`` members of the JSON plan."""
+        return {
+            "flows": [flow_json(f) for f in self.flows],
+            "dns_records": [dns_json(r) for r in self.dns_records],
+            "certificates": [certificate_json(c) for c in self.certificates],
+        }
+
+
+def flow_json(flow: Flow) -> dict[str, Any]:
+    """A flow in the JSON plan shape (network-plan.md), plus ``kind`` and ``note``."""
+    return {
+        "id": flow.id,
+        "kind": flow.kind,
+        "source": flow.source,
+        "source_zone": flow.source_zone,
+        "destination": flow.destination,
+        "destination_zone": flow.destination_zone,
+        "protocol": flow.protocol,
+        "port": flow.port,
+        "purpose": flow.purpose,
+        "step": flow.step,
+        "firewalls": list(flow.firewalls),
+        "note": flow.note,
+    }
+
+
+def dns_json(record: DnsRecord) -> dict[str, Any]:
+    """A DNS record in the JSON plan shape; ``value`` is null while unassigned."""
+    return {
+        "scope": record.scope,
+        "name": record.name,
+        "type": record.type,
+        "value": record.value,
+        "holder": record.holder,
+        "purpose": record.purpose,
+        "note": record.note,
+    }
+
+
+def certificate_json(cert: CertificateRequest) -> dict[str, Any]:
+    """A certificate request in the JSON plan shape, plus purpose, EKU, binding and note."""
+    return {
+        "holder": cert.holder,
+        "kind": cert.kind,
+        "names": list(cert.names),
+        "purpose": cert.purpose,
+        "eku": cert.eku,
+        "bound_to": cert.bound_to,
+        "note": cert.note,
+    }
+
+
+def build_network_plan(topo: Topology, included: Collection[str] | None = None) -> NetworkPlan:
+    """Derive the whole plan for one validated site (``included``: its runbook's step ids, if known)."""
+    network = topo.model.network
+    return NetworkPlan(
+        site_code=topo.site.code,
+        flows=tuple(derive_flows(topo, included)),
+        dns_records=tuple(derive_dns_records(topo)),
+        certificates=tuple(derive_certificates(topo)),
+        firewall_infos=(
+            FirewallInfo(network.front_firewall.name, "front", ("internet", "perimeter")),
+            FirewallInfo(network.back_firewall.name, "back", ("perimeter", "intranet")),
+        ),
+        fallback_status_points=tuple(fallback_status_points(topo)),
+    )

@@ -1,0 +1,229 @@
+"""Discover site inputs, parse them, validate them, and collect every diagnostic.
+
+Nothing here raises on bad input: each file yields a :class:`LoadedSite` or
+diagnostics, and :func:`load_sites` reports all files in one pass.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, get_args, get_origin
+
+import pydantic
+from pydantic import BaseModel
+
+from generator.validate.rules import check_perimeter_initiated_flows, run_checks
+from generator.diagnostics import Diagnostic, Severity, SourceLocation, sorted_diagnostics
+from generator.errors import InputError
+from generator.model.schema import SiteInput
+from generator.model.topology import Topology
+from generator.load.yaml_source import LocatedDocument, format_path, load_document
+
+
+@dataclass
+class LoadedSite:
+    """A valid site: its model, derived topology, and the warnings it raised."""
+
+    source: str
+    """Path of the input file as shown in diagnostics."""
+    model: SiteInput
+    topology: Topology
+    document: LocatedDocument
+    warnings: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def code(self) -> str:
+        return self.model.site.code
+
+
+def discover_inputs(paths: list[Path]) -> list[Path]:
+    """Expand directories to their ``*.yaml``/``*.yml`` files, skipping ``_*`` files; sorted."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += [p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("_")]
+        else:
+            found.append(path)
+    return sorted(set(found))
+
+
+def display_path(path: Path, root: Path | None = None) -> str:
+    """Path relative to ``root`` (default: the working directory) when possible."""
+    base = (root or Path.cwd()).resolve()
+    try:
+        return path.resolve().relative_to(base).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def load_site_file(path: Path, *, shown_as: str | None = None) -> tuple[LoadedSite | None, list[Diagnostic]]:
+    """Load one file; returns (site or None when it has errors, all its diagnostics)."""
+    shown = shown_as or display_path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return None, [
+            Diagnostic(SourceLocation(shown, 1, 1), Severity.ERROR, f"cannot read file: {reason}", "unreadable-file")
+        ]
+    return load_site_text(text, shown)
+
+
+def load_site_text(text: str, shown: str) -> tuple[LoadedSite | None, list[Diagnostic]]:
+    """Validate YAML text as a site input."""
+    document, diagnostics = load_document(text, shown)
+    if document is None:
+        return None, diagnostics
+    if not isinstance(document.data, dict):
+        got = "an empty file" if document.data is None else type(document.data).__name__
+        diagnostics.append(
+            Diagnostic(
+                document.locate(()),
+                Severity.ERROR,
+                f"a site input is a mapping with schema, site, servers and network (got {got})",
+                "invalid-document",
+            )
+        )
+        return None, diagnostics
+    try:
+        model = SiteInput.model_validate(document.data)
+    except pydantic.ValidationError as exc:
+        diagnostics += [_from_pydantic(error, document) for error in exc.errors()]
+        return None, diagnostics
+    topology = Topology(model)
+    findings = run_checks(topology)
+    if not any(f.severity is Severity.ERROR for f in findings):
+        findings += check_perimeter_initiated_flows(topology)
+    for finding in findings:
+        location = document.locate(finding.path, key=finding.key)
+        diagnostics.append(Diagnostic(location, finding.severity, finding.message, finding.code))
+    diagnostics = sorted_diagnostics(diagnostics)
+    if any(d.is_error for d in diagnostics):
+        return None, diagnostics
+    return LoadedSite(shown, model, topology, document, diagnostics), diagnostics
+
+
+def load_sites(paths: list[Path]) -> tuple[list[LoadedSite], list[Diagnostic]]:
+    """Load every site under ``paths``; also reports duplicate site codes across files."""
+    sites: list[LoadedSite] = []
+    diagnostics: list[Diagnostic] = []
+    for path in discover_inputs(paths):
+        site, found = load_site_file(path)
+        diagnostics += found
+        if site:
+            sites.append(site)
+    codes: dict[str, LoadedSite] = {}
+    for site in sites:
+        if site.code in codes:
+            diagnostics.append(
+                Diagnostic(
+                    site.document.locate(("site", "code")),
+                    Severity.ERROR,
+                    f"site.code: {site.code} is already used by {codes[site.code].source}",
+                    "duplicate-site-code",
+                )
+            )
+        codes.setdefault(site.code, site)
+    return sorted(sites, key=lambda s: s.code), sorted_diagnostics(diagnostics)
+
+
+def load_valid_sites(paths: list[Path]) -> tuple[list[LoadedSite], list[Diagnostic]]:
+    """Like :func:`load_sites` but raises :class:`InputError` when anything is an error."""
+    sites, diagnostics = load_sites(paths)
+    if any(d.is_error for d in diagnostics):
+        raise InputError(diagnostics=diagnostics)
+    return sites, diagnostics
+
+
+# --- pydantic errors -> diagnostics -----------------------------------------
+
+
+def _from_pydantic(error: Any, document: LocatedDocument) -> Diagnostic:
+    loc = tuple(error["loc"])
+    path = format_path(loc) or "document"
+    kind = error["type"]
+    value = error.get("input")
+    if kind == "extra_forbidden":
+        key = str(loc[-1])
+        message = f"{format_path(loc[:-1]) or 'document'}: unknown key {key!r}"
+        allowed = _allowed_keys(loc[:-1])
+        close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
+        if close:
+            message += f"; did you mean {close[0]!r}?"
+        elif allowed:
+            message += f" (allowed: {', '.join(allowed)})"
+        return Diagnostic(document.locate(loc, key=True), Severity.ERROR, message, "unknown-key")
+    if kind == "missing":
+        return Diagnostic(
+            document.locate(loc[:-1]),
+            Severity.ERROR,
+            f"{format_path(loc[:-1]) or 'document'}: missing required key {loc[-1]!r}",
+            "missing-key",
+        )
+    if kind == "literal_error":
+        expected = error["ctx"]["expected"]
+        message = f"{path}: must be {expected} (got {_show(value)})"
+    elif kind == "value_error":
+        message = f"{path}: {str(error['msg']).removeprefix('Value error, ')}"
+    elif kind in ("bool_type", "bool_parsing"):
+        message = f"{path}: must be true or false (got {_show(value)})"
+    elif kind in ("int_type", "int_parsing", "int_from_float"):
+        message = f"{path}: must be a whole number (got {_show(value)})"
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        message = f"{path}: must be a mapping of keys to values (got {_show(value)})"
+    elif kind == "list_type":
+        message = f"{path}: must be a list (got {_show(value)})"
+    elif kind == "string_type":
+        message = f"{path}: must be text (got {_show(value)})"
+    elif kind == "too_short":
+        message = f"{path}: must not be empty"
+    elif kind in ("timezone_aware", "datetime_type", "datetime_parsing", "datetime_from_date_parsing"):
+        message = (
+            f"{path}: must be an ISO 8601 date-time with offset, e.g. 2026-12-05T20:00:00+01:00 (got {_show(value)})"
+        )
+    elif kind in ("date_type", "date_parsing", "date_from_datetime_parsing"):
+        message = f"{path}: must be a date, e.g. 2026-11-20 (got {_show(value)})"
+    else:
+        message = f"{path}: {error['msg']} (got {_show(value)})"
+    return Diagnostic(document.locate(loc), Severity.ERROR, message, "invalid-value")
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if value is None:
+        return "nothing"
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
+    """Field names (by alias) of the model at ``loc``, for did-you-mean suggestions."""
+    model: Any = SiteInput
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
+        if info is None:
+            info = next((f for f in model.model_fields.values() if f.alias == part), None)
+        if info is None:
+            return []
+        model = _model_in(info.annotation)
+        if model is None:
+            return []
+    return sorted(info.alias or name for name, info in model.model_fields.items())
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    if get_origin(annotation) is not None:
+        for arg in get_args(annotation):
+            found = _model_in(arg)
+            if found:
+                return found
+    return None

@@ -1,0 +1,321 @@
+"""The typed site model: one frozen pydantic tree per site input file.
+
+Field names are the public interface fixed in `shared/spec/site-inputs.md`;
+they may be added to but never renamed.  Field docstrings feed the generated
+schema reference in `docs/`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
+
+from generator.model.fields import (
+    Account,
+    Fqdn,
+    IpAddress,
+    MultiLine,
+    Port,
+    PortRange,
+    ServerName,
+    SingleLine,
+    SiteCode,
+    Url,
+)
+
+Zone = Literal["intranet", "perimeter"]
+Connections = Literal["intranet", "internet", "both"]
+OperatingSystem = Literal["windows_server_2003", "windows_server_2008", "windows_server_2008_r2"]
+RoleKey = Literal["management_point", "distribution_point", "fallback_status_point", "software_update_point"]
+InternetFeature = Literal[
+    "inventory",
+    "software_metering",
+    "software_distribution",
+    "software_updates",
+    "desired_configuration",
+    "user_targeted_distribution",
+    "branch_distribution_points",
+    "client_push",
+    "auto_site_assignment",
+    "nap",
+    "wake_on_lan",
+    "os_deployment",
+    "task_sequences",
+    "remote_control",
+    "out_of_band_management",
+    "client_status_ping",
+]
+
+
+class _Model(BaseModel):
+    # Frozen: the model is shared by every view; extra=forbid: unknown keys are errors.
+    model_config = ConfigDict(frozen=True, extra="forbid", use_attribute_docstrings=True)
+
+
+class ManagementPoint(_Model):
+    connections: Connections = "intranet"
+    """Which clients the MP accepts."""
+    database: Literal["site", "replica"] = "site"
+    """Read the site database directly or a SQL Server replica."""
+
+
+class DistributionPoint(_Model):
+    connections: Connections = "intranet"
+    """Which clients the DP accepts."""
+    branch: StrictBool = False
+    """A branch distribution point (cannot serve Internet clients)."""
+    bits: StrictBool = True
+    """"Allow clients to transfer content from this distribution point using BITS, HTTP, and HTTPS"."""
+
+
+class FallbackStatusPoint(_Model):
+    connections: Literal["intranet", "both"] = "intranet"
+    """There is no Internet-only fallback status point."""
+
+
+class SoftwareUpdatePoint(_Model):
+    connections: Connections = "intranet"
+    """Which clients the SUP accepts."""
+    wsus_website: Literal["default", "custom"] = "default"
+    """WSUS on the Default Web Site (80/443) or its custom site (8530/8531)."""
+
+
+class Roles(_Model):
+    management_point: ManagementPoint | None = None
+    """Management point role."""
+    distribution_point: DistributionPoint | None = None
+    """Distribution point role."""
+    fallback_status_point: FallbackStatusPoint | None = None
+    """Fallback status point role."""
+    software_update_point: SoftwareUpdatePoint | None = None
+    """Software update point role."""
+
+    def items(
+        self,
+    ) -> list[tuple[RoleKey, ManagementPoint | DistributionPoint | FallbackStatusPoint | SoftwareUpdatePoint]]:
+        """The roles present, in catalog order."""
+        pairs: list[
+            tuple[RoleKey, ManagementPoint | DistributionPoint | FallbackStatusPoint | SoftwareUpdatePoint | None]
+        ] = [
+            ("management_point", self.management_point),
+            ("distribution_point", self.distribution_point),
+            ("fallback_status_point", self.fallback_status_point),
+            ("software_update_point", self.software_update_point),
+        ]
+        return [(key, role) for key, role in pairs if role is not None]
+
+
+class Server(_Model):
+    name: ServerName
+    """NetBIOS computer name."""
+    zone: Zone
+    """Network zone the server sits in."""
+    forest: Fqdn | None = None
+    """AD forest of the server; defaults to `site.forest`."""
+    os: OperatingSystem
+    """Decides the dynamic RPC port range."""
+    rpc_dynamic_ports: PortRange | None = None
+    """Overrides the OS default dynamic RPC range."""
+    intranet_fqdn: Fqdn | None = None
+    """The site system's intranet FQDN."""
+    internet_fqdn: Fqdn | None = None
+    """The site system's Internet FQDN (registered in public DNS)."""
+    public_ip: IpAddress | None = None
+    """Address Internet clients reach for this server."""
+    install_account: Account | None = None
+    """Site system installation account (needed in another forest)."""
+    site_server_initiated: StrictBool | None = None
+    """"Allow only site server initiated data transfers from this site system"; default depends on placement."""
+    roles: Roles = Roles()
+    """Site system roles on this server."""
+
+    @property
+    def key(self) -> str:
+        """Case-insensitive identity of the server."""
+        return self.name.upper()
+
+
+class ClientPorts(_Model):
+    http: Port = 80
+    """Site-wide client HTTP port."""
+    https: Port = 443
+    """Site-wide client HTTPS port."""
+
+
+class Site(_Model):
+    code: SiteCode
+    """Site code, upper-cased on load."""
+    name: SingleLine
+    """Site name."""
+    type: Literal["primary", "secondary"]
+    """IBCM needs a primary site."""
+    mode: Literal["native", "mixed"]
+    """IBCM needs native mode."""
+    version: Literal["RTM", "SP1", "SP2", "R2", "R3"]
+    """Product level."""
+    forest: Fqdn
+    """AD forest of the site server."""
+    site_server: ServerName
+    """The site server (a server in `servers`)."""
+    database_server: ServerName
+    """Server holding the site database; may be the site server."""
+    client_ports: ClientPorts = ClientPorts()
+    """Site-wide client request ports."""
+
+
+class NlbCluster(_Model):
+    name: SingleLine
+    """Cluster name."""
+    role: Literal["management_point", "software_update_point"]
+    """The role the cluster serves."""
+    intranet_fqdn: Fqdn | None = None
+    """Cluster FQDN on the intranet."""
+    internet_fqdn: Fqdn | None = None
+    """Cluster FQDN on the Internet."""
+    public_ip: IpAddress | None = None
+    """Virtual address Internet clients reach."""
+    members: list[ServerName]
+    """Servers that carry the role (2-32)."""
+
+
+class DatabaseReplica(_Model):
+    server: ServerName
+    """Server that holds the replica."""
+    database: SingleLine
+    """Replica database name."""
+
+
+class SoftwareUpdates(_Model):
+    internet_sup_sync: Literal["automatic", "export_import"] | None = None
+    """How the Internet-based SUP gets its metadata; default depends on its zone."""
+
+
+class Firewall(_Model):
+    name: SingleLine
+    """Firewall name as the firewall team knows it."""
+
+
+class BackFirewall(Firewall):
+    perimeter_may_initiate: StrictBool = True
+    """False: no connection may be opened from the perimeter into the intranet."""
+
+
+class ReverseProxy(_Model):
+    name: SingleLine
+    """Proxy name."""
+    zone: Literal["internet", "perimeter", "intranet"] = "perimeter"
+    """Must be `perimeter`."""
+    mode: Literal["ssl_bridging", "ssl_tunneling"]
+    """SSL bridging (recommended) or SSL tunnelling."""
+    public_ip: IpAddress | None = None
+    """Listener address Internet clients reach."""
+    publishes: list[ServerName] = Field(min_length=1)
+    """Servers the proxy publishes to the Internet."""
+
+
+class Network(_Model):
+    front_firewall: Firewall
+    """Firewall between the Internet and the perimeter network."""
+    back_firewall: BackFirewall
+    """Firewall between the perimeter network and the intranet."""
+    reverse_proxy: ReverseProxy | None = None
+    """Web proxy that publishes site systems to the Internet."""
+
+
+class Pki(_Model):
+    client_crl_checking: StrictBool = True
+    """Clients check certificate revocation."""
+    crl_published_on_internet: StrictBool = False
+    """The CRL distribution points are reachable from the Internet."""
+    crl_url: Url | None = None
+    """Where the CRL is published."""
+
+
+class Clients(_Model):
+    placement: Literal["internet_and_intranet", "internet_only"] = "internet_and_intranet"
+    """Roaming laptops or clients that never join the intranet."""
+    internet_features: list[InternetFeature] = []
+    """Features wanted for clients on the Internet."""
+
+
+class ChangeWindow(_Model):
+    start: AwareDatetime
+    """Start, ISO 8601 with offset."""
+    end: AwareDatetime
+    """End, ISO 8601 with offset."""
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> ChangeWindow:
+        if self.end <= self.start:
+            raise ValueError("end must be after start")
+        return self
+
+
+class Approver(_Model):
+    name: SingleLine
+    """Approver's name."""
+    role: SingleLine
+    """Approver's role on the board."""
+
+
+class HistoryEntry(_Model):
+    revision: StrictInt
+    """Runbook revision."""
+    date: dt.date
+    """Date of the revision."""
+    author: SingleLine
+    """Who wrote it."""
+    summary: SingleLine
+    """What changed."""
+
+
+class Change(_Model):
+    id: SingleLine
+    """Change request number."""
+    title: SingleLine
+    """Change title."""
+    requested_by: SingleLine | None = None
+    """Requester."""
+    implementer: SingleLine | None = None
+    """Implementer."""
+    window: ChangeWindow | None = None
+    """Implementation window."""
+    risk: Literal["low", "medium", "high"] | None = None
+    """Risk rating."""
+    impact: MultiLine | None = None
+    """Impact statement (multi-line)."""
+    rollback: MultiLine | None = None
+    """Rollback plan (multi-line)."""
+    approvers: list[Approver] = []
+    """Approvers, each with a signature line in the PDF."""
+    revision: StrictInt | None = None
+    """Runbook revision submitted."""
+    history: list[HistoryEntry] = []
+    """Revision history."""
+
+
+class SiteInput(_Model):
+    """One site input file."""
+
+    schema_version: Literal[1] = Field(alias="schema")
+    """Format version; must be 1."""
+    site: Site
+    """The ConfigMgr site."""
+    servers: list[Server] = Field(min_length=1)
+    """Every server that the runbook mentions."""
+    nlb_clusters: list[NlbCluster] = []
+    """NLB clusters serving an MP or SUP."""
+    database_replica: DatabaseReplica | None = None
+    """SQL Server replica of the site database."""
+    software_updates: SoftwareUpdates = SoftwareUpdates()
+    """Software update synchronisation choices."""
+    network: Network
+    """Firewalls and the optional reverse proxy."""
+    pki: Pki = Pki()
+    """PKI facts that change the runbook."""
+    clients: Clients = Clients()
+    """What Internet clients need."""
+    change: Change | None = None
+    """Change-board metadata."""

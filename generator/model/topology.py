@@ -1,0 +1,299 @@
+"""Derived facts about a validated site: which server is which, and resolved defaults.
+
+Everything that interprets the model (semantic checks, step decisions, the
+network plan) asks these questions here, so each answer exists once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from generator.model.schema import NlbCluster, RoleKey, Server, SiteInput
+
+RPC_RANGES = {
+    "windows_server_2003": "1024-5000",
+    "windows_server_2008": "49152-65535",
+    "windows_server_2008_r2": "49152-65535",
+}
+"""Default dynamic RPC range per OS (ibcm-domain.md section 5)."""
+
+ROLE_TITLES: dict[RoleKey, str] = {
+    "management_point": "management point",
+    "distribution_point": "distribution point",
+    "fallback_status_point": "fallback status point",
+    "software_update_point": "software update point",
+}
+ROLE_ABBREVIATIONS: dict[RoleKey, str] = {
+    "management_point": "MP",
+    "distribution_point": "DP",
+    "fallback_status_point": "FSP",
+    "software_update_point": "SUP",
+}
+
+
+def accepts_internet(connections: str) -> bool:
+    """A role accepts Internet connections when its ``connections`` is internet or both."""
+    return connections in ("internet", "both")
+
+
+def accepts_intranet(connections: str) -> bool:
+    return connections in ("intranet", "both")
+
+
+@dataclass(frozen=True)
+class SupEndpoint:
+    """A software update point as clients see it: one server, or an NLB cluster of them."""
+
+    name: str
+    servers: tuple[Server, ...]
+    cluster: NlbCluster | None
+    connections: str
+
+    @property
+    def wsus_ports(self) -> tuple[int, int]:
+        """(HTTP, HTTPS) ports of the WSUS web site."""
+        sup = self.servers[0].roles.software_update_point
+        assert sup is not None
+        return (8530, 8531) if sup.wsus_website == "custom" else (80, 443)
+
+
+class Topology:
+    """Read-only questions about one site, answered from its model."""
+
+    def __init__(self, model: SiteInput) -> None:
+        self.model = model
+        self.site = model.site
+
+    @cached_property
+    def servers_by_key(self) -> dict[str, Server]:
+        result: dict[str, Server] = {}
+        for server in self.model.servers:
+            result.setdefault(server.key, server)
+        return result
+
+    def server(self, name: str) -> Server | None:
+        """The server called ``name`` (case-insensitive), or None."""
+        return self.servers_by_key.get(name.upper())
+
+    @property
+    def site_server(self) -> Server:
+        server = self.server(self.site.site_server)
+        assert server is not None, "checked by validation"
+        return server
+
+    @property
+    def database_server(self) -> Server:
+        server = self.server(self.site.database_server)
+        assert server is not None, "checked by validation"
+        return server
+
+    @property
+    def replica_server(self) -> Server | None:
+        replica = self.model.database_replica
+        return self.server(replica.server) if replica else None
+
+    def forest_of(self, server: Server) -> str:
+        return server.forest or self.site.forest
+
+    def in_other_forest(self, server: Server) -> bool:
+        return self.forest_of(server).lower() != self.site.forest.lower()
+
+    def rpc_range(self, server: Server) -> str:
+        """The TCP range RPC uses on ``server``: its override or its OS default."""
+        return server.rpc_dynamic_ports or RPC_RANGES[server.os]
+
+    def is_internet_based(self, server: Server) -> bool:
+        """The server has a role that accepts Internet connections."""
+        return any(accepts_internet(role.connections) for _, role in server.roles.items())
+
+    def internet_roles(self, server: Server) -> list[RoleKey]:
+        return [key for key, role in server.roles.items() if accepts_internet(role.connections)]
+
+    @property
+    def internet_servers(self) -> list[Server]:
+        return [s for s in self.model.servers if self.is_internet_based(s)]
+
+    def site_server_initiated(self, server: Server) -> bool:
+        """Resolved "Allow only site server initiated data transfers" for ``server``."""
+        if server.site_server_initiated is not None:
+            return server.site_server_initiated
+        # Both defaults concern perimeter servers only (site-inputs.md, steps.md #8).
+        if server.zone != "perimeter":
+            return False
+        return self.in_other_forest(server) or not self.model.network.back_firewall.perimeter_may_initiate
+
+    def servers_with(self, role: RoleKey) -> list[Server]:
+        return [s for s in self.model.servers if getattr(s.roles, role) is not None]
+
+    def cluster_for(self, server: Server, role: RoleKey) -> NlbCluster | None:
+        """The NLB cluster through which ``server`` serves ``role``, if any."""
+        for cluster in self.model.nlb_clusters:
+            if cluster.role == role and server.key in {m.upper() for m in cluster.members}:
+                return cluster
+        return None
+
+    def published_by_proxy(self, server: Server) -> bool:
+        proxy = self.model.network.reverse_proxy
+        return proxy is not None and server.key in {name.upper() for name in proxy.publishes}
+
+    def needs_manual_webdav(self, server: Server) -> bool:
+        """An MP or BITS DP on Windows Server 2008 (R2) needs WebDAV installed by hand (R33)."""
+        dp = server.roles.distribution_point
+        has_webdav_role = server.roles.management_point is not None or (dp is not None and dp.bits)
+        return server.os != "windows_server_2003" and has_webdav_role
+
+    def fsp_shares_server(self, server: Server) -> bool:
+        """The fallback status point shares ``server`` with a role that takes HTTPS client traffic (R18)."""
+        roles = server.roles
+        https_roles = (roles.management_point, roles.distribution_point, roles.software_update_point)
+        return roles.fallback_status_point is not None and any(role is not None for role in https_roles)
+
+    @property
+    def site_server_initiated_servers(self) -> list[Server]:
+        """Internet-based site systems (not the site server) that allow only site-server-initiated transfers."""
+        return [s for s in self.internet_servers if s.key != self.site_server.key and self.site_server_initiated(s)]
+
+    @property
+    def internet_role_keys(self) -> list[RoleKey]:
+        """Role keys offered to Internet clients anywhere in the site, in catalog order."""
+        offered = {key for server in self.internet_servers for key in self.internet_roles(server)}
+        return [key for key in ROLE_TITLES if key in offered]
+
+    @property
+    def internet_dps(self) -> list[Server]:
+        """Servers whose distribution point accepts Internet connections."""
+        return [s for s in self.internet_servers if "distribution_point" in self.internet_roles(s)]
+
+    @property
+    def internet_fsps(self) -> list[Server]:
+        """Servers whose fallback status point accepts Internet clients (``connections: both``)."""
+        return [
+            s
+            for s in self.servers_with("fallback_status_point")
+            if s.roles.fallback_status_point and s.roles.fallback_status_point.connections == "both"
+        ]
+
+    # --- management points -------------------------------------------------
+
+    @property
+    def internet_mp_fqdn(self) -> str | None:
+        """The FQDN Internet clients use for their MP: the NLB cluster's when the MP is clustered."""
+        if not self.internet_mps:
+            return None
+        server = self.internet_mps[0]
+        cluster = self.cluster_for(server, "management_point")
+        return cluster.internet_fqdn if cluster and cluster.internet_fqdn else server.internet_fqdn
+
+    @property
+    def internet_mps(self) -> list[Server]:
+        return [
+            s
+            for s in self.servers_with("management_point")
+            if s.roles.management_point and accepts_internet(s.roles.management_point.connections)
+        ]
+
+    # --- software update points -------------------------------------------
+
+    def _sup_endpoints(self, predicate: object) -> list[SupEndpoint]:
+        endpoints: dict[str, SupEndpoint] = {}
+        for server in self.servers_with("software_update_point"):
+            sup = server.roles.software_update_point
+            assert sup is not None
+            if not callable(predicate) or not predicate(sup.connections):
+                continue
+            cluster = self.cluster_for(server, "software_update_point")
+            key = f"nlb:{cluster.name}" if cluster else server.key
+            if key in endpoints:
+                previous = endpoints[key]
+                endpoints[key] = SupEndpoint(previous.name, (*previous.servers, server), cluster, previous.connections)
+            else:
+                endpoints[key] = SupEndpoint(
+                    cluster.name if cluster else server.name, (server,), cluster, sup.connections
+                )
+        return list(endpoints.values())
+
+    @property
+    def active_sups(self) -> list[SupEndpoint]:
+        """SUPs whose connections is intranet or both (members of one NLB cluster count once)."""
+        return self._sup_endpoints(accepts_intranet)
+
+    @property
+    def internet_only_sups(self) -> list[SupEndpoint]:
+        """SUPs whose connections is internet: the active Internet-based SUP candidates."""
+        return self._sup_endpoints(lambda c: c == "internet")
+
+    @property
+    def sup_endpoints(self) -> list[SupEndpoint]:
+        """Every SUP endpoint: the active ones first, then the Internet-only ones."""
+        return self.active_sups + self.internet_only_sups
+
+    @property
+    def internet_sup_endpoints(self) -> list[SupEndpoint]:
+        """SUP endpoints that accept Internet connections."""
+        return [sup for sup in self.sup_endpoints if accepts_internet(sup.connections)]
+
+    def sup_endpoint_of(self, server: Server) -> SupEndpoint | None:
+        """The SUP endpoint (the server itself or its NLB cluster) that ``server`` belongs to."""
+        return next((sup for sup in self.sup_endpoints if server in sup.servers), None)
+
+    @property
+    def active_sup(self) -> SupEndpoint | None:
+        sups = self.active_sups
+        return sups[0] if sups else None
+
+    @property
+    def internet_sup(self) -> SupEndpoint | None:
+        sups = self.internet_only_sups
+        return sups[0] if sups else None
+
+    @property
+    def internet_sup_sync(self) -> str | None:
+        """Resolved ``software_updates.internet_sup_sync``; None without an Internet-only SUP."""
+        sup = self.internet_sup
+        if sup is None:
+            return None
+        chosen = self.model.software_updates.internet_sup_sync
+        if chosen:
+            return chosen
+        return "automatic" if sup.servers[0].zone == "intranet" else "export_import"
+
+    @property
+    def perimeter_may_initiate(self) -> bool:
+        return self.model.network.back_firewall.perimeter_may_initiate
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A server placement scenario of the Microsoft planning guidance."""
+
+    id: str
+    title: str
+
+
+SCENARIO_PERIMETER_DIRECT = Scenario("perimeter-direct", "perimeter site systems, site database reached directly")
+SCENARIO_PERIMETER_REPLICA = Scenario("perimeter-replica", "perimeter site systems with a SQL Server replica")
+SCENARIO_PROXY = Scenario("reverse-proxy", "intranet site systems published by a reverse proxy")
+SCENARIO_INTRANET_DIRECT = Scenario("intranet-direct", "intranet site systems reached directly (tests only)")
+SCENARIO_NONE = Scenario("none", "no Internet-based site systems yet")
+
+
+def placement_scenarios(topo: Topology) -> list[Scenario]:
+    """The placement scenarios of server-placement that this site matches, in a fixed order.
+
+    A site can match several: Internet-based site systems in the perimeter and
+    an Internet-based SUP on the intranet, for example.
+    """
+    found: list[Scenario] = []
+    perimeter = [s for s in topo.internet_servers if s.zone == "perimeter"]
+    intranet = [s for s in topo.internet_servers if s.zone == "intranet"]
+    if perimeter:
+        uses_replica = any(
+            s.roles.management_point and s.roles.management_point.database == "replica" for s in perimeter
+        )
+        found.append(SCENARIO_PERIMETER_REPLICA if uses_replica else SCENARIO_PERIMETER_DIRECT)
+    if any(topo.published_by_proxy(s) for s in intranet):
+        found.append(SCENARIO_PROXY)
+    if any(not topo.published_by_proxy(s) for s in intranet):
+        found.append(SCENARIO_INTRANET_DIRECT)
+    return found or [SCENARIO_NONE]

@@ -1,0 +1,91 @@
+"""Build one change-board PDF per site (``ibcm-runbook build pdf``, run by ``make pdf``).
+
+1. ``sphinx-build -b latex DOCS BUILD/latex`` (one LaTeX document per site, see
+   :mod:`generator.sphinx_ext.latex`);
+2. ``latexmk`` with xelatex for each site's ``<CODE>.tex``, in parallel;
+3. copy each ``<CODE>.pdf`` to ``BUILD/pdf/<CODE>.pdf`` and remove PDFs of sites
+   that no longer exist.
+
+Reproducibility: with ``SOURCE_DATE_EPOCH`` set, xelatex takes ``\\today`` and the
+PDF dates from it (``FORCE_SOURCE_DATE=1`` is set for that) and xdvipdfmx derives
+the trailer ``/ID`` from it instead of from the clock, so two builds of the same
+inputs are byte-identical.  Without ``SOURCE_DATE_EPOCH`` the PDFs carry the
+build time and differ from run to run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from generator.sphinx_ext.runner import run_sphinx
+from generator.errors import BuildError
+from generator.sphinx_ext.latex import MANIFEST
+
+LATEXMK = ["latexmk", "-pdf", "-dvi-", "-ps-", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
+"""As Sphinx's own LaTeX Makefile runs it; the ``latexmkrc`` Sphinx writes selects xelatex."""
+
+
+class PdfError(BuildError):
+    """A step of the PDF build failed; the message says which and where the log is."""
+
+
+def latex_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for latexmk: SOURCE_DATE_EPOCH passes through and is forced on TeX."""
+    env = dict(os.environ if environ is None else environ)
+    if env.get("SOURCE_DATE_EPOCH", "").strip():
+        env["FORCE_SOURCE_DATE"] = "1"  # also \today and \time, not only the PDF dates
+    else:
+        env.pop("SOURCE_DATE_EPOCH", None)  # an empty value would be an error for TeX
+    return env
+
+
+def site_codes(latex_dir: Path) -> list[str]:
+    """The site codes of the last LaTeX build (written by :mod:`generator.sphinx_ext.latex`)."""
+    data = json.loads((latex_dir / MANIFEST).read_text(encoding="utf-8"))
+    return [str(code) for code in data["documents"]]
+
+
+def run_latexmk(latex_dir: Path, code: str, env: dict[str, str]) -> Path:
+    """Compile ``<code>.tex`` to ``<code>.pdf``; raises :class:`PdfError` with the log on failure."""
+    result = subprocess.run(
+        [*LATEXMK, f"{code}.tex"], cwd=latex_dir, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        log = latex_dir / f"{code}.log"
+        tail = "\n".join(result.stdout.splitlines()[-30:])
+        raise PdfError(f"latexmk failed for {code}.tex (full log: {log}):\n{tail}")
+    return latex_dir / f"{code}.pdf"
+
+
+def build_pdfs(
+    docs: Path,
+    build: Path,
+    options: list[str] | None = None,
+    jobs: int | None = None,
+    environ: dict[str, str] | None = None,
+) -> list[Path]:
+    """Build every site's PDF into ``build/pdf/<CODE>.pdf``; return their paths in site order."""
+    env = latex_environment(environ)
+    latex_dir = build / "latex"
+    # From the project folder (as make does), so runbooks name their inputs relative to it.
+    docs, latex_dir = docs.resolve(), latex_dir.resolve()
+    run_sphinx("latex", docs, latex_dir, options or [], env=env, cwd=docs.parent)
+    codes = site_codes(latex_dir)
+    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
+        built = list(pool.map(lambda code: run_latexmk(latex_dir, code, env), codes))
+    out = build / "pdf"
+    out.mkdir(parents=True, exist_ok=True)
+    targets = []
+    for code, pdf in zip(codes, built, strict=True):
+        target = out / f"{code}.pdf"
+        shutil.copyfile(pdf, target)
+        targets.append(target)
+    for stale in out.glob("*.pdf"):
+        if stale not in targets:
+            stale.unlink()
+    return targets
