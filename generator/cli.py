@@ -16,8 +16,9 @@ from typing import TextIO
 from generator import __version__
 from generator.diagnostics import Diagnostic
 from generator.errors import GeneratorError, InputError
-from generator.load.loader import load_site_file, load_sites
-from generator.plan import SitePlan, build_site_plan, dump_json, plan_to_json
+from generator.pipeline import plan_site_file, plan_sites
+from generator.plan import SitePlan
+from generator.render.plan_json import dump_json, plan_to_json
 
 DEFAULT_INPUTS = Path("site_inputs")
 
@@ -34,20 +35,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     if missing:
         print(f"ibcm-runbook: error: no such file or folder: {missing[0]}", file=sys.stderr)
         return 1
-    sites, diagnostics = load_sites(paths)
+    plans, diagnostics = plan_sites(paths)
     _print_diagnostics(diagnostics, sys.stderr)
     errors = sum(d.is_error for d in diagnostics)
     warnings = len(diagnostics) - errors
-    files = len({d.location.path for d in diagnostics} | {s.source for s in sites})
-    print(f"{files} file(s) checked: {len(sites)} valid, {errors} error(s), {warnings} warning(s)", file=sys.stderr)
+    files = len({d.location.path for d in diagnostics} | {p.site.source for p in plans})
+    print(f"{files} file(s) checked: {len(plans)} valid, {errors} error(s), {warnings} warning(s)", file=sys.stderr)
     return 1 if errors else 0
 
 
 def _load_plan(path: Path) -> SitePlan:
-    site, diagnostics = load_site_file(path)
-    if site is None:
+    plan, diagnostics = plan_site_file(path)
+    if plan is None:
         raise InputError(diagnostics=diagnostics)
-    return build_site_plan(site)
+    return plan
 
 
 def cmd_plan(args: argparse.Namespace) -> int:
@@ -62,12 +63,12 @@ def cmd_plan(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Write a site's CSV files (firewall rules, DNS, certificates) into a folder."""
-    from generator.render.csv_export import csv_files
     from generator.output.writer import write_if_changed
+    from generator.render.csv_export import csv_files
 
     plan = _load_plan(args.file)
     args.output.mkdir(parents=True, exist_ok=True)
-    for name, text in sorted(csv_files(plan.code, plan.network).items()):
+    for name, text in sorted(csv_files(plan).items()):
         write_if_changed(args.output / name, text.encode("utf-8"))
         print(args.output / name)
     return 0

@@ -1,26 +1,26 @@
-"""load -> decide -> derive -> render -> write: the one entry point for CLI and Sphinx.
+"""The pipeline, one function per stage: load → validate → derive → plan → review → render → write.
 
-Rendering happens entirely in memory; files are written only after every site
-rendered, so a failed run leaves the previous output untouched.
+It is the one entry point shared by the CLI and the Sphinx extension.  Every
+site input is read and parsed once per run; rendering happens in memory and
+files are written only after every site rendered, so a failed run leaves the
+previous output untouched.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-import jinja2
-
-from generator.diagnostics import Diagnostic
-from generator.render.escape import Myst
-from generator.load.loader import load_valid_sites
-from generator.render.myst import label
-from generator.render.csv_export import csv_files
-from generator.render.diagram import placement_dot
-from generator.plan import SitePlan, build_site_plan, dump_json, plan_to_json
-from generator.render.templates import create_environment, render_template
-from generator.render.pages import DIAGRAM_FILE, site_context, site_summary
+from generator.derive.checklist import IBCM_CHECKLIST, Checklist
+from generator.diagnostics import Diagnostic, Severity, sorted_diagnostics
+from generator.errors import InputError
+from generator.load.loader import discover_inputs, parse_site_text, read_site_file
 from generator.output.writer import SyncReport, sync_tree
+from generator.plan import SitePlan, build_site_plan
+from generator.plan.review import review_plan
+from generator.render.pages import render_site, site_summary
+from generator.render.templates import create_environment, render_template
+from generator.validate import ValidSite, validate_site
 
 
 @dataclass(frozen=True)
@@ -41,38 +41,100 @@ class GenerationResult:
     report: SyncReport
 
 
-def load_plans(site_inputs: Path) -> tuple[list[SitePlan], list[Diagnostic]]:
-    """Validate every site (raising InputError on any error) and build its plan."""
-    sites, diagnostics = load_valid_sites([site_inputs])
-    return [build_site_plan(site) for site in sites], diagnostics
+def plan_site_text(
+    text: str, shown: str, checklist: Checklist = IBCM_CHECKLIST
+) -> tuple[SitePlan | None, list[Diagnostic]]:
+    """Parse, validate, plan and review one site input; the plan is None when anything is an error."""
+    parsed, diagnostics = parse_site_text(text, shown)
+    if parsed is None:
+        return None, diagnostics
+    site, diagnostics = validate_site(parsed)
+    if site is None:
+        return None, diagnostics
+    plan = build_site_plan(site, checklist)
+    review = review_plan(plan)
+    if not review:
+        return plan, diagnostics
+    diagnostics = sorted_diagnostics([*diagnostics, *review])
+    if any(d.severity is Severity.ERROR for d in review):
+        return None, diagnostics
+    return replace(plan, review=tuple(review)), diagnostics
 
 
-def generate(project: Project) -> GenerationResult:
-    """Render every site's runbook into ``project.output``; nothing is written on failure."""
-    plans, diagnostics = load_plans(project.site_inputs)
+def plan_site_file(
+    path: Path, checklist: Checklist = IBCM_CHECKLIST, *, shown_as: str | None = None
+) -> tuple[SitePlan | None, list[Diagnostic]]:
+    """:func:`plan_site_text` for one file (read once)."""
+    text, shown, diagnostics = read_site_file(path, shown_as=shown_as)
+    if text is None:
+        return None, diagnostics
+    return plan_site_text(text, shown, checklist)
+
+
+def plan_sites(paths: list[Path], checklist: Checklist = IBCM_CHECKLIST) -> tuple[list[SitePlan], list[Diagnostic]]:
+    """Plan every site under ``paths`` (sorted by site code) with every diagnostic of every file.
+
+    Also reports a site code used by two files.
+    """
+    plans: list[SitePlan] = []
+    diagnostics: list[Diagnostic] = []
+    for path in discover_inputs(paths):
+        plan, found = plan_site_file(path, checklist)
+        diagnostics += found
+        if plan is not None:
+            plans.append(plan)
+    codes: dict[str, SitePlan] = {}
+    for plan in plans:
+        if plan.code in codes:
+            diagnostics.append(
+                Diagnostic(
+                    plan.site.document.locate(("site", "code")),
+                    Severity.ERROR,
+                    f"site.code: {plan.code} is already used by {codes[plan.code].site.source}",
+                    "duplicate-site-code",
+                )
+            )
+        codes.setdefault(plan.code, plan)
+    return sorted(plans, key=lambda p: p.code), sorted_diagnostics(diagnostics)
+
+
+def load_plans(site_inputs: Path, checklist: Checklist = IBCM_CHECKLIST) -> tuple[list[SitePlan], list[Diagnostic]]:
+    """Plan every site of a folder; raises :class:`InputError` when anything is an error."""
+    plans, diagnostics = plan_sites([site_inputs], checklist)
+    if any(d.is_error for d in diagnostics):
+        raise InputError(diagnostics=diagnostics)
+    return plans, diagnostics
+
+
+def load_site_text(text: str, shown: str) -> tuple[ValidSite | None, list[Diagnostic]]:
+    """The valid site of one input text (None on any error, the plan review included)."""
+    plan, diagnostics = plan_site_text(text, shown)
+    return (plan.site if plan else None), diagnostics
+
+
+def load_sites(paths: list[Path]) -> tuple[list[ValidSite], list[Diagnostic]]:
+    """The valid sites under ``paths`` and every diagnostic."""
+    plans, diagnostics = plan_sites(paths)
+    return [p.site for p in plans], diagnostics
+
+
+def render_plans(project: Project, plans: list[SitePlan]) -> dict[str, str | bytes]:
+    """Every generated file of every site, plus the landing page's site table, in memory."""
     env = create_environment(project.templates)
     files: dict[str, str | bytes] = {}
     for plan in plans:
         files.update(render_site(env, plan))
     files["site-index.md"] = render_template(env, "pages/site-index.md.j2", {"sites": [site_summary(p) for p in plans]})
-    report = sync_tree(project.output, files)
-    return GenerationResult(plans, diagnostics, report)
+    return files
 
 
-def render_site(env: jinja2.Environment, plan: SitePlan) -> dict[str, str | bytes]:
-    """All files of one site, keyed by path relative to the output folder."""
-    code = plan.code
-    base = site_context(plan)
-    steps = []
-    for number, decision in enumerate(plan.included, start=1):
-        body = render_template(env, f"steps/{decision.id}.md.j2", {**base, "step": decision})
-        steps.append(
-            {"decision": decision, "number": number, "label": Myst(label(code, decision.id)), "body": Myst(body)}
-        )
-    page = render_template(env, "pages/runbook.md.j2", {**base, "steps": steps})
-    return {
-        f"{code}/index.md": page,
-        f"{code}/{DIAGRAM_FILE}": placement_dot(plan.site.topology, plan.network),
-        f"{code}/{code}-plan.json": dump_json(plan_to_json(plan)),
-        **{f"{code}/{name}": text for name, text in csv_files(code, plan.network).items()},
-    }
+def write_plans(project: Project, plans: list[SitePlan], warnings: list[Diagnostic]) -> GenerationResult:
+    """Render ``plans`` and write what changed into ``project.output``; nothing is written if rendering fails."""
+    report = sync_tree(project.output, render_plans(project, plans))
+    return GenerationResult(plans, warnings, report)
+
+
+def generate(project: Project, checklist: Checklist = IBCM_CHECKLIST) -> GenerationResult:
+    """Load, plan, render and write every site of ``project``."""
+    plans, diagnostics = load_plans(project.site_inputs, checklist)
+    return write_plans(project, plans, diagnostics)

@@ -9,7 +9,8 @@ from typing import Any
 import yaml
 
 from generator.diagnostics import Diagnostic
-from generator.load.loader import LoadedSite, load_site_text
+from generator.pipeline import load_site_text
+from generator.validate import ValidSite as LoadedSite
 
 BASE_SITE: dict[str, Any] = {
     "schema": 1,

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from helpers import load
 
-from generator.validate.rules import DIAGNOSTIC_CODES
 from generator.load.loader import discover_inputs, load_sites
+from generator.validate.rules import DIAGNOSTIC_CODES
 
 VALID = """\
 schema: 1

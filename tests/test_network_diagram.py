@@ -14,9 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from generator.load.loader import LoadedSite, load_site_text, load_sites
-from generator.render.diagram import placement_dot
 from generator.derive.network.plan import build_network_plan
+from generator.pipeline import load_site_text, load_sites
+from generator.validate import ValidSite as LoadedSite
+from generator.render.diagram import placement_dot
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden" / "dot"

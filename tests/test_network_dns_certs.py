@@ -6,10 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from generator.load.loader import LoadedSite, load_site_text, load_sites
 from generator.derive.network.certificates import VERSION_3_TEMPLATE_NOTE, derive_certificates
 from generator.derive.network.dns import derive_dns_records
 from generator.derive.network.plan import build_network_plan
+from generator.pipeline import load_site_text, load_sites
+from generator.validate import ValidSite as LoadedSite
 
 ROOT = Path(__file__).resolve().parent.parent
 SITES = {s.code: s for s in load_sites([ROOT / "site_inputs"])[0]}

@@ -8,10 +8,11 @@ import pytest
 import yaml
 
 from generator.derive.checklist.conditions import decide
-from generator.load.loader import LoadedSite, load_site_text, load_sites
-from generator.model.schema import SiteInput
 from generator.derive.network.flows import Flow, derive_flows, perimeter_initiated_flows
 from generator.derive.network.plan import build_network_plan
+from generator.pipeline import load_site_text, load_sites
+from generator.validate import ValidSite as LoadedSite
+from generator.model.schema import SiteInput
 from generator.model.topology import Topology
 
 ROOT = Path(__file__).resolve().parent.parent

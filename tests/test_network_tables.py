@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from generator.derive.checklist.conditions import decide
-from generator.load.loader import LoadedSite, load_site_text, load_sites
-from generator.render.myst import download_link
-from generator.render.myst import label as step_anchor
+from generator.derive.network.plan import NetworkPlan, build_network_plan
+from generator.pipeline import load_site_text, load_sites
+from generator.validate import ValidSite as LoadedSite
 from generator.render.csv_export import (
     certificates_csv_filename,
     csv_files,
@@ -21,7 +21,8 @@ from generator.render.csv_export import (
     firewall_csv_filenames,
     safe_filename_part,
 )
-from generator.derive.network.plan import NetworkPlan, build_network_plan
+from generator.render.myst import download_link
+from generator.render.myst import label as step_anchor
 from generator.render.tables import (
     certificates_table,
     connectivity_matrix,

@@ -20,12 +20,12 @@ import pytest
 import yaml
 from conftest import ROOT, require_tool
 
+from generator.pipeline import load_plans
+from generator.model.schema import SiteInput
+from generator.plan import build_site_plan
 from generator.render.escape import escape_latex, escape_latex_block
 from generator.sphinx_ext.latex import create_latex_environment, format_window, latex_documents, render_front_matter
-from generator.load.loader import load_valid_sites
-from generator.model.schema import SiteInput
 from generator.sphinx_ext.pdf import build_pdfs
-from generator.plan import build_site_plan
 
 EPOCH = "1764115200"  # 2025-11-26T00:00:00Z
 EPOCH_DATE = "2025-11-26"

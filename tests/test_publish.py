@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 
 from generator import __version__
-from generator.output import stamp as build_stamp
 from generator import publish as pub
 from generator.cli import main
 from generator.errors import BuildError
+from generator.output import stamp as build_stamp
 from generator.publish import PublishError, list_releases, prune, publish, rollback
 
 EPOCH = 1_790_000_000  # 2026-09-21T14:13:20Z

@@ -11,7 +11,7 @@ from conftest import require_tool
 from sphinx_project import SphinxProject
 
 from generator.derive.checklist.conditions import STEPS
-from generator.load.loader import load_sites
+from generator.pipeline import load_sites
 
 pytestmark = pytest.mark.slow
 

@@ -1,41 +1,33 @@
-"""Discover site inputs, parse them, validate them, and collect every diagnostic.
+"""Discover site input files, parse them as located YAML and check them against the schema.
 
-Nothing here raises on bad input: each file yields a :class:`LoadedSite` or
-diagnostics, and :func:`load_sites` reports all files in one pass.
+This is the first stage of the pipeline: nothing here knows the semantic rules
+(``generator.validate``) or what comes after.  Nothing raises on bad input:
+each file yields a :class:`ParsedSite` or located diagnostics.
 """
 
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
 import pydantic
 from pydantic import BaseModel
 
-from generator.validate.rules import check_perimeter_initiated_flows, run_checks
-from generator.diagnostics import Diagnostic, Severity, SourceLocation, sorted_diagnostics
-from generator.errors import InputError
-from generator.model.schema import SiteInput
-from generator.model.topology import Topology
+from generator.diagnostics import Diagnostic, Severity, SourceLocation
 from generator.load.yaml_source import LocatedDocument, format_path, load_document
+from generator.model.schema import SiteInput
 
 
-@dataclass
-class LoadedSite:
-    """A valid site: its model, derived topology, and the warnings it raised."""
+@dataclass(frozen=True)
+class ParsedSite:
+    """A site input that matches the schema: its model and the document that locates its values."""
 
     source: str
     """Path of the input file as shown in diagnostics."""
     model: SiteInput
-    topology: Topology
     document: LocatedDocument
-    warnings: list[Diagnostic] = field(default_factory=list)
-
-    @property
-    def code(self) -> str:
-        return self.model.site.code
 
 
 def discover_inputs(paths: list[Path]) -> list[Path]:
@@ -58,21 +50,20 @@ def display_path(path: Path, root: Path | None = None) -> str:
         return path.as_posix()
 
 
-def load_site_file(path: Path, *, shown_as: str | None = None) -> tuple[LoadedSite | None, list[Diagnostic]]:
-    """Load one file; returns (site or None when it has errors, all its diagnostics)."""
+def read_site_file(path: Path, *, shown_as: str | None = None) -> tuple[str | None, str, list[Diagnostic]]:
+    """(text or None, name shown in diagnostics, diagnostics) for one input file."""
     shown = shown_as or display_path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8"), shown, []
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return None, [
+        return None, shown, [
             Diagnostic(SourceLocation(shown, 1, 1), Severity.ERROR, f"cannot read file: {reason}", "unreadable-file")
         ]
-    return load_site_text(text, shown)
 
 
-def load_site_text(text: str, shown: str) -> tuple[LoadedSite | None, list[Diagnostic]]:
-    """Validate YAML text as a site input."""
+def parse_site_text(text: str, shown: str) -> tuple[ParsedSite | None, list[Diagnostic]]:
+    """Parse YAML text and check it against the schema; semantic rules come later (``generator.validate``)."""
     document, diagnostics = load_document(text, shown)
     if document is None:
         return None, diagnostics
@@ -92,49 +83,7 @@ def load_site_text(text: str, shown: str) -> tuple[LoadedSite | None, list[Diagn
     except pydantic.ValidationError as exc:
         diagnostics += [_from_pydantic(error, document) for error in exc.errors()]
         return None, diagnostics
-    topology = Topology(model)
-    findings = run_checks(topology)
-    if not any(f.severity is Severity.ERROR for f in findings):
-        findings += check_perimeter_initiated_flows(topology)
-    for finding in findings:
-        location = document.locate(finding.path, key=finding.key)
-        diagnostics.append(Diagnostic(location, finding.severity, finding.message, finding.code))
-    diagnostics = sorted_diagnostics(diagnostics)
-    if any(d.is_error for d in diagnostics):
-        return None, diagnostics
-    return LoadedSite(shown, model, topology, document, diagnostics), diagnostics
-
-
-def load_sites(paths: list[Path]) -> tuple[list[LoadedSite], list[Diagnostic]]:
-    """Load every site under ``paths``; also reports duplicate site codes across files."""
-    sites: list[LoadedSite] = []
-    diagnostics: list[Diagnostic] = []
-    for path in discover_inputs(paths):
-        site, found = load_site_file(path)
-        diagnostics += found
-        if site:
-            sites.append(site)
-    codes: dict[str, LoadedSite] = {}
-    for site in sites:
-        if site.code in codes:
-            diagnostics.append(
-                Diagnostic(
-                    site.document.locate(("site", "code")),
-                    Severity.ERROR,
-                    f"site.code: {site.code} is already used by {codes[site.code].source}",
-                    "duplicate-site-code",
-                )
-            )
-        codes.setdefault(site.code, site)
-    return sorted(sites, key=lambda s: s.code), sorted_diagnostics(diagnostics)
-
-
-def load_valid_sites(paths: list[Path]) -> tuple[list[LoadedSite], list[Diagnostic]]:
-    """Like :func:`load_sites` but raises :class:`InputError` when anything is an error."""
-    sites, diagnostics = load_sites(paths)
-    if any(d.is_error for d in diagnostics):
-        raise InputError(diagnostics=diagnostics)
-    return sites, diagnostics
+    return ParsedSite(shown, model, document), diagnostics
 
 
 # --- pydantic errors -> diagnostics -----------------------------------------

@@ -10,26 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from generator.model.schema import NlbCluster, RoleKey, Server, SiteInput
-
-RPC_RANGES = {
-    "windows_server_2003": "1024-5000",
-    "windows_server_2008": "49152-65535",
-    "windows_server_2008_r2": "49152-65535",
-}
-"""Default dynamic RPC range per OS (ibcm-domain.md section 5)."""
-
-ROLE_TITLES: dict[RoleKey, str] = {
-    "management_point": "management point",
-    "distribution_point": "distribution point",
-    "fallback_status_point": "fallback status point",
-    "software_update_point": "software update point",
-}
-ROLE_ABBREVIATIONS: dict[RoleKey, str] = {
-    "management_point": "MP",
-    "distribution_point": "DP",
-    "fallback_status_point": "FSP",
-    "software_update_point": "SUP",
-}
+from generator.model.vocabulary import ROLE_TITLES, RPC_RANGES
 
 
 def accepts_internet(connections: str) -> bool:

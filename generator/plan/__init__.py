@@ -1,31 +1,64 @@
-"""The per-site plan: decisions plus the network plan, as one object and as JSON.
+"""Fourth stage: the site plan, the one list of decisions, step views and flows that every view renders.
 
-This is the single list of decisions and flows that every view (steps, tables,
-diagram, CSV, JSON) is rendered from.
+:func:`build_site_plan` takes the checklist as an argument: it decides each
+step, builds the view of every included step, derives the network plan and
+maps each flow's need to the step that opens it.  Nothing after this stage
+decides anything.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from generator.derive.checklist.conditions import Decision, decide
-from generator.diagnostics import Diagnostic
-from generator.load.loader import LoadedSite
+from generator.derive.checklist import Checklist, Decision, StepId
+from generator.derive.network.flows import Flow
 from generator.derive.network.plan import NetworkPlan, build_network_plan
+from generator.diagnostics import Diagnostic, sorted_diagnostics
+from generator.validate import ValidSite
 
-PLAN_SCHEMA = 1
+
+@dataclass(frozen=True)
+class PlannedStep:
+    """An included step: its decision, its number in this runbook and the view its template words."""
+
+    decision: Decision
+    number: int
+    view: Any
+
+    @property
+    def id(self) -> StepId:
+        return self.decision.id
+
+    @property
+    def title(self) -> str:
+        return self.decision.title
+
+    @property
+    def reasons(self) -> tuple[str, ...]:
+        return self.decision.reasons
+
+    @property
+    def template(self) -> str:
+        return self.decision.step.template
 
 
 @dataclass(frozen=True)
 class SitePlan:
-    """Everything the runbook of one site says, derived once from its model."""
+    """Everything the runbook of one site says, derived once from its validated model."""
 
-    site: LoadedSite
+    site: ValidSite
+    checklist: Checklist
     decisions: tuple[Decision, ...]
+    steps: tuple[PlannedStep, ...]
+    """The included steps, in runbook order, with their views."""
     network: NetworkPlan
+    flow_steps: Mapping[str, StepId]
+    """Flow id -> the step of this runbook that opens the flow."""
+    review: tuple[Diagnostic, ...] = field(default=())
+    """Warnings found by the design review of the plan (:mod:`generator.plan.review`)."""
 
     @property
     def code(self) -> str:
@@ -39,38 +72,27 @@ class SitePlan:
     def excluded(self) -> list[Decision]:
         return [d for d in self.decisions if not d.included]
 
-    @property
+    @cached_property
     def warnings(self) -> list[Diagnostic]:
-        return self.site.warnings
+        return sorted_diagnostics([*self.site.warnings, *self.review]) if self.review else self.site.warnings
 
-    def includes(self, step_id: str) -> bool:
+    def includes(self, step_id: StepId) -> bool:
         return any(d.id == step_id for d in self.included)
 
-
-def build_site_plan(site: LoadedSite) -> SitePlan:
-    """Decide the steps and derive the network plan for a validated site."""
-    decisions = tuple(decide(site.topology))
-    included = [d.id for d in decisions if d.included]
-    return SitePlan(site, decisions, build_network_plan(site.topology, included))
+    def step_of(self, flow: Flow) -> StepId:
+        """The step that opens ``flow`` in this runbook."""
+        return self.flow_steps[flow.id]
 
 
-def plan_to_json(plan: SitePlan) -> dict[str, Any]:
-    """The JSON plan of network-plan.md (keys sorted on output, lists in stable order)."""
-    site = plan.site.model.site
-
-    def step(decision: Decision) -> dict[str, Any]:
-        return {"id": decision.id, "title": decision.title, "reasons": list(decision.reasons)}
-
-    return {
-        "schema": PLAN_SCHEMA,
-        "site": {"code": site.code, "name": site.name},
-        "steps": [step(d) for d in plan.included],
-        "excluded_steps": [step(d) for d in plan.excluded],
-        **plan.network.to_json(),
-        "warnings": [{"code": w.code, "message": w.message, "location": str(w.location)} for w in plan.warnings],
-    }
-
-
-def dump_json(data: dict[str, Any]) -> str:
-    """Deterministic JSON text: sorted keys, two-space indent, trailing newline."""
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+def build_site_plan(site: ValidSite, checklist: Checklist) -> SitePlan:
+    """Decide the steps of ``checklist``, build their views and derive the network plan for a valid site."""
+    topo = site.topology
+    decisions = checklist.decide(topo)
+    included = [d for d in decisions if d.included]
+    steps = tuple(
+        PlannedStep(decision, number, decision.step.view(topo)) for number, decision in enumerate(included, start=1)
+    )
+    network = build_network_plan(topo)
+    included_ids = {d.id for d in included}
+    flow_steps = {flow.id: checklist.step_for(flow.need, included_ids) for flow in network.flows}
+    return SitePlan(site, checklist, decisions, steps, network, flow_steps)

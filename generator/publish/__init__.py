@@ -41,9 +41,9 @@ from pathlib import Path
 from typing import Any
 
 from generator import __version__
+from generator.errors import BuildError, GeneratorError
 from generator.output.stamp import STAMP_NAME as BUILD_STAMP
 from generator.output.stamp import STATUS_FAILED, STATUS_OK, STATUS_RUNNING, format_time, hash_inputs, read_stamp
-from generator.errors import BuildError, GeneratorError
 
 RELEASES = "releases"
 CURRENT = "current"

@@ -12,8 +12,9 @@ import io
 import re
 from collections.abc import Iterable
 
-from generator.render.escape import neutralise_csv_cell
 from generator.derive.network.plan import NetworkPlan
+from generator.plan import SitePlan
+from generator.render.escape import neutralise_csv_cell
 
 FIREWALL_HEADER = (
     "rule",
@@ -67,8 +68,9 @@ def _csv_text(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
     return buffer.getvalue()
 
 
-def firewall_csv(plan: NetworkPlan, firewall_name: str) -> str:
+def firewall_csv(plan: SitePlan, firewall_name: str) -> str:
     """The rule table of one firewall as CSV."""
+    network = plan.network
     rows = [
         (
             n,
@@ -78,13 +80,13 @@ def firewall_csv(plan: NetworkPlan, firewall_name: str) -> str:
             f.destination_zone,
             f.protocol,
             f.port,
-            plan.direction(f, firewall_name),
+            network.direction(f, firewall_name),
             f.purpose,
-            f.step,
+            plan.step_of(f),
             f.note or "",
             f.id,
         )
-        for n, f in enumerate(plan.firewall_rules(firewall_name), start=1)
+        for n, f in enumerate(network.firewall_rules(firewall_name), start=1)
     ]
     return _csv_text(FIREWALL_HEADER, rows)
 
@@ -103,10 +105,10 @@ def certificates_csv(plan: NetworkPlan) -> str:
     return _csv_text(CERTIFICATE_HEADER, rows)
 
 
-def csv_files(site_code: str, plan: NetworkPlan) -> dict[str, str]:
+def csv_files(plan: SitePlan) -> dict[str, str]:
     """File name to CSV text: one per firewall, then DNS and certificates."""
-    names = firewall_csv_filenames(site_code, plan)
+    names = firewall_csv_filenames(plan.code, plan.network)
     files = {filename: firewall_csv(plan, name) for name, filename in names.items()}
-    files[dns_csv_filename(site_code)] = dns_csv(plan)
-    files[certificates_csv_filename(site_code)] = certificates_csv(plan)
+    files[dns_csv_filename(plan.code)] = dns_csv(plan.network)
+    files[certificates_csv_filename(plan.code)] = certificates_csv(plan.network)
     return files

@@ -19,8 +19,6 @@ import itertools
 import re
 from collections.abc import Iterable
 
-from generator.render.escape import dot_string, escape_dot_html
-from generator.model.schema import NlbCluster, Server
 from generator.derive.network.flows import (
     CRL_PLACEHOLDER,
     INTERNET_CLIENTS,
@@ -31,7 +29,10 @@ from generator.derive.network.flows import (
     zone_rank,
 )
 from generator.derive.network.plan import NetworkPlan
-from generator.model.topology import ROLE_ABBREVIATIONS, Topology
+from generator.model.schema import NlbCluster, Server
+from generator.model.topology import Topology
+from generator.model.vocabulary import ROLE_ABBREVIATIONS
+from generator.render.escape import dot_string, escape_dot_html
 
 FONT = "Helvetica"
 ZONE_TITLES: dict[ZoneName, str] = {"internet": "Internet", "perimeter": "Perimeter network", "intranet": "Intranet"}

@@ -1,53 +1,120 @@
-"""The context every template of one site receives: its model, plan and pre-rendered tables.
+"""Fifth stage: render one site plan into its files (runbook page, diagram, JSON plan, CSV).
 
-Templates hold wording only; everything they show that takes logic (tables,
-links, derived facts) is prepared here from the one site plan.
+Templates hold wording only.  A step template receives the site, its step
+(decision + view), the cross-reference helper ``ref`` and the shared views
+(tables, links, console paths); everything that takes logic was computed by
+the step's view builder or rendered here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from generator.validate.rules import UNSUPPORTED_FEATURES
+import jinja2
+
+from generator.model.topology import placement_scenarios
+from generator.model.vocabulary import ROLE_ABBREVIATIONS, ROLE_TITLES, UNSUPPORTED_FEATURES, ConsolePaths, console_paths
+from generator.plan import PlannedStep, SitePlan
+from generator.render.csv_export import certificates_csv_filename, csv_files, dns_csv_filename, firewall_csv_filenames
+from generator.render.diagram import placement_dot
+from generator.render.plan_json import dump_json, plan_to_json
+from generator.render.templates import render_template
 from generator.render.escape import Myst
 from generator.render.myst import download_link, label, list_table
-from generator.render.csv_export import certificates_csv_filename, dns_csv_filename, firewall_csv_filenames
 from generator.render.tables import certificates_table, connectivity_matrix, dns_table, firewall_table
-from generator.plan import SitePlan
-from generator.model.topology import ROLE_ABBREVIATIONS, ROLE_TITLES, placement_scenarios
 
 DIAGRAM_FILE = "placement.dot"
 
 
-def site_context(plan: SitePlan) -> dict[str, Any]:
-    """Template variables shared by a site's runbook page and all its step templates."""
+@dataclass(frozen=True)
+class SharedViews:
+    """What every page and step of one site may show besides its own view: tables, links, console paths."""
+
+    firewall_tables: list[tuple[str, Myst]]
+    """(firewall name, its rule table), front firewall first."""
+    connectivity_matrix: Myst
+    dns_table: Myst
+    certificates_table: Myst
+    applicability_table: Myst
+    server_table: Myst
+    diagram_file: str
+    plan_link: Myst
+    console: ConsolePaths
+
+
+def shared_views(plan: SitePlan) -> SharedViews:
+    """Render the tables a site's pages share, once per site."""
     code = plan.code
-    views = {
-        "firewall_tables": [
-            (name, firewall_table(code, plan.network, name, csv_name))
+    site = plan.site.model.site
+    return SharedViews(
+        firewall_tables=[
+            (name, firewall_table(plan, name, csv_name))
             for name, csv_name in firewall_csv_filenames(code, plan.network).items()
         ],
-        "connectivity_matrix": connectivity_matrix(plan.network),
-        "dns_table": dns_table(plan.network, dns_csv_filename(code)),
-        "certificates_table": certificates_table(plan.network, certificates_csv_filename(code)),
-        "applicability_table": applicability_table(plan),
-        "server_table": server_table(plan),
-        "diagram_file": DIAGRAM_FILE,
-        "plan_link": Myst(download_link(f"{code}-plan.json", f"{code}-plan.json")),
+        connectivity_matrix=connectivity_matrix(plan),
+        dns_table=dns_table(plan.network, dns_csv_filename(code)),
+        certificates_table=certificates_table(plan.network, certificates_csv_filename(code)),
+        applicability_table=applicability_table(plan),
+        server_table=server_table(plan),
+        diagram_file=DIAGRAM_FILE,
+        plan_link=Myst(download_link(f"{code}-plan.json", f"{code}-plan.json")),
+        console=console_paths(site.code, site.name),
+    )
+
+
+def step_context(plan: SitePlan, shared: SharedViews, step: PlannedStep) -> dict[str, Any]:
+    """Everything a step template receives: the site, its step (decision + view), ``ref`` and the shared views."""
+    return {
+        "site": plan.site.model.site,
+        "step": step,
+        "ref": step_linker(plan),
+        "shared": shared,
+        **_legacy_context(plan, shared),
     }
+
+
+def _legacy_context(plan: SitePlan, shared: SharedViews) -> dict[str, Any]:
+    # TODO(#8): removed once every template words its step's view only.
     return {
         "plan": plan,
         "model": plan.site.model,
-        "site": plan.site.model.site,
         "topo": plan.site.topology,
         "net": plan.network,
-        "views": views,
+        "views": shared,
         "source": plan.site.source,
         "scenarios": placement_scenarios(plan.site.topology),
-        "ref": step_linker(plan),
         "role_titles": ROLE_TITLES,
         "unsupported_features": UNSUPPORTED_FEATURES,
+    }
+
+
+def page_context(plan: SitePlan, shared: SharedViews, steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the runbook page template receives: the site, its plan, the rendered steps and shared views."""
+    return {
+        "site": plan.site.model.site,
+        "steps": steps,
+        "ref": step_linker(plan),
+        "shared": shared,
+        **_legacy_context(plan, shared),
+    }
+
+
+def render_site(env: jinja2.Environment, plan: SitePlan) -> dict[str, str | bytes]:
+    """All files of one site, keyed by path relative to the output folder."""
+    code = plan.code
+    shared = shared_views(plan)
+    steps = []
+    for step in plan.steps:
+        body = render_template(env, step.template, step_context(plan, shared, step))
+        steps.append({"decision": step.decision, "number": step.number, "label": Myst(label(code, step.id)), "body": Myst(body)})
+    page = render_template(env, "pages/runbook.md.j2", page_context(plan, shared, steps))
+    return {
+        f"{code}/index.md": page,
+        f"{code}/{DIAGRAM_FILE}": placement_dot(plan.site.topology, plan.network),
+        f"{code}/{code}-plan.json": dump_json(plan_to_json(plan)),
+        **{f"{code}/{name}": text for name, text in csv_files(plan).items()},
     }
 
 

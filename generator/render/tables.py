@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from generator.render.escape import Myst, escape_myst
-from generator.render.myst import download_link, label, list_table
 from generator.derive.network.certificates import VERSION_3_TEMPLATE_NOTE, CertificateKind
 from generator.derive.network.flows import Flow
 from generator.derive.network.plan import NetworkPlan
+from generator.plan import SitePlan
+from generator.render.escape import Myst, escape_myst
+from generator.render.myst import download_link, label, list_table
 
 NO_FIREWALL = "—"
 UNASSIGNED = "to be assigned"
@@ -46,8 +47,9 @@ def _purpose(flow: Flow) -> str:
     return f"{text}. *Note:* {escape_myst(flow.note)}" if flow.note else text
 
 
-def firewall_table(site_code: str, plan: NetworkPlan, firewall_name: str, csv_filename: str) -> Myst:
+def firewall_table(site: SitePlan, firewall_name: str, csv_filename: str) -> Myst:
     """The rule table of one firewall, preceded by a link to its CSV (same folder as the page)."""
+    plan = site.network
     fw = plan.firewall(firewall_name)
     rules = plan.firewall_rules(firewall_name)
     parts = [download_link(f"CSV for {firewall_name}", csv_filename), ""]
@@ -65,7 +67,7 @@ def firewall_table(site_code: str, plan: NetworkPlan, firewall_name: str, csv_fi
             escape_myst(f.port),
             plan.direction(f, firewall_name),
             _purpose(f),
-            step_link(site_code, f.step),
+            step_link(site.code, site.step_of(f)),
         ]
         for n, f in enumerate(rules, start=1)
     ]
@@ -74,8 +76,9 @@ def firewall_table(site_code: str, plan: NetworkPlan, firewall_name: str, csv_fi
     return Myst("\n".join(parts) + "\n")
 
 
-def connectivity_matrix(plan: NetworkPlan) -> Myst:
+def connectivity_matrix(site: SitePlan) -> Myst:
     """Every flow, also those that cross no firewall (shown as "—")."""
+    plan = site.network
     header = ["Source", "Destination", "Protocol", "Port", "Firewalls", "Purpose", "Step"]
     rows = [
         [
@@ -85,7 +88,7 @@ def connectivity_matrix(plan: NetworkPlan) -> Myst:
             escape_myst(f.port),
             ", ".join(escape_myst(name) for name in f.firewalls) or NO_FIREWALL,
             _purpose(f),
-            step_link(plan.site_code, f.step),
+            step_link(site.code, site.step_of(f)),
         ]
         for f in plan.flows
     ]

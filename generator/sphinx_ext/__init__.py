@@ -15,10 +15,10 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 
 from generator import __version__
-from generator.output import stamp as build_stamp
-from generator.sphinx_ext import latex
 from generator.errors import GeneratorError, InputError
+from generator.output import stamp as build_stamp
 from generator.pipeline import Project, generate
+from generator.sphinx_ext import latex
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx

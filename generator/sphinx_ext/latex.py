@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from generator.output.stamp import source_date_epoch
 from generator.errors import GeneratorError
-from generator.render.escape import escape_latex, escape_latex_block
 from generator.model.schema import Change, ChangeWindow, SiteInput
+from generator.output.stamp import source_date_epoch
+from generator.render.escape import escape_latex, escape_latex_block
 from generator.render.templates import create_environment, render_template
 
 if TYPE_CHECKING:
@@ -148,10 +148,10 @@ def render_front_matter(env: jinja2.Environment, model: SiteInput, date: dt.date
 
 def load_models(site_inputs: Path) -> list[SiteInput]:
     """The valid site models; raises :class:`generator.errors.InputError` on any error."""
-    from generator.load.loader import load_valid_sites
+    from generator.pipeline import load_plans
 
-    sites, _warnings = load_valid_sites([site_inputs])
-    return [site.model for site in sites]
+    plans, _warnings = load_plans(site_inputs)
+    return [plan.site.model for plan in plans]
 
 
 def latex_documents(site_inputs: Path, generated: str = "_generated") -> list[tuple[str, str, str, str, str]]:

@@ -22,9 +22,9 @@ import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from generator.sphinx_ext.runner import run_sphinx
 from generator.errors import BuildError
 from generator.sphinx_ext.latex import MANIFEST
+from generator.sphinx_ext.runner import run_sphinx
 
 LATEXMK = ["latexmk", "-pdf", "-dvi-", "-ps-", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
 """As Sphinx's own LaTeX Makefile runs it; the ``latexmkrc`` Sphinx writes selects xelatex."""

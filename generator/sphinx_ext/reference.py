@@ -17,11 +17,11 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 from sphinx.util.docutils import SphinxDirective
 
-from generator.validate.rules import DIAGNOSTIC_CODES
-from generator.derive.checklist.conditions import STEPS
-from generator.render.escape import Myst
+from generator.derive.checklist import IBCM_CHECKLIST
 from generator.model.schema import SiteInput
+from generator.render.escape import Myst
 from generator.render.myst import list_table
+from generator.validate.rules import DIAGNOSTIC_CODES
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -128,7 +128,7 @@ def codes_table() -> str:
 
 
 def steps_table() -> str:
-    rows = [[str(number), Myst(f"`{step.id}`"), step.title] for number, step in enumerate(STEPS, start=1)]
+    rows = [[str(number), Myst(f"`{step.id}`"), step.title] for number, step in enumerate(IBCM_CHECKLIST, start=1)]
     return list_table(["#", "Id", "Step"], rows, widths=[5, 30, 65])
 
 

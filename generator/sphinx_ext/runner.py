@@ -14,7 +14,7 @@ from pathlib import Path
 
 from generator.diagnostics import Diagnostic
 from generator.errors import BuildError
-from generator.load.loader import load_valid_sites
+from generator.pipeline import load_plans
 from generator.sphinx_ext import CONFIG_VALUES
 
 
@@ -27,7 +27,7 @@ def site_inputs_of(docs: Path) -> Path:
 
 def validate_inputs(docs: Path) -> list[Diagnostic]:
     """Validate the project's site inputs; raises InputError, returns the warnings."""
-    _, diagnostics = load_valid_sites([site_inputs_of(docs)])
+    _, diagnostics = load_plans(site_inputs_of(docs))
     return diagnostics
 
 

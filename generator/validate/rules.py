@@ -11,24 +11,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from generator.diagnostics import Severity
-from generator.derive.network.flows import derive_flows, perimeter_initiated_flows
-from generator.model.topology import ROLE_TITLES, Topology, accepts_internet, accepts_intranet
 from generator.load.yaml_source import Path, format_path
-
-UNSUPPORTED_FEATURES = {
-    "user_targeted_distribution": "user-targeted software distribution",
-    "branch_distribution_points": "branch distribution points",
-    "client_push": "client push installation",
-    "auto_site_assignment": "automatic site assignment",
-    "nap": "Network Access Protection (NAP)",
-    "wake_on_lan": "Wake On LAN",
-    "os_deployment": "operating system deployment",
-    "task_sequences": "task sequences",
-    "remote_control": "remote control",
-    "out_of_band_management": "out of band management",
-    "client_status_ping": "the client status ping of client status reporting",
-}
-"""Features Internet clients cannot use (ibcm-domain.md section 9), with their display names."""
+from generator.model.topology import Topology, accepts_internet, accepts_intranet
+from generator.model.vocabulary import ROLE_TITLES, UNSUPPORTED_FEATURES
 
 
 @dataclass(frozen=True)
@@ -554,26 +539,6 @@ RULES: tuple[Rule, ...] = (
     warn_perimeter_initiates,
     warn_webdav,
 )
-
-
-def check_perimeter_initiated_flows(topo: Topology) -> list[Finding]:
-    """No derived flow may open from the perimeter into the intranet when the back firewall forbids it.
-
-    Runs after the other rules (it needs a consistent model to derive flows), and
-    catches what they cannot name one by one, e.g. ``site_server_initiated: false``
-    on a perimeter server behind such a firewall.
-    """
-    if topo.perimeter_may_initiate:
-        return []
-    return [
-        _error(
-            flow.origin,
-            "perimeter-initiated-flow",
-            f"{flow.source} (perimeter) would open {flow.protocol} {flow.port} to {flow.destination} (intranet) "
-            f"for {flow.purpose!r}, but network.back_firewall.perimeter_may_initiate is false",
-        )
-        for flow in perimeter_initiated_flows(topo, derive_flows(topo))
-    ]
 
 
 def run_checks(topo: Topology) -> list[Finding]:

@@ -26,14 +26,14 @@ is folded into it (purposes joined), so no firewall rule appears twice.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import urlsplit
 
-from generator.derive.checklist.conditions import STEP_IDS, decide
 from generator.model.schema import NlbCluster, RoleKey, Server
-from generator.model.topology import ROLE_ABBREVIATIONS, SupEndpoint, Topology, accepts_internet
+from generator.model.topology import SupEndpoint, Topology, accepts_internet
+from generator.model.vocabulary import ROLE_ABBREVIATIONS
 
 ZoneName = Literal["internet", "perimeter", "intranet"]
 Protocol = Literal["TCP", "UDP"]
@@ -73,13 +73,28 @@ FlowKind = Literal[
     "sup-sync",
     "microsoft-update",
 ]
+Need = Literal[
+    "internet-management-point",
+    "internet-distribution-point",
+    "internet-fallback-status-point",
+    "internet-software-update-point",
+    "crl",
+    "site-system-installation",
+    "site-system-status",
+    "site-database",
+    "database-replica",
+    "sup-synchronisation",
+    "microsoft-update",
+]
+"""What a flow is needed for; the checklist maps each need to the step that opens it."""
+
 CLIENT_KINDS: frozenset[str] = frozenset({"client", "proxy-forward", "crl"})
 """Kinds that carry client traffic (drawn in the client style in the diagram)."""
 
 
 @dataclass(frozen=True)
 class Flow:
-    """One connection a firewall (or nobody) must allow, with the step that needs it."""
+    """One connection a firewall (or nobody) must allow, and what it is needed for."""
 
     id: str
     kind: FlowKind
@@ -90,7 +105,7 @@ class Flow:
     protocol: Protocol
     port: str
     purpose: str
-    step: str
+    need: Need
     firewalls: tuple[str, ...]
     note: str | None = None
     origin: ModelPath = ()
@@ -142,19 +157,13 @@ def slug(text: str) -> str:
 
 
 class _Builder:
-    """Collects flows in order, resolving firewalls, steps, ids and duplicates."""
+    """Collects flows in order, resolving firewalls, ids and duplicates."""
 
-    def __init__(self, topo: Topology, included: Collection[str] | None) -> None:
+    def __init__(self, topo: Topology) -> None:
         self.topo = topo
-        self.included = set(included) if included is not None else {d.id for d in decide(topo) if d.included}
         self.flows: list[Flow] = []
         self._by_key: dict[tuple[str, str, str, str], int] = {}
         self._ids: set[str] = set()
-
-    def step(self, preferred: str, fallback: str = "network-infrastructure") -> str:
-        """``preferred`` when this site's runbook includes it, else an always-included step."""
-        assert preferred in STEP_IDS and fallback in STEP_IDS
-        return preferred if preferred in self.included else fallback
 
     def add(
         self,
@@ -164,7 +173,7 @@ class _Builder:
         protocol: Protocol,
         port: str,
         purpose: str,
-        step: str,
+        need: Need,
         *,
         origin: ModelPath,
         note: str | None = None,
@@ -196,7 +205,7 @@ class _Builder:
                 protocol=protocol,
                 port=port,
                 purpose=purpose,
-                step=self.step(step),
+                need=need,
                 firewalls=crossed,
                 note=note,
                 origin=origin,
@@ -233,11 +242,11 @@ def _proxy_origin(topo: Topology, names: Iterable[str]) -> ModelPath:
     return ("network", "reverse_proxy")
 
 
-_CLIENT_PURPOSES: dict[RoleKey, tuple[str, str]] = {
-    "management_point": ("mp-internet", "client requests to the management point (HTTPS)"),
-    "distribution_point": ("dp-internet", "content download from the distribution point (BITS over HTTPS)"),
-    "fallback_status_point": ("fsp-internet", "state messages to the fallback status point (HTTP, anonymous)"),
-    "software_update_point": ("sup-internet", "software update scan"),
+_CLIENT_PURPOSES: dict[RoleKey, tuple[Need, str]] = {
+    "management_point": ("internet-management-point", "client requests to the management point (HTTPS)"),
+    "distribution_point": ("internet-distribution-point", "content download from the distribution point (BITS over HTTPS)"),
+    "fallback_status_point": ("internet-fallback-status-point", "state messages to the fallback status point (HTTP, anonymous)"),
+    "software_update_point": ("internet-software-update-point", "software update scan"),
 }
 
 
@@ -246,7 +255,7 @@ def _client_role_flows(b: _Builder, role: RoleKey) -> None:
     topo = b.topo
     index = _index(topo)
     seen: set[str] = set()
-    step, purpose = _CLIENT_PURPOSES[role]
+    need, purpose = _CLIENT_PURPOSES[role]
     for server in topo.servers_with(role):
         settings = getattr(server.roles, role)
         if role == "fallback_status_point":
@@ -268,7 +277,7 @@ def _client_role_flows(b: _Builder, role: RoleKey) -> None:
             proxied = [server.name] if topo.published_by_proxy(server) else []
         for protocol, port, detail in _client_ports(topo, role, server):
             text = f"{purpose}{detail}"
-            _client_flow(b, target, protocol, port, text, step, origin, proxied)
+            _client_flow(b, target, protocol, port, text, need, origin, proxied)
 
 
 def _client_ports(topo: Topology, role: RoleKey, server: Server) -> list[tuple[Protocol, str, str]]:
@@ -293,19 +302,19 @@ def _client_flow(
     protocol: Protocol,
     port: str,
     purpose: str,
-    step: str,
+    need: Need,
     origin: ModelPath,
     proxied: list[str],
 ) -> None:
     clients = _Endpoint(INTERNET_CLIENTS, "internet", "clients")
     proxy = b.topo.model.network.reverse_proxy
     if proxy is None or not proxied:
-        b.add("client", clients, target, protocol, port, purpose, step, origin=origin)
+        b.add("client", clients, target, protocol, port, purpose, need, origin=origin)
         return
     mode = "SSL bridging" if proxy.mode == "ssl_bridging" else "SSL tunnelling"
     proxy_end = _Endpoint(proxy.name, proxy.zone, f"proxy:{proxy.name}")
     b.add(
-        "client", clients, proxy_end, protocol, port, f"{purpose}, published by the reverse proxy", step, origin=origin
+        "client", clients, proxy_end, protocol, port, f"{purpose}, published by the reverse proxy", need, origin=origin
     )
     b.add(
         "proxy-forward",
@@ -314,7 +323,7 @@ def _client_flow(
         protocol,
         port,
         f"{purpose}, forwarded by the reverse proxy ({mode})",
-        step,
+        need,
         origin=_proxy_origin(b.topo, proxied),
     )
 
@@ -338,7 +347,7 @@ def _crl_flow(b: _Builder) -> None:
         "TCP",
         port,
         "revocation check of site system certificates (CRL download)",
-        "network-infrastructure",
+        "crl",
         origin=("pki", "crl_url") if pki.crl_url else ("pki", "client_crl_checking"),
         note=note,
     )
@@ -353,7 +362,7 @@ def _site_server_flows(b: _Builder) -> None:
         if server.key == site_server.key or not server.roles.items():
             continue
         target = _server_endpoint(server)
-        step = "install-site-systems"
+        need: Need = "site-system-installation"
         b.add(
             "site-server",
             source,
@@ -361,7 +370,7 @@ def _site_server_flows(b: _Builder) -> None:
             "TCP",
             SMB_PORT,
             "SMB: install and repair the site system, copy content and files",
-            step,
+            need,
             origin=origin,
         )
         rpc_protocols: tuple[Protocol, ...] = ("TCP", "UDP")
@@ -373,7 +382,7 @@ def _site_server_flows(b: _Builder) -> None:
                 protocol,
                 RPC_ENDPOINT_MAPPER,
                 "RPC endpoint mapper: site system installation",
-                step,
+                need,
                 origin=origin,
             )
         b.add(
@@ -383,13 +392,15 @@ def _site_server_flows(b: _Builder) -> None:
             "TCP",
             topo.rpc_range(server),
             f"RPC dynamic ports of {server.name} ({server.os}): site system installation",
-            step,
+            need,
             origin=origin,
         )
         sup = server.roles.software_update_point
         if sup is not None:
             http, https = SupEndpoint(server.name, (server,), None, sup.connections).wsus_ports
-            sup_step = "sup-internet" if accepts_internet(sup.connections) else "install-site-systems"
+            sup_need: Need = (
+                "internet-software-update-point" if accepts_internet(sup.connections) else "site-system-installation"
+            )
             for port, scheme in ((https, "HTTPS"), (http, "HTTP")):
                 b.add(
                     "site-server-wsus",
@@ -398,7 +409,7 @@ def _site_server_flows(b: _Builder) -> None:
                     "TCP",
                     str(port),
                     f"WSUS ({scheme}): configure WSUS and start synchronisation",
-                    sup_step,
+                    sup_need,
                     origin=origin,
                 )
     database = topo.database_server
@@ -410,7 +421,7 @@ def _site_server_flows(b: _Builder) -> None:
             "TCP",
             SQL_PORT,
             "SQL: site server to the site database",
-            "server-placement",
+            "site-database",
             origin=("site", "database_server"),
         )
 
@@ -441,7 +452,7 @@ def _status_flows(b: _Builder) -> None:
             f"SMB: {'/'.join(senders)} {'sends' if len(senders) == 1 else 'send'} data and status to the "
             "site server "
             "(site_server_initiated is false)",
-            "install-site-systems",
+            "site-system-status",
             origin=origin,
         )
 
@@ -462,7 +473,7 @@ def _database_flows(b: _Builder) -> None:
                 "TCP",
                 SQL_PORT,
                 "SQL: management point reads and writes the site database",
-                "server-placement",
+                "site-database",
                 origin=origin,
             )
         elif mp.database == "replica" and replica is not None and server.key != replica.key:
@@ -473,7 +484,7 @@ def _database_flows(b: _Builder) -> None:
                 "TCP",
                 SQL_PORT,
                 "SQL: management point reads the site database replica",
-                "sql-replica",
+                "database-replica",
                 origin=origin,
             )
     if replica is not None and replica.key != database.key:
@@ -485,7 +496,7 @@ def _database_flows(b: _Builder) -> None:
             "TCP",
             SQL_PORT,
             f"SQL transactional replication to {topo.model.database_replica.database} (push subscription)",
-            "sql-replica",
+            "database-replica",
             origin=("database_replica", "server"),
             note="Push subscription assumed: the distributor connects to the subscriber (to confirm "
             "with the database team; a pull subscription reverses the direction).",
@@ -513,7 +524,7 @@ def _software_update_flows(b: _Builder) -> None:
                     "TCP",
                     str(port),
                     f"WSUS synchronisation ({scheme}): the Internet-based SUP pulls metadata from the active SUP",
-                    "sup-sync-automatic",
+                    "sup-synchronisation",
                     origin=origin,
                 )
     if active is not None:
@@ -527,7 +538,7 @@ def _software_update_flows(b: _Builder) -> None:
                     "TCP",
                     mu_port,
                     "active SUP synchronises the update catalogue with Microsoft Update",
-                    "network-infrastructure",
+                    "microsoft-update",
                     origin=("servers", index[server.key], "roles", "software_update_point"),
                     note=MICROSOFT_UPDATE_NOTE,
                     firewalls=(),
@@ -540,13 +551,9 @@ def _sup_target(topo: Topology, sup: SupEndpoint) -> _Endpoint:
     return _server_endpoint(sup.servers[0])
 
 
-def derive_flows(topo: Topology, included: Collection[str] | None = None) -> list[Flow]:
-    """Every flow of the site, in the order documented in this module's docstring.
-
-    ``included`` are the step ids of the site's runbook (each flow names the step
-    that needs it); callers that already decided the steps pass them in.
-    """
-    b = _Builder(topo, included)
+def derive_flows(topo: Topology) -> list[Flow]:
+    """Every flow of the site, in the order documented in this module's docstring."""
+    b = _Builder(topo)
     roles: tuple[RoleKey, ...] = (
         "management_point",
         "distribution_point",
@@ -563,7 +570,7 @@ def derive_flows(topo: Topology, included: Collection[str] | None = None) -> lis
     return list(b.flows)
 
 
-def perimeter_initiated_flows(topo: Topology, flows: list[Flow]) -> list[Flow]:
+def perimeter_initiated_flows(flows: list[Flow]) -> list[Flow]:
     """Flows from the perimeter into the intranet.
 
     They are a validation error when ``network.back_firewall.perimeter_may_initiate``
@@ -571,5 +578,4 @@ def perimeter_initiated_flows(topo: Topology, flows: list[Flow]) -> list[Flow]:
     connection and its ``origin`` the input path to point the diagnostic at.
     The list is returned whatever the setting, so callers decide.
     """
-    del topo  # the zones on the flows are all that is needed; kept for a uniform signature
     return [f for f in flows if f.source_zone == "perimeter" and f.destination_zone == "intranet"]

@@ -6,9 +6,7 @@ so they all show the same derived facts.
 
 from __future__ import annotations
 
-from collections.abc import Collection
 from dataclasses import dataclass
-from typing import Any
 
 from generator.derive.network.certificates import CertificateRequest, derive_certificates, fallback_status_points
 from generator.derive.network.dns import DnsRecord, derive_dns_records
@@ -60,65 +58,13 @@ class NetworkPlan:
         del firewall_name  # both firewalls order their zones the same way
         return "inbound" if zone_rank(flow.destination_zone) > zone_rank(flow.source_zone) else "outbound"
 
-    def to_json(self) -> dict[str, list[dict[str, Any]]]:
-        """The ``flows``, ``dns_records`` and ``certificates`` members of the JSON plan."""
-        return {
-            "flows": [flow_json(f) for f in self.flows],
-            "dns_records": [dns_json(r) for r in self.dns_records],
-            "certificates": [certificate_json(c) for c in self.certificates],
-        }
 
-
-def flow_json(flow: Flow) -> dict[str, Any]:
-    """A flow in the JSON plan shape (network-plan.md), plus ``kind`` and ``note``."""
-    return {
-        "id": flow.id,
-        "kind": flow.kind,
-        "source": flow.source,
-        "source_zone": flow.source_zone,
-        "destination": flow.destination,
-        "destination_zone": flow.destination_zone,
-        "protocol": flow.protocol,
-        "port": flow.port,
-        "purpose": flow.purpose,
-        "step": flow.step,
-        "firewalls": list(flow.firewalls),
-        "note": flow.note,
-    }
-
-
-def dns_json(record: DnsRecord) -> dict[str, Any]:
-    """A DNS record in the JSON plan shape; ``value`` is null while unassigned."""
-    return {
-        "scope": record.scope,
-        "name": record.name,
-        "type": record.type,
-        "value": record.value,
-        "holder": record.holder,
-        "purpose": record.purpose,
-        "note": record.note,
-    }
-
-
-def certificate_json(cert: CertificateRequest) -> dict[str, Any]:
-    """A certificate request in the JSON plan shape, plus purpose, EKU, binding and note."""
-    return {
-        "holder": cert.holder,
-        "kind": cert.kind,
-        "names": list(cert.names),
-        "purpose": cert.purpose,
-        "eku": cert.eku,
-        "bound_to": cert.bound_to,
-        "note": cert.note,
-    }
-
-
-def build_network_plan(topo: Topology, included: Collection[str] | None = None) -> NetworkPlan:
-    """Derive the whole plan for one validated site (``included``: its runbook's step ids, if known)."""
+def build_network_plan(topo: Topology) -> NetworkPlan:
+    """Derive the whole network plan of one validated site."""
     network = topo.model.network
     return NetworkPlan(
         site_code=topo.site.code,
-        flows=tuple(derive_flows(topo, included)),
+        flows=tuple(derive_flows(topo)),
         dns_records=tuple(derive_dns_records(topo)),
         certificates=tuple(derive_certificates(topo)),
         firewall_infos=(
