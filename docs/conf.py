@@ -12,7 +12,7 @@ project = "IBCM runbooks"
 author = "ibcm-runbook"
 copyright = "ibcm-runbook contributors"
 
-extensions = ["myst_parser", "sphinx.ext.graphviz", "generator.sphinx_ext", "generator.sphinx_ext.reference"]
+extensions = ["myst_parser", "sphinx.ext.graphviz", "generator.sphinx_ext"]
 
 # The generator: where site inputs and templates are, where sources go.
 generator_site_inputs = "../site_inputs"
@@ -40,12 +40,11 @@ html_show_sphinx = False  # the intranet copy links nowhere outside itself
 
 # --- LaTeX / PDF (make pdf) ---------------------------------------------------------------------
 # One LaTeX document per site (docs/_build/pdf/<CODE>.pdf), with a change-board
-# cover; see generator/latex.py.  Invalid inputs give no documents here: the
-# generator's builder-inited hook reports them.
+# cover; see generator/sphinx_ext/latex.py.  latex_documents is filled in by the
+# extension from the site plans it loads once (generator_latex_documents = True).
 from generator.sphinx_ext import latex as _latex
 
 latex_engine = "xelatex"
-latex_documents = _latex.latex_documents(ROOT / "site_inputs", generator_output)
 latex_elements = _latex.latex_elements()
 latex_toplevel_sectioning = "section"
 latex_show_urls = "footnote"

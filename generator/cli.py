@@ -122,21 +122,26 @@ def _positive(text: str) -> int:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    """Validate the site inputs, then build the docs project with Sphinx."""
-    from generator.sphinx_ext.runner import run_sphinx, validate_inputs
-
-    warnings = validate_inputs(args.docs)
-    _print_diagnostics(warnings, sys.stderr)
-    print(f"site inputs valid ({len(warnings)} warning(s), shown in the runbooks)", file=sys.stderr)
+    """Build the docs project with Sphinx in this process; invalid inputs print their diagnostics only."""
     options = shlex.split(args.sphinx_opts)
     if args.builder == "pdf":
         from generator.sphinx_ext.pdf import build_pdfs
 
-        for pdf in build_pdfs(args.docs, args.output or args.docs / "_build", options):
+        pdfs, run = build_pdfs(args.docs, args.output or args.docs / "_build", options)
+        _report_site_warnings(run.warnings)
+        for pdf in pdfs:
             print(f"PDF runbook: {pdf}")
         return 0
-    run_sphinx(args.builder, args.docs, args.output or args.docs / "_build" / args.builder, options)
+    from generator.sphinx_ext.runner import run_sphinx
+
+    run = run_sphinx(args.builder, args.docs, args.output or args.docs / "_build" / args.builder, options)
+    _report_site_warnings(run.warnings)
     return 0
+
+
+def _report_site_warnings(warnings: Sequence[Diagnostic]) -> None:
+    _print_diagnostics(warnings, sys.stderr)
+    print(f"site inputs valid ({len(warnings)} warning(s), shown in the runbooks)", file=sys.stderr)
 
 
 def format_plan_text(plan: SitePlan) -> str:

@@ -47,6 +47,23 @@ class Diagnostic:
         return (loc.path, loc.line, loc.column, self.code, self.message)
 
 
+@dataclass(frozen=True)
+class Code:
+    """One declared diagnostic code: its stable name, severity and what it means.
+
+    Every code is declared once, next to the stage that emits it; the docs'
+    code table and the tests are built from these declarations.
+    """
+
+    name: str
+    severity: Severity
+    description: str
+
+    def at(self, location: SourceLocation, message: str) -> Diagnostic:
+        """A diagnostic of this code at ``location``."""
+        return Diagnostic(location, self.severity, message, self.name)
+
+
 def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
     """Order diagnostics by file and position so output is stable run to run."""
     return sorted(set(diagnostics), key=Diagnostic.sort_key)

@@ -14,7 +14,8 @@ from pathlib import Path
 from generator.derive.checklist import IBCM_CHECKLIST, Checklist
 from generator.diagnostics import Diagnostic, Severity, sorted_diagnostics
 from generator.errors import InputError
-from generator.load.loader import discover_inputs, parse_site_text, read_site_file
+from generator.load.codes import DUPLICATE_SITE_CODE
+from generator.load.loader import discover_inputs, display_path, parse_site_text, read_site_file
 from generator.output.writer import SyncReport, sync_tree
 from generator.plan import SitePlan, build_site_plan
 from generator.plan.review import review_plan
@@ -64,22 +65,26 @@ def plan_site_text(
 def plan_site_file(
     path: Path, checklist: Checklist = IBCM_CHECKLIST, *, shown_as: str | None = None
 ) -> tuple[SitePlan | None, list[Diagnostic]]:
-    """:func:`plan_site_text` for one file (read once)."""
-    text, shown, diagnostics = read_site_file(path, shown_as=shown_as)
-    if text is None:
+    """:func:`plan_site_text` for one file, read once; the plan records the file's SHA-256."""
+    source, diagnostics = read_site_file(path, shown_as=shown_as)
+    if source is None:
         return None, diagnostics
-    return plan_site_text(text, shown, checklist)
+    plan, diagnostics = plan_site_text(source.text, source.shown, checklist)
+    return (replace(plan, source_sha256=source.sha256) if plan else None), diagnostics
 
 
-def plan_sites(paths: list[Path], checklist: Checklist = IBCM_CHECKLIST) -> tuple[list[SitePlan], list[Diagnostic]]:
+def plan_sites(
+    paths: list[Path], checklist: Checklist = IBCM_CHECKLIST, *, root: Path | None = None
+) -> tuple[list[SitePlan], list[Diagnostic]]:
     """Plan every site under ``paths`` (sorted by site code) with every diagnostic of every file.
 
-    Also reports a site code used by two files.
+    Files are shown relative to ``root`` (default: the working folder).  Also
+    reports a site code used by two files.
     """
     plans: list[SitePlan] = []
     diagnostics: list[Diagnostic] = []
     for path in discover_inputs(paths):
-        plan, found = plan_site_file(path, checklist)
+        plan, found = plan_site_file(path, checklist, shown_as=display_path(path, root))
         diagnostics += found
         if plan is not None:
             plans.append(plan)
@@ -87,20 +92,20 @@ def plan_sites(paths: list[Path], checklist: Checklist = IBCM_CHECKLIST) -> tupl
     for plan in plans:
         if plan.code in codes:
             diagnostics.append(
-                Diagnostic(
+                DUPLICATE_SITE_CODE.at(
                     plan.site.document.locate(("site", "code")),
-                    Severity.ERROR,
                     f"site.code: {plan.code} is already used by {codes[plan.code].site.source}",
-                    "duplicate-site-code",
                 )
             )
         codes.setdefault(plan.code, plan)
     return sorted(plans, key=lambda p: p.code), sorted_diagnostics(diagnostics)
 
 
-def load_plans(site_inputs: Path, checklist: Checklist = IBCM_CHECKLIST) -> tuple[list[SitePlan], list[Diagnostic]]:
+def load_plans(
+    site_inputs: Path, checklist: Checklist = IBCM_CHECKLIST, *, root: Path | None = None
+) -> tuple[list[SitePlan], list[Diagnostic]]:
     """Plan every site of a folder; raises :class:`InputError` when anything is an error."""
-    plans, diagnostics = plan_sites([site_inputs], checklist)
+    plans, diagnostics = plan_sites([site_inputs], checklist, root=root)
     if any(d.is_error for d in diagnostics):
         raise InputError(diagnostics=diagnostics)
     return plans, diagnostics

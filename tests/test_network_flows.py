@@ -7,13 +7,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from generator.derive.checklist.conditions import decide
 from generator.derive.network.flows import Flow, derive_flows, perimeter_initiated_flows
 from generator.derive.network.plan import build_network_plan
-from generator.pipeline import load_site_text, load_sites
-from generator.validate import ValidSite as LoadedSite
 from generator.model.schema import SiteInput
 from generator.model.topology import Topology
+from generator.pipeline import load_site_text, plan_site_text, plan_sites
+from generator.plan import SitePlan
+from generator.render.plan_json import plan_to_json
+from generator.validate import ValidSite as LoadedSite
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -43,6 +44,12 @@ def load(text: str) -> LoadedSite:
     site, diagnostics = load_site_text(text, "t.yaml")
     assert site is not None, [d.format() for d in diagnostics]
     return site
+
+
+def plan_of(text: str) -> SitePlan:
+    plan, diagnostics = plan_site_text(text, "t.yaml")
+    assert plan is not None, [d.format() for d in diagnostics]
+    return plan
 
 
 def summary(flows: list[Flow]) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
@@ -246,7 +253,8 @@ def test_rule(text: str, kinds: tuple[str, ...], expected: list[tuple[str, str, 
 
 
 def test_direct_sql_scenario_full_list() -> None:
-    flows = derive_flows(load(site_text(DMZ_MP_DP)).topology)
+    plan = plan_of(site_text(DMZ_MP_DP))
+    flows = list(plan.network.flows)
     assert summary(flows) == [
         ("Internet clients", "DMZ01", "TCP", "443", FRONT),
         ("CM01", "DMZ01", "TCP", "445", BACK),
@@ -260,7 +268,7 @@ def test_direct_sql_scenario_full_list() -> None:
         ("CM01", "Microsoft Update", "TCP", "443", ()),
     ]
     merged = flows[0]
-    assert merged.step == "mp-internet"
+    assert merged.need == "internet-management-point" and plan.step_of(merged) == "mp-internet"
     assert "management point" in merged.purpose and "distribution point" in merged.purpose
 
 
@@ -319,7 +327,7 @@ def test_perimeter_sup_automatic_sync_is_perimeter_initiated() -> None:
     text = site_text(PERIMETER_SUP, "software_updates: {internet_sup_sync: automatic}\n")
     site = load(text)
     flows = derive_flows(site.topology)
-    initiated = perimeter_initiated_flows(site.topology, flows)
+    initiated = perimeter_initiated_flows(flows)
     assert ("SUP2", "CM01", "TCP", "443", BACK) in summary(initiated)
     sync = next(f for f in initiated if f.kind == "sup-sync")
     assert sync.origin == ("software_updates", "internet_sup_sync")
@@ -327,7 +335,7 @@ def test_perimeter_sup_automatic_sync_is_perimeter_initiated() -> None:
 
 def test_perimeter_may_initiate_false_defaults_leave_no_perimeter_initiated_flow() -> None:
     site = load(site_text(REPLICA, REPLICA_EXTRA, may="false"))
-    assert perimeter_initiated_flows(site.topology, derive_flows(site.topology)) == []
+    assert perimeter_initiated_flows(derive_flows(site.topology)) == []
 
 
 def test_perimeter_may_initiate_false_with_explicit_initiation_is_reported_with_its_origin() -> None:
@@ -337,7 +345,7 @@ def test_perimeter_may_initiate_false_with_explicit_initiation_is_reported_with_
     servers = servers.replace("internet_fqdn:", "site_server_initiated: false, internet_fqdn:")
     text = site_text(servers, may="false")
     topo = Topology(SiteInput.model_validate(yaml.safe_load(text)))
-    initiated = perimeter_initiated_flows(topo, derive_flows(topo))
+    initiated = perimeter_initiated_flows(derive_flows(topo))
     assert summary(initiated) == [("DMZ01", "CM01", "TCP", "445", BACK)]
     assert initiated[0].origin == ("servers", 2, "site_server_initiated")
     # The loader turns it into an error located at that input value.
@@ -351,9 +359,138 @@ def test_perimeter_may_initiate_false_with_explicit_initiation_is_reported_with_
     )
 
 
+# --- what each flow is needed for, and the step that opens it ----------------------------------------
+
+MP = ("internet-management-point", "mp-internet")
+INSTALL = ("site-system-installation", "install-site-systems")
+STATUS = ("site-system-status", "install-site-systems")
+DATABASE = ("site-database", "server-placement")
+MICROSOFT = ("microsoft-update", "network-infrastructure")
+INTERNET_SUP = ("internet-software-update-point", "sup-internet")
+INTRANET_ONLY_SUP3 = (
+    "  - {name: SUP3, zone: intranet, os: windows_server_2008, "
+    "roles: {software_update_point: {connections: intranet}}}\n"
+)
+
+NEED_CASES = [
+    pytest.param(
+        site_text(DMZ_MP_DP, crl="true"),
+        {
+            "client": {MP},
+            "crl": {("crl", "network-infrastructure")},
+            "site-server": {INSTALL},
+            "site-server-sql": {DATABASE},
+            "site-system-status": {STATUS},
+            "mp-database": {DATABASE},
+            "microsoft-update": {MICROSOFT},
+        },
+        id="direct-sql",
+    ),
+    pytest.param(
+        site_text(DMZ_MP_DP.replace("management_point: {connections: internet}, ", "")),
+        {
+            "client": {("internet-distribution-point", "dp-internet")},
+            "site-server": {INSTALL},
+            "site-server-sql": {DATABASE},
+            "microsoft-update": {MICROSOFT},
+        },
+        id="dp-only",
+    ),
+    pytest.param(
+        site_text(DMZ_MP_DP.replace("roles: {", "roles: {fallback_status_point: {connections: both}, ")),
+        {
+            "client": {MP, ("internet-fallback-status-point", "fsp-internet")},
+            "site-server": {INSTALL},
+            "site-server-sql": {DATABASE},
+            "site-system-status": {STATUS},
+            "mp-database": {DATABASE},
+            "microsoft-update": {MICROSOFT},
+        },
+        id="fsp",
+    ),
+    pytest.param(
+        site_text(REPLICA, REPLICA_EXTRA, may="false"),
+        {
+            "client": {MP},
+            "site-server": {INSTALL},
+            "site-server-sql": {DATABASE},
+            "mp-replica": {("database-replica", "sql-replica")},
+            "replication": {("database-replica", "sql-replica")},
+            "microsoft-update": {MICROSOFT},
+        },
+        id="replica",
+    ),
+    pytest.param(
+        site_text(REPLICA.replace(", database: replica", ""), REPLICA_EXTRA),
+        {
+            "client": {MP},
+            "site-server": {INSTALL},
+            "site-server-sql": {DATABASE},
+            "mp-database": {DATABASE},
+            "replication": {("database-replica", "network-infrastructure")},  # sql-replica left out: fallback
+            "microsoft-update": {MICROSOFT},
+        },
+        id="unused-replica-falls-back",
+    ),
+    pytest.param(
+        site_text(INTRANET_SUP),
+        {
+            "client": {INTERNET_SUP},
+            "site-server": {INSTALL},
+            "site-server-wsus": {INTERNET_SUP},
+            "site-server-sql": {DATABASE},
+            "site-system-status": {STATUS},
+            "sup-sync": {("sup-synchronisation", "sup-sync-automatic")},
+            "microsoft-update": {MICROSOFT},
+        },
+        id="internet-sup",
+    ),
+    pytest.param(
+        (HEAD % {"ports": ""})
+        + "servers:"
+        + CM01.replace("roles: {software_update_point: {connections: intranet}}", "roles: {}")
+        + DMZ_MP_DP
+        + INTRANET_ONLY_SUP3
+        + (NETWORK % {"may": "true", "crl": "false"}),
+        {
+            "client": {MP},
+            "site-server": {INSTALL},
+            "site-server-wsus": {INSTALL},
+            "site-server-sql": {DATABASE},
+            "site-system-status": {STATUS},
+            "mp-database": {DATABASE},
+            "microsoft-update": {MICROSOFT},
+        },
+        id="intranet-only-sup-on-its-own-server",
+    ),
+    pytest.param(
+        proxied_text("ssl_bridging"),
+        {
+            "client": {MP},
+            "proxy-forward": {MP},
+            "site-server": {INSTALL},
+            "site-server-sql": {DATABASE},
+            "site-system-status": {STATUS},
+            "mp-database": {DATABASE},
+            "microsoft-update": {MICROSOFT},
+        },
+        id="reverse-proxy",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), NEED_CASES)
+def test_needs_and_steps_by_kind(text: str, expected: dict[str, set[tuple[str, str]]]) -> None:
+    plan = plan_of(text)
+    found: dict[str, set[tuple[str, str]]] = {}
+    for f in plan.network.flows:
+        found.setdefault(f.kind, set()).add((f.need, plan.step_of(f)))
+    assert found == expected
+
+
 # --- invariants over every example site and scenario ------------------------------------------------
 
-EXAMPLES, _ = load_sites([ROOT / "site_inputs"])
+EXAMPLES, _ = plan_sites([ROOT / "site_inputs"])
 SCENARIOS = [
     site_text(DMZ_MP_DP),
     site_text(REPLICA, REPLICA_EXTRA, may="false"),
@@ -363,8 +500,8 @@ SCENARIOS = [
     proxied_text("ssl_bridging"),
     proxied_text("ssl_tunneling"),
 ]
-ALL_SITES = [pytest.param(s, id=s.code) for s in EXAMPLES] + [
-    pytest.param(load(t), id=f"scenario{i}") for i, t in enumerate(SCENARIOS)
+ALL_PLANS = [pytest.param(p, id=p.code) for p in EXAMPLES] + [
+    pytest.param(plan_of(t), id=f"scenario{i}") for i, t in enumerate(SCENARIOS)
 ]
 
 
@@ -372,16 +509,21 @@ def test_examples_load() -> None:
     assert [s.code for s in EXAMPLES] == ["CEN", "FAB", "TSP", "WGB"]
 
 
-@pytest.mark.parametrize("site", ALL_SITES)
-def test_invariants(site: LoadedSite) -> None:
-    flows = derive_flows(site.topology)
-    included = {d.id for d in decide(site.topology) if d.included}
-    assert all(f.step in included for f in flows), [(f.id, f.step) for f in flows if f.step not in included]
+@pytest.mark.parametrize("plan", ALL_PLANS)
+def test_invariants(plan: SitePlan) -> None:
+    flows = list(plan.network.flows)
+    included = {d.id for d in plan.included}
+    steps = {f.id: plan.step_of(f) for f in flows}
+    assert set(steps.values()) <= included, {i: s for i, s in steps.items() if s not in included}
+    serving = {need: step.id for step in plan.checklist for need in step.serves}
+    for f in flows:
+        expected = serving[f.need] if serving[f.need] in included else plan.checklist.fallback
+        assert steps[f.id] == expected, (f.id, f.need)
     assert all(f.port != "4022" and "4022" not in f.port.split("-") for f in flows)
     assert len({f.id for f in flows}) == len(flows)
     assert len({(f.source_ref, f.destination_ref, f.protocol, f.port) for f in flows}) == len(flows)
     assert all(f.protocol in ("TCP", "UDP") for f in flows)
-    assert derive_flows(site.topology) == flows
+    assert derive_flows(plan.site.topology) == flows
     for f in flows:
         if f.kind == "microsoft-update":
             assert f.firewalls == () and f.note
@@ -389,9 +531,9 @@ def test_invariants(site: LoadedSite) -> None:
             assert f.firewalls == ()
 
 
-@pytest.mark.parametrize("site", ALL_SITES)
-def test_firewall_rules_are_the_flows_that_cross_it(site: LoadedSite) -> None:
-    plan = build_network_plan(site.topology)
+@pytest.mark.parametrize("site_plan", ALL_PLANS)
+def test_firewall_rules_are_the_flows_that_cross_it(site_plan: SitePlan) -> None:
+    plan = site_plan.network
     front, back = plan.firewalls
     assert front[1] == ("internet", "perimeter") and back[1] == ("perimeter", "intranet")
     for name, _ in plan.firewalls:
@@ -408,8 +550,7 @@ def test_direction_relative_to_trusted_side() -> None:
 
 
 def test_flow_json_shape() -> None:
-    plan = build_network_plan(EXAMPLES[0].topology)
-    data = plan.to_json()
+    data = plan_to_json(EXAMPLES[0])
     flow = data["flows"][0]
     for key in (
         "id",
@@ -425,4 +566,5 @@ def test_flow_json_shape() -> None:
     ):
         assert key in flow
     assert flow["firewalls"] == ["FW-EDGE"] and flow["destination"] == "CEN-MP-NLB"
+    assert flow["step"] == "mp-internet"
     assert isinstance(data["dns_records"][0]["value"], str | None)

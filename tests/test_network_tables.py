@@ -10,10 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.derive.checklist.conditions import decide
-from generator.derive.network.plan import NetworkPlan, build_network_plan
-from generator.pipeline import load_site_text, load_sites
-from generator.validate import ValidSite as LoadedSite
+from generator.pipeline import plan_site_text, plan_sites
+from generator.plan import SitePlan
 from generator.render.csv_export import (
     certificates_csv_filename,
     csv_files,
@@ -31,18 +29,14 @@ from generator.render.tables import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-SITES = {s.code: s for s in load_sites([ROOT / "site_inputs"])[0]}
+PLANS = {p.code: p for p in plan_sites([ROOT / "site_inputs"])[0]}
 
 FORMULAS = ["=cmd|' /C calc'!A0", "+1", "-2", "@x"]
 
 
-def plan_of(code: str) -> NetworkPlan:
-    return build_network_plan(SITES[code].topology)
-
-
-def formula_site() -> LoadedSite:
+def formula_plan() -> SitePlan:
     names = [f"'{n}'" if not n.startswith("=") else f'"{n}"' for n in FORMULAS]
-    site, diagnostics = load_site_text(
+    plan, diagnostics = plan_site_text(
         f"""
 schema: 1
 site: {{code: CSV, name: Csv, type: primary, mode: native, version: SP2, forest: corp.test,
@@ -59,12 +53,12 @@ pki: {{client_crl_checking: false}}
 """,
         "csv.yaml",
     )
-    assert site is not None, [d.format() for d in diagnostics]
-    return site
+    assert plan is not None, [d.format() for d in diagnostics]
+    return plan
 
 
 def test_csv_file_names() -> None:
-    assert list(csv_files("CEN", plan_of("CEN"))) == [
+    assert list(csv_files(PLANS["CEN"])) == [
         "CEN-FW-EDGE.csv",
         "CEN-FW-CORE.csv",
         "CEN-dns.csv",
@@ -75,21 +69,22 @@ def test_csv_file_names() -> None:
 
 
 def test_firewall_csv_rows_match_rules() -> None:
-    plan = plan_of("WGB")
-    files = csv_files("WGB", plan)
+    plan = PLANS["WGB"]
+    files = csv_files(plan)
     assert "\r" not in "".join(files.values())
     rows = list(csv.DictReader(io.StringIO(files["WGB-WG-INTERNAL-FW.csv"])))
-    rules = plan.firewall_rules("WG-INTERNAL-FW")
+    rules = plan.network.firewall_rules("WG-INTERNAL-FW")
     assert [r["flow_id"] for r in rows] == [f.id for f in rules]
+    assert [r["step"] for r in rows] == [plan.step_of(f) for f in rules]
     assert [r["rule"] for r in rows] == [str(n) for n in range(1, len(rules) + 1)]
     assert rows[0]["source"] == "Internet clients" and rows[0]["direction"] == "inbound"
     assert any(r["port"] == "50000-50100" for r in rows)  # a range starting with a digit is left alone
 
 
 def test_csv_cells_are_neutralised() -> None:
-    site = formula_site()
-    files = csv_files("CSV", build_network_plan(site.topology))
-    names = firewall_csv_filenames("CSV", build_network_plan(site.topology))
+    plan = formula_plan()
+    files = csv_files(plan)
+    names = firewall_csv_filenames("CSV", plan.network)
     assert names[FORMULAS[0]] == "CSV-cmd-C-calc-A0.csv"
     cells = [cell for text in files.values() for row in csv.reader(io.StringIO(text)) for cell in row]
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
@@ -99,8 +94,7 @@ def test_csv_cells_are_neutralised() -> None:
 
 
 def test_firewall_table_shape_and_links() -> None:
-    plan = plan_of("CEN")
-    table = firewall_table("CEN", plan, "FW-EDGE", "CEN-FW-EDGE.csv")
+    table = firewall_table(PLANS["CEN"], "FW-EDGE", "CEN-FW-EDGE.csv")
     assert table.startswith("{download}`CSV for FW-EDGE <CEN-FW-EDGE.csv>`\n")
     assert "```{list-table} Rules for FW\\-EDGE" in table
     assert ":header-rows: 1" in table and ":class: runbook-table longtable" in table and ":widths:" in table
@@ -114,28 +108,34 @@ def test_download_link_text_cannot_break_the_role() -> None:
 
 
 def test_connectivity_matrix_lists_every_flow() -> None:
-    plan = plan_of("CEN")
+    plan = PLANS["CEN"]
     matrix = connectivity_matrix(plan)
-    assert matrix.count("\n* - ") == len(plan.flows) + 1
+    assert matrix.count("\n* - ") == len(plan.network.flows) + 1
     assert "  - —" in matrix
     assert "Microsoft Update" in matrix and "usual Internet egress" in matrix
 
 
 def test_dns_and_certificate_tables() -> None:
-    plan = plan_of("WGB")
+    plan = PLANS["WGB"].network
     table = dns_table(plan, "WGB-dns.csv")
     assert "{download}`CSV of the DNS records <WGB-dns.csv>`" in table and "*to be assigned*" in table
     certs = certificates_table(plan)
     assert "version 3" in certs and "WGFSP01" in certs and "needs no certificate" in certs
 
 
-@pytest.mark.parametrize("code", sorted(SITES))
-def test_step_links_point_at_included_steps(code: str) -> None:
-    included = {d.id for d in decide(SITES[code].topology) if d.included}
-    plan = plan_of(code)
-    text = connectivity_matrix(plan) + "".join(firewall_table(code, plan, n, "x.csv") for n, _ in plan.firewalls)
-    anchors = {a.split(")")[0] for a in text.split("](#")[1:]}
-    assert anchors and anchors <= {step_anchor(code, s) for s in included}
+@pytest.mark.parametrize("code", sorted(PLANS))
+def test_step_links_point_at_the_steps_that_open_the_flows(code: str) -> None:
+    plan = PLANS[code]
+    network = plan.network
+    matrix = connectivity_matrix(plan)
+    tables = "".join(firewall_table(plan, n, "x.csv") for n, _ in network.firewalls)
+
+    def anchors(text: str) -> set[str]:
+        return {a.split(")")[0] for a in text.split("](#")[1:]}
+
+    assert anchors(matrix) == {step_anchor(code, plan.step_of(f)) for f in network.flows}
+    assert anchors(tables) == {step_anchor(code, plan.step_of(f)) for f in network.flows if f.firewalls}
+    assert anchors(matrix) <= {step_anchor(code, d.id) for d in plan.included}
 
 
 def test_tables_build_in_sphinx_without_warnings(tmp_path: Path) -> None:
@@ -144,23 +144,23 @@ def test_tables_build_in_sphinx_without_warnings(tmp_path: Path) -> None:
     src.mkdir()
     (src / "conf.py").write_text('extensions = ["myst_parser"]\nsmartquotes = False\n', encoding="utf-8")
     pages = []
-    for site in [*SITES.values(), formula_site()]:
-        plan = build_network_plan(site.topology)
-        folder = src / site.code
+    for plan in [*PLANS.values(), formula_plan()]:
+        code, network = plan.code, plan.network
+        folder = src / code
         folder.mkdir()
-        for name, text in csv_files(site.code, plan).items():
+        for name, text in csv_files(plan).items():
             (folder / name).write_text(text, encoding="utf-8")
-        body = [f"# Site {site.code}\n"]
-        body += [f"({step_anchor(site.code, d.id)})=\n## {d.id}\n" for d in decide(site.topology) if d.included]
-        names = firewall_csv_filenames(site.code, plan)
-        body += [firewall_table(site.code, plan, n, names[n]) for n, _ in plan.firewalls]
+        body = [f"# Site {code}\n"]
+        body += [f"({step_anchor(code, d.id)})=\n## {d.id}\n" for d in plan.included]
+        names = firewall_csv_filenames(code, network)
+        body += [firewall_table(plan, n, names[n]) for n, _ in network.firewalls]
         body += [
             connectivity_matrix(plan),
-            dns_table(plan, dns_csv_filename(site.code)),
-            certificates_table(plan, certificates_csv_filename(site.code)),
+            dns_table(network, dns_csv_filename(code)),
+            certificates_table(network, certificates_csv_filename(code)),
         ]
         (folder / "index.md").write_text("\n".join(body), encoding="utf-8")
-        pages.append(f"{site.code}/index")
+        pages.append(f"{code}/index")
     (src / "index.md").write_text("# Plans\n\n```{toctree}\n" + "\n".join(pages) + "\n```\n", encoding="utf-8")
     result = subprocess.run(
         [sys.executable, "-m", "sphinx", "-q", "-b", "html", str(src), str(tmp_path / "out")],

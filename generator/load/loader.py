@@ -8,6 +8,7 @@ each file yields a :class:`ParsedSite` or located diagnostics.
 from __future__ import annotations
 
 import difflib
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, get_args, get_origin
@@ -15,7 +16,8 @@ from typing import Any, get_args, get_origin
 import pydantic
 from pydantic import BaseModel
 
-from generator.diagnostics import Diagnostic, Severity, SourceLocation
+from generator.diagnostics import Diagnostic, SourceLocation
+from generator.load.codes import INVALID_DOCUMENT, INVALID_VALUE, MISSING_KEY, UNKNOWN_KEY, UNREADABLE_FILE
 from generator.load.yaml_source import LocatedDocument, format_path, load_document
 from generator.model.schema import SiteInput
 
@@ -50,16 +52,26 @@ def display_path(path: Path, root: Path | None = None) -> str:
         return path.as_posix()
 
 
-def read_site_file(path: Path, *, shown_as: str | None = None) -> tuple[str | None, str, list[Diagnostic]]:
-    """(text or None, name shown in diagnostics, diagnostics) for one input file."""
+@dataclass(frozen=True)
+class SourceText:
+    """The text of one input file, read once: what is parsed and what the build stamp hashes."""
+
+    text: str
+    shown: str
+    """Path of the file as shown in diagnostics."""
+    sha256: str
+    """Hex SHA-256 of the file's bytes."""
+
+
+def read_site_file(path: Path, *, shown_as: str | None = None) -> tuple[SourceText | None, list[Diagnostic]]:
+    """Read one input file once; (its text and hash, or None with a located diagnostic)."""
     shown = shown_as or display_path(path)
     try:
-        return path.read_text(encoding="utf-8"), shown, []
+        data = path.read_bytes()
+        return SourceText(data.decode("utf-8"), shown, hashlib.sha256(data).hexdigest()), []
     except (OSError, UnicodeDecodeError) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return None, shown, [
-            Diagnostic(SourceLocation(shown, 1, 1), Severity.ERROR, f"cannot read file: {reason}", "unreadable-file")
-        ]
+        return None, [UNREADABLE_FILE.at(SourceLocation(shown, 1, 1), f"cannot read file: {reason}")]
 
 
 def parse_site_text(text: str, shown: str) -> tuple[ParsedSite | None, list[Diagnostic]]:
@@ -70,11 +82,8 @@ def parse_site_text(text: str, shown: str) -> tuple[ParsedSite | None, list[Diag
     if not isinstance(document.data, dict):
         got = "an empty file" if document.data is None else type(document.data).__name__
         diagnostics.append(
-            Diagnostic(
-                document.locate(()),
-                Severity.ERROR,
-                f"a site input is a mapping with schema, site, servers and network (got {got})",
-                "invalid-document",
+            INVALID_DOCUMENT.at(
+                document.locate(()), f"a site input is a mapping with schema, site, servers and network (got {got})"
             )
         )
         return None, diagnostics
@@ -103,13 +112,10 @@ def _from_pydantic(error: Any, document: LocatedDocument) -> Diagnostic:
             message += f"; did you mean {close[0]!r}?"
         elif allowed:
             message += f" (allowed: {', '.join(allowed)})"
-        return Diagnostic(document.locate(loc, key=True), Severity.ERROR, message, "unknown-key")
+        return UNKNOWN_KEY.at(document.locate(loc, key=True), message)
     if kind == "missing":
-        return Diagnostic(
-            document.locate(loc[:-1]),
-            Severity.ERROR,
-            f"{format_path(loc[:-1]) or 'document'}: missing required key {loc[-1]!r}",
-            "missing-key",
+        return MISSING_KEY.at(
+            document.locate(loc[:-1]), f"{format_path(loc[:-1]) or 'document'}: missing required key {loc[-1]!r}"
         )
     if kind == "literal_error":
         expected = error["ctx"]["expected"]
@@ -136,7 +142,7 @@ def _from_pydantic(error: Any, document: LocatedDocument) -> Diagnostic:
         message = f"{path}: must be a date, e.g. 2026-11-20 (got {_show(value)})"
     else:
         message = f"{path}: {error['msg']} (got {_show(value)})"
-    return Diagnostic(document.locate(loc), Severity.ERROR, message, "invalid-value")
+    return INVALID_VALUE.at(document.locate(loc), message)
 
 
 def _show(value: Any) -> str:

@@ -13,7 +13,8 @@ from typing import Any
 
 import yaml
 
-from generator.diagnostics import Diagnostic, Severity, SourceLocation
+from generator.diagnostics import Diagnostic, SourceLocation
+from generator.load.codes import DUPLICATE_KEY, INVALID_KEY, YAML_SYNTAX
 
 Path = tuple[str | int, ...]
 
@@ -63,9 +64,9 @@ def load_document(text: str, path: str) -> tuple[LocatedDocument | None, list[Di
         problem = exc.problem or "invalid YAML"
         if exc.context:
             problem = f"{problem} ({exc.context})"
-        return None, [Diagnostic(location, Severity.ERROR, f"YAML syntax error: {problem}", "yaml-syntax")]
+        return None, [YAML_SYNTAX.at(location, f"YAML syntax error: {problem}")]
     except yaml.YAMLError as exc:
-        return None, [Diagnostic(SourceLocation(path, 1, 1), Severity.ERROR, f"YAML error: {exc}", "yaml-syntax")]
+        return None, [YAML_SYNTAX.at(SourceLocation(path, 1, 1), f"YAML error: {exc}")]
     finally:
         loader.dispose()
     document = LocatedDocument(path=path, data=None)
@@ -91,11 +92,9 @@ def _convert(
             key = loader.construct_object(key_node, deep=True)
             if not isinstance(key, str | int) or isinstance(key, bool):
                 diagnostics.append(
-                    Diagnostic(
+                    INVALID_KEY.at(
                         _location(document.path, key_node.start_mark),
-                        Severity.ERROR,
                         f"{format_path(path) or 'document'}: keys must be plain names (got {key!r})",
-                        "invalid-key",
                     )
                 )
                 continue
@@ -103,11 +102,9 @@ def _convert(
             if key in result:
                 first = document.key_locations[(*path, key)]
                 diagnostics.append(
-                    Diagnostic(
+                    DUPLICATE_KEY.at(
                         _location(document.path, key_node.start_mark),
-                        Severity.ERROR,
                         f"{format_path((*path, key))}: duplicate key (first defined at line {first.line})",
-                        "duplicate-key",
                     )
                 )
                 continue

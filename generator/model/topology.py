@@ -174,6 +174,23 @@ class Topology:
             if s.roles.management_point and accepts_internet(s.roles.management_point.connections)
         ]
 
+    @property
+    def replica_readers(self) -> list[Server]:
+        """Internet management points that read the SQL Server replica (``database: replica``), not the site database."""
+        return [
+            s for s in self.internet_mps if s.roles.management_point and s.roles.management_point.database == "replica"
+        ]
+
+    def internet_fqdn_for(self, server: Server, role: RoleKey) -> str | None:
+        """The FQDN Internet clients use to reach ``server``'s ``role``: its NLB cluster's when clustered."""
+        cluster = self.cluster_for(server, role)
+        return cluster.internet_fqdn if cluster and cluster.internet_fqdn else server.internet_fqdn
+
+    @property
+    def clients_internet_only(self) -> bool:
+        """The site's clients never join the intranet (``clients.placement: internet_only``)."""
+        return self.model.clients.placement == "internet_only"
+
     # --- software update points -------------------------------------------
 
     def _sup_endpoints(self, predicate: object) -> list[SupEndpoint]:
@@ -218,6 +235,21 @@ class Topology:
         """The SUP endpoint (the server itself or its NLB cluster) that ``server`` belongs to."""
         return next((sup for sup in self.sup_endpoints if server in sup.servers), None)
 
+    def client_ports(self, server: Server, role: RoleKey) -> tuple[tuple[str, int], ...]:
+        """(protocol, TCP port) pairs on which ``server`` takes client requests for ``role``, HTTPS first.
+
+        A SUP listens on the ports of its WSUS web site (its NLB cluster's when clustered), a fallback status
+        point on the site's client HTTP port, a management point or distribution point on its client HTTPS port.
+        """
+        if role == "software_update_point":
+            endpoint = self.sup_endpoint_of(server)
+            assert endpoint is not None, f"{server.name} carries no software update point"
+            http, https = endpoint.wsus_ports
+            return (("HTTPS", https), ("HTTP", http))
+        if role == "fallback_status_point":
+            return (("HTTP", self.site.client_ports.http),)
+        return (("HTTPS", self.site.client_ports.https),)
+
     @property
     def active_sup(self) -> SupEndpoint | None:
         sups = self.active_sups
@@ -242,6 +274,11 @@ class Topology:
     @property
     def perimeter_may_initiate(self) -> bool:
         return self.model.network.back_firewall.perimeter_may_initiate
+
+    @property
+    def site_server_connection_group(self) -> str:
+        """The site server's local group for site systems; servers of an untrusted forest are not added to it."""
+        return f"SMS_SiteSystemToSiteServerConnection_{self.site.code}"
 
 
 @dataclass(frozen=True)

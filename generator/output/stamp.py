@@ -1,10 +1,10 @@
-"""Build stamp: a small JSON file Sphinx leaves in its output folder saying how the build ended.
+"""Build stamp: a small JSON file the build leaves in its output folder saying how it ended.
 
 ``ibcm-runbook publish`` reads it to refuse builds that failed, did not finish,
 or are older than the site inputs.  The stamp ``<outdir>/.ibcm-build.json``
 goes through three states:
 
-* ``running``: written when the builder starts (before the generator runs), so
+* ``running``: written when the builder starts (``generator.sphinx_ext``), so
   a build that is interrupted or aborts early never leaves an ``ok`` stamp;
 * ``ok``: written by the ``build-finished`` handler when the build ended
   without an exception and without warnings that ``-W`` turns into errors;
@@ -25,14 +25,11 @@ import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from generator import __version__
 from generator.load.loader import discover_inputs
 from generator.output.writer import write_atomic
-
-if TYPE_CHECKING:
-    from sphinx.application import Sphinx
 
 STAMP_NAME = ".ibcm-build.json"
 STAMP_FORMAT = 1
@@ -103,8 +100,13 @@ def make_stamp(
     site_inputs: Path,
     source_dir: Path,
     reason: str | None = None,
+    input_hashes: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
-    """The stamp's content (a JSON-ready mapping)."""
+    """The stamp's content (a JSON-ready mapping).
+
+    ``input_hashes`` are the SHA-256 of the inputs the build read (file name to
+    hex digest); without them the folder's files are hashed now.
+    """
     commit, dirty = source_commit(source_dir)
     stamp: dict[str, Any] = {
         "format": STAMP_FORMAT,
@@ -115,7 +117,7 @@ def make_stamp(
         "source_dirty": dirty,
         "built_at": format_time(build_time()),
         "site_inputs_dir": str(site_inputs),
-        "site_inputs": hash_inputs(site_inputs),
+        "site_inputs": dict(input_hashes) if input_hashes is not None else hash_inputs(site_inputs),
     }
     if reason:
         stamp["reason"] = reason
@@ -136,49 +138,3 @@ def read_stamp(outdir: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return data if isinstance(data, dict) else None
-
-
-# --- Sphinx ------------------------------------------------------------------
-
-
-def _site_inputs(app: Sphinx) -> Path:
-    # The config value is registered by generator.sphinx_ext (which calls setup() below).
-    return (Path(app.confdir) / str(app.config.generator_site_inputs)).resolve()
-
-
-def _stamp_for(app: Sphinx, status: str, reason: str | None = None) -> dict[str, Any]:
-    return make_stamp(
-        status, builder=app.builder.name, site_inputs=_site_inputs(app), source_dir=Path(app.confdir), reason=reason
-    )
-
-
-def mark_running(app: Sphinx) -> None:
-    """``builder-inited`` handler (runs before the generator): no ``ok`` stamp survives a new build's start."""
-    write_stamp(Path(app.outdir), _stamp_for(app, STATUS_RUNNING))
-
-
-def failure_reason(app: Sphinx, exception: BaseException | None) -> str | None:
-    """Why the build counts as failed, or None when it succeeded."""
-    if exception is not None:
-        return f"{type(exception).__name__}: {exception}"
-    # Sphinx emits build-finished with no exception even when -W turns warnings into a
-    # failing exit status (set only after the event): count those here.
-    warnings = int(getattr(app, "_warncount", 0) or 0)
-    if warnings and (getattr(app, "_fail_on_warnings", False) or getattr(app, "warningiserror", False)):
-        return f"{warnings} warning(s) treated as errors"
-    if getattr(app, "statuscode", 0):
-        return f"build finished with status {app.statuscode}"
-    return None
-
-
-def record_result(app: Sphinx, exception: BaseException | None) -> None:
-    """``build-finished`` handler: stamp ``ok`` on success only, ``failed`` otherwise."""
-    reason = failure_reason(app, exception)
-    status = STATUS_OK if reason is None else STATUS_FAILED
-    write_stamp(Path(app.outdir), _stamp_for(app, status, reason))
-
-
-def setup(app: Sphinx) -> None:
-    """Connect the handlers; called from :func:`generator.sphinx_ext.setup`."""
-    app.connect("builder-inited", mark_running, priority=100)  # before the generator (priority 500)
-    app.connect("build-finished", record_result, priority=900)  # after other extensions' handlers

@@ -59,6 +59,8 @@ class SitePlan:
     """Flow id -> the step of this runbook that opens the flow."""
     review: tuple[Diagnostic, ...] = field(default=())
     """Warnings found by the design review of the plan (:mod:`generator.plan.review`)."""
+    source_sha256: str = ""
+    """SHA-256 of the input file the plan was made from (for the build stamp), when read from a file."""
 
     @property
     def code(self) -> str:

@@ -1,42 +1,87 @@
-"""Sphinx extension: run the generator when the build starts.
+"""Sphinx extension: load the site plans once when Sphinx starts and keep them for every later hook.
 
-``make html`` inside ``docs/`` works as Sphinx users expect: the extension
-validates ``site_inputs/``, renders each site's runbook into
-``docs/_generated/`` (writing only changed files) and lets Sphinx build them.
-Invalid inputs abort the build before anything is written.
+``sphinx-build`` (or ``ibcm-runbook build``) on ``docs/`` works as Sphinx users
+expect.  The hooks, in the order Sphinx calls them:
+
+* ``config-inited``: parse, validate and plan every site input once (the
+  configured ``generator_site_inputs`` folder) and fill ``latex_documents``
+  with one document per site;
+* ``builder-inited``: abort with every diagnostic when an input is invalid
+  (before anything is stamped or written), stamp the build ``running``, then
+  render the runbook sources of the plans into ``docs/_generated/`` (writing
+  only changed files);
+* ``build-finished``: write the PDF front matter after a LaTeX build, then stamp
+  the build ``ok`` or ``failed`` with the hashes of the inputs it read.
+
+Nothing after ``config-inited`` reads a site input again.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from sphinx.errors import SphinxError
 from sphinx.util import logging
 
 from generator import __version__
+from generator.diagnostics import Diagnostic
 from generator.errors import GeneratorError, InputError
-from generator.output import stamp as build_stamp
-from generator.pipeline import Project, generate
-from generator.sphinx_ext import latex
+from generator.output import stamp
+from generator.pipeline import Project, load_plans, write_plans
+from generator.plan import SitePlan
+from generator.sphinx_ext import latex, reference
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
+    from sphinx.config import Config
 
 logger = logging.getLogger(__name__)
 
-CONFIG_VALUES: dict[str, tuple[str, str]] = {
+CONFIG_VALUES: dict[str, tuple[str | bool, str]] = {
     "generator_site_inputs": ("../site_inputs", "site input folder, relative to conf.py"),
     "generator_templates": ("../templates", "Jinja2 template folder, relative to conf.py"),
     "generator_output": ("_generated", "folder for generated sources, relative to conf.py"),
+    "generator_latex_documents": (True, "set latex_documents to one PDF per site"),
 }
 """Config values (name: (default, meaning)); all paths are relative to the conf.py folder."""
 
 
 class SiteInputError(SphinxError):
-    """Shown by Sphinx as "Site input error: ..." without a traceback."""
+    """Shown by Sphinx as "Site input error: ..."; ``ibcm-runbook build`` prints only the diagnostics."""
 
     category = "Site input error"
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics or []
+
+
+@dataclass
+class LoadedProject:
+    """What one Sphinx application loaded at ``config-inited``, kept for its later hooks."""
+
+    project: Project
+    plans: list[SitePlan] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    error: SiteInputError | None = None
+
+    @property
+    def input_hashes(self) -> dict[str, str] | None:
+        """File name -> SHA-256 of the inputs the plans were made from (None when loading failed)."""
+        if self.error is not None:
+            return None
+        return {Path(plan.site.source).name: plan.source_sha256 for plan in self.plans}
+
+
+_LOADED: WeakKeyDictionary[Sphinx, LoadedProject] = WeakKeyDictionary()
+
+
+def loaded_project(app: Sphinx) -> LoadedProject:
+    """The plans ``app`` loaded at ``config-inited`` (for later hooks and for ``ibcm-runbook build``)."""
+    return _LOADED[app]
 
 
 def project_from_config(app: Sphinx) -> Project:
@@ -49,14 +94,33 @@ def project_from_config(app: Sphinx) -> Project:
     )
 
 
-def run_generator(app: Sphinx) -> None:
-    """``builder-inited`` handler: generate the sources or abort the build."""
+def load_site_plans(app: Sphinx, config: Config) -> None:
+    """``config-inited``: parse, validate and plan every site once; errors are raised at ``builder-inited``."""
     project = project_from_config(app)
+    loaded = LoadedProject(project)
+    # Inputs are named relative to the project folder (the one holding docs/), whatever the working folder.
     try:
-        result = generate(project)
+        loaded.plans, loaded.warnings = load_plans(project.site_inputs, root=Path(app.confdir).parent)
     except InputError as exc:
         lines = "\n".join(d.format() for d in exc.diagnostics)
-        raise SiteInputError(f"{exc}; nothing was generated\n{lines}") from None
+        loaded.error = SiteInputError(f"{exc}; nothing was generated\n{lines}", exc.diagnostics)
+    _LOADED[app] = loaded
+    if config.generator_latex_documents:
+        config.latex_documents = latex.latex_documents([p.site.model for p in loaded.plans], config.generator_output)
+
+
+def abort_on_invalid_inputs(app: Sphinx) -> None:
+    """``builder-inited``, first: stop before anything is stamped or written when an input is invalid."""
+    loaded = loaded_project(app)
+    if loaded.error is not None:
+        raise loaded.error
+
+
+def generate_sources(app: Sphinx) -> None:
+    """``builder-inited``: render the loaded plans into the generated sources (only changed files are written)."""
+    loaded = loaded_project(app)
+    try:
+        result = write_plans(loaded.project, loaded.plans, loaded.warnings)
     except GeneratorError as exc:
         raise SiteInputError(str(exc)) from None
     for diagnostic in result.warnings:
@@ -73,11 +137,63 @@ def run_generator(app: Sphinx) -> None:
     )
 
 
+def write_pdf_front_matter(app: Sphinx, exception: BaseException | None) -> None:
+    """``build-finished`` (LaTeX only): each site's cover and change record, from the loaded plans."""
+    if exception is not None or app.builder.name != "latex":
+        return
+    loaded = loaded_project(app)
+    models = [plan.site.model for plan in loaded.plans]
+    latex.write_front_matter(Path(app.outdir), loaded.project.templates, models, latex.build_date())
+
+
+def _stamp(app: Sphinx, status: str, reason: str | None = None) -> None:
+    loaded = _LOADED.get(app)
+    site_inputs = loaded.project.site_inputs if loaded else project_from_config(app).site_inputs
+    content = stamp.make_stamp(
+        status,
+        builder=app.builder.name,
+        site_inputs=site_inputs,
+        source_dir=Path(app.confdir),
+        reason=reason,
+        input_hashes=loaded.input_hashes if loaded else None,
+    )
+    stamp.write_stamp(Path(app.outdir), content)
+
+
+def mark_running(app: Sphinx) -> None:
+    """``builder-inited``, before the sources are generated: no ``ok`` stamp survives a new build's start."""
+    _stamp(app, stamp.STATUS_RUNNING)
+
+
+def failure_reason(app: Sphinx, exception: BaseException | None) -> str | None:
+    """Why the build counts as failed, or None when it succeeded."""
+    if exception is not None:
+        return f"{type(exception).__name__}: {exception}"
+    # Sphinx emits build-finished with no exception even when -W turns warnings into a
+    # failing exit status (set only after the event): count those here.
+    warnings = int(getattr(app, "_warncount", 0) or 0)
+    if warnings and (getattr(app, "_fail_on_warnings", False) or getattr(app, "warningiserror", False)):
+        return f"{warnings} warning(s) treated as errors"
+    if getattr(app, "statuscode", 0):
+        return f"build finished with status {app.statuscode}"
+    return None
+
+
+def record_result(app: Sphinx, exception: BaseException | None) -> None:
+    """``build-finished``, after every other handler: stamp ``ok`` on success only, ``failed`` otherwise."""
+    reason = failure_reason(app, exception)
+    _stamp(app, stamp.STATUS_OK if reason is None else stamp.STATUS_FAILED, reason)
+
+
 def setup(app: Sphinx) -> dict[str, Any]:
-    """Register config values and the generator hook."""
+    """Register the config values, the hooks and the reference directives."""
     for name, (default, _meaning) in CONFIG_VALUES.items():
-        app.add_config_value(name, default, "env", types=frozenset({str}))
-    app.connect("builder-inited", run_generator)
-    latex.setup(app)
-    build_stamp.setup(app)
+        app.add_config_value(name, default, "env", types=frozenset({type(default)}))
+    app.connect("config-inited", load_site_plans)
+    app.connect("builder-inited", abort_on_invalid_inputs, priority=50)
+    app.connect("builder-inited", mark_running, priority=100)
+    app.connect("builder-inited", generate_sources)
+    app.connect("build-finished", write_pdf_front_matter)
+    app.connect("build-finished", record_result, priority=900)
+    reference.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -3,15 +3,14 @@
 ``make pdf`` runs Sphinx's LaTeX builder (xelatex) over the same sources as the
 HTML.  This module supplies what is LaTeX-specific:
 
-* :func:`latex_documents` - one ``latex_documents`` entry per site, computed in
-  ``conf.py`` from ``site_inputs/`` (``[]`` when the inputs are invalid: the
-  generator's ``builder-inited`` hook then reports the errors);
+* :func:`latex_documents` - one ``latex_documents`` entry per site, set by the
+  extension from the plans it loaded once (``config-inited``);
 * :func:`latex_elements` - the shared preamble: A4 portrait, FreeFont (covers
   Greek and Cyrillic), running header "change id · site · revision · page X of
   Y", table and sign-off styling, no blank pages;
-* :func:`setup` - a ``build-finished`` hook that writes each site's front matter
-  (``ibcm-front/<CODE>.tex``: cover, change record, approvals, revision
-  history) into the LaTeX output folder.  The shared preamble reads it with
+* :func:`write_front_matter` - called by the extension after a LaTeX build: each
+  site's front matter (``ibcm-front/<CODE>.tex``: cover, change record,
+  approvals, revision history) in the LaTeX output folder.  The shared preamble reads it with
   ``\\input{ibcm-front/\\jobname}``, so ``CEN.tex`` gets CEN's cover.
 
 Every user value reaches LaTeX through :func:`generator.render.escape.escape_latex`:
@@ -27,18 +26,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jinja2
 
-from generator.errors import GeneratorError
 from generator.model.schema import Change, ChangeWindow, SiteInput
 from generator.output.stamp import source_date_epoch
+from generator.output.writer import write_if_changed
 from generator.render.escape import escape_latex, escape_latex_block
 from generator.render.templates import create_environment, render_template
-
-if TYPE_CHECKING:
-    from sphinx.application import Sphinx
 
 FRONT_DIR = "ibcm-front"
 """Folder (inside the LaTeX output folder) holding one front-matter file per site."""
@@ -143,28 +139,16 @@ def render_front_matter(env: jinja2.Environment, model: SiteInput, date: dt.date
     return render_template(env, FRONT_TEMPLATE, {"front": front, "change": model.change})
 
 
-# --- conf.py ------------------------------------------------------------------------------------
+# --- latex_documents ------------------------------------------------------------------------------
 
 
-def load_models(site_inputs: Path) -> list[SiteInput]:
-    """The valid site models; raises :class:`generator.errors.InputError` on any error."""
-    from generator.pipeline import load_plans
-
-    plans, _warnings = load_plans(site_inputs)
-    return [plan.site.model for plan in plans]
-
-
-def latex_documents(site_inputs: Path, generated: str = "_generated") -> list[tuple[str, str, str, str, str]]:
+def latex_documents(models: Sequence[SiteInput], generated: str = "_generated") -> list[tuple[str, str, str, str, str]]:
     """One ``latex_documents`` entry per site: ``(<generated>/<CODE>/index, <CODE>.tex, title, author, manual)``.
 
-    Returns ``[]`` when the inputs cannot be loaded: conf.py must not crash,
-    the generator's ``builder-inited`` hook reports the errors with locations.
-    Sphinx inserts title and author into LaTeX unescaped, so they are escaped here.
+    Filled in by the extension when the configuration is read (``config-inited``),
+    from the plans it loaded once.  Sphinx inserts title and author into LaTeX
+    unescaped, so they are escaped here.
     """
-    try:
-        models = load_models(site_inputs)
-    except GeneratorError:  # reported with locations by the generator's builder-inited hook
-        return []
     documents = []
     for model in models:
         author = model.change.implementer if model.change and model.change.implementer else "ibcm-runbook"
@@ -271,28 +255,11 @@ def write_front_matter(outdir: Path, templates: Path, models: Sequence[SiteInput
     """Write ``ibcm-front/<CODE>.tex`` for every site and the manifest; return the files written."""
     env = create_latex_environment(templates)
     folder = outdir / FRONT_DIR
-    folder.mkdir(parents=True, exist_ok=True)
     written = []
     for model in models:
         path = folder / f"{model.site.code}.tex"
-        text = render_front_matter(env, model, date)
-        if not path.exists() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
+        if write_if_changed(path, render_front_matter(env, model, date).encode("utf-8")):
             written.append(path)
     manifest = json.dumps({"documents": [m.site.code for m in models]}, indent=2) + "\n"
-    (outdir / MANIFEST).write_text(manifest, encoding="utf-8")
+    write_if_changed(outdir / MANIFEST, manifest.encode("utf-8"))
     return written
-
-
-def _on_build_finished(app: Sphinx, exception: BaseException | None) -> None:
-    if exception is not None or app.builder.name != "latex":
-        return
-    from generator.sphinx_ext import project_from_config
-
-    project = project_from_config(app)
-    write_front_matter(Path(app.outdir), project.templates, load_models(project.site_inputs), build_date())
-
-
-def setup(app: Sphinx) -> None:
-    """Called from :func:`generator.sphinx_ext.setup`: write the front matter after a LaTeX build."""
-    app.connect("build-finished", _on_build_finished)

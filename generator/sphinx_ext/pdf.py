@@ -1,6 +1,7 @@
 """Build one change-board PDF per site (``ibcm-runbook build pdf``, run by ``make pdf``).
 
-1. ``sphinx-build -b latex DOCS BUILD/latex`` (one LaTeX document per site, see
+1. Sphinx's LaTeX builder, in this process (:mod:`generator.sphinx_ext.runner`):
+   ``DOCS`` into ``BUILD/latex``, one LaTeX document per site (see
    :mod:`generator.sphinx_ext.latex`);
 2. ``latexmk`` with xelatex for each site's ``<CODE>.tex``, in parallel;
 3. copy each ``<CODE>.pdf`` to ``BUILD/pdf/<CODE>.pdf`` and remove PDFs of sites
@@ -24,7 +25,7 @@ from pathlib import Path
 
 from generator.errors import BuildError
 from generator.sphinx_ext.latex import MANIFEST
-from generator.sphinx_ext.runner import run_sphinx
+from generator.sphinx_ext.runner import SphinxRun, run_sphinx
 
 LATEXMK = ["latexmk", "-pdf", "-dvi-", "-ps-", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
 """As Sphinx's own LaTeX Makefile runs it; the ``latexmkrc`` Sphinx writes selects xelatex."""
@@ -68,13 +69,11 @@ def build_pdfs(
     options: list[str] | None = None,
     jobs: int | None = None,
     environ: dict[str, str] | None = None,
-) -> list[Path]:
-    """Build every site's PDF into ``build/pdf/<CODE>.pdf``; return their paths in site order."""
+) -> tuple[list[Path], SphinxRun]:
+    """Build every site's PDF into ``build/pdf/<CODE>.pdf``; return their paths in site order and the Sphinx run."""
     env = latex_environment(environ)
     latex_dir = build / "latex"
-    # From the project folder (as make does), so runbooks name their inputs relative to it.
-    docs, latex_dir = docs.resolve(), latex_dir.resolve()
-    run_sphinx("latex", docs, latex_dir, options or [], env=env, cwd=docs.parent)
+    run = run_sphinx("latex", docs, latex_dir, options or [])
     codes = site_codes(latex_dir)
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
         built = list(pool.map(lambda code: run_latexmk(latex_dir, code, env), codes))
@@ -88,4 +87,4 @@ def build_pdfs(
     for stale in out.glob("*.pdf"):
         if stale not in targets:
             stale.unlink()
-    return targets
+    return targets, run

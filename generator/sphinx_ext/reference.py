@@ -17,11 +17,11 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 from sphinx.util.docutils import SphinxDirective
 
+from generator.codes import diagnostic_codes
 from generator.derive.checklist import IBCM_CHECKLIST
 from generator.model.schema import SiteInput
 from generator.render.escape import Myst
 from generator.render.myst import list_table
-from generator.validate.rules import DIAGNOSTIC_CODES
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -123,7 +123,7 @@ def schema_tables() -> str:
 
 
 def codes_table() -> str:
-    rows = [[Myst(f"`{code}`"), severity, meaning] for code, (severity, meaning) in DIAGNOSTIC_CODES.items()]
+    rows = [[Myst(f"`{code.name}`"), code.severity.value, code.description] for code in diagnostic_codes()]
     return list_table(["Code", "Severity", "Meaning"], rows, widths=[30, 10, 60])
 
 

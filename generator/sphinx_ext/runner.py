@@ -1,47 +1,77 @@
-"""Run Sphinx on the docs project after validating the site inputs.
+"""Run Sphinx in this process, so that one build loads the configuration and the site inputs once.
 
-``sphinx-build`` reports any extension error with a crash report and a
-traceback; validating first lets ``make html`` show only the
-``file:line:col`` diagnostics and stop before Sphinx touches the output.
+``sphinx-build`` shows any extension error as a crash report with a traceback.
+Running the application here lets ``ibcm-runbook build`` (and so ``make
+html``) print only the ``file:line:col`` diagnostics of invalid inputs, and
+read the plans the extension loaded (for their warnings) without loading them
+again.
 """
 
 from __future__ import annotations
 
-import runpy
-import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+from sphinx.application import Sphinx
+from sphinx.cmd.build import get_parser
+from sphinx.errors import SphinxError
+from sphinx.util.docutils import docutils_namespace, patch_docutils
+
 from generator.diagnostics import Diagnostic
-from generator.errors import BuildError
-from generator.pipeline import load_plans
-from generator.sphinx_ext import CONFIG_VALUES
+from generator.errors import BuildError, InputError
+from generator.sphinx_ext import SiteInputError, loaded_project
 
 
-def site_inputs_of(docs: Path) -> Path:
-    """The site input folder a docs project's ``conf.py`` points the generator at."""
-    conf = runpy.run_path(str(docs / "conf.py"))
-    default, _ = CONFIG_VALUES["generator_site_inputs"]
-    return (docs / str(conf.get("generator_site_inputs", default))).resolve()
+@dataclass(frozen=True)
+class SphinxRun:
+    """What a successful build reports back: the site warnings and the site codes it built."""
+
+    warnings: list[Diagnostic]
+    site_codes: list[str]
 
 
-def validate_inputs(docs: Path) -> list[Diagnostic]:
-    """Validate the project's site inputs; raises InputError, returns the warnings."""
-    _, diagnostics = load_plans(site_inputs_of(docs))
-    return diagnostics
+def run_sphinx(builder: str, docs: Path, output: Path, options: list[str]) -> SphinxRun:
+    """Build ``docs`` with ``builder`` into ``output``; ``options`` are ``sphinx-build`` options.
 
-
-def run_sphinx(
-    builder: str,
-    docs: Path,
-    output: Path,
-    options: list[str],
-    *,
-    env: dict[str, str] | None = None,
-    cwd: Path | None = None,
-) -> None:
-    """``sphinx-build -b BUILDER`` in a child process; raises BuildError when it fails."""
-    command = [sys.executable, "-m", "sphinx", "-b", builder, *options, str(docs), str(output)]
-    returncode = subprocess.run(command, env=env, cwd=cwd, check=False).returncode
-    if returncode != 0:
-        raise BuildError(f"sphinx-build -b {builder} failed with exit status {returncode} (see the messages above)")
+    Raises :class:`InputError` with every diagnostic when a site input is
+    invalid, and :class:`BuildError` when Sphinx fails otherwise.
+    """
+    args = get_parser().parse_args(["-b", builder, *options, str(docs), str(output)])
+    confdir = args.confdir or args.sourcedir
+    doctrees = args.doctreedir or str(Path(args.outputdir) / ".doctrees")
+    overrides: dict[str, object] = {}
+    for define in [*(args.define or []), *(f"html_context.{d}" for d in args.htmldefine or [])]:
+        name, _, value = define.partition("=")
+        overrides[name] = value
+    if args.nitpicky:
+        overrides["nitpicky"] = True
+    app = None
+    try:
+        with patch_docutils(confdir), docutils_namespace():
+            app = Sphinx(
+                srcdir=args.sourcedir,
+                confdir=confdir,
+                outdir=args.outputdir,
+                doctreedir=doctrees,
+                buildername=args.builder,
+                confoverrides=overrides,
+                status=None if args.quiet or args.really_quiet else sys.stdout,
+                warning=None if args.really_quiet else sys.stderr,
+                freshenv=args.freshenv,
+                warningiserror=args.warningiserror,
+                tags=args.tags,
+                verbosity=args.verbosity,
+                parallel=args.jobs,
+            )
+            app.build(args.force_all, args.filenames)
+    except SiteInputError as exc:
+        if exc.diagnostics:
+            raise InputError(diagnostics=exc.diagnostics) from None
+        raise BuildError(f"sphinx-build -b {builder}: {exc}") from None
+    except SphinxError as exc:
+        raise BuildError(f"sphinx-build -b {builder} failed: {exc.category}: {exc}") from None
+    if app.statuscode != 0:
+        raise BuildError(f"sphinx-build -b {builder} failed with exit status {app.statuscode} (see the messages above)")
+    loaded = loaded_project(app)
+    return SphinxRun(warnings=loaded.warnings, site_codes=[plan.code for plan in loaded.plans])

@@ -14,7 +14,8 @@ from generator.load.loader import ParsedSite
 from generator.load.yaml_source import LocatedDocument
 from generator.model.schema import SiteInput
 from generator.model.topology import Topology
-from generator.validate.rules import Finding, run_checks
+from generator.validate.registry import Finding
+from generator.validate.rules import run_checks
 
 
 @dataclass
@@ -35,9 +36,7 @@ class ValidSite:
 
 def locate(document: LocatedDocument, findings: list[Finding]) -> list[Diagnostic]:
     """Turn findings (input paths) into diagnostics at ``file:line:column``."""
-    return [
-        Diagnostic(document.locate(f.path, key=f.key), f.severity, f.message, f.code) for f in findings
-    ]
+    return [f.code.at(document.locate(f.path), f.message) for f in findings]
 
 
 def validate_site(parsed: ParsedSite) -> tuple[ValidSite | None, list[Diagnostic]]:

@@ -2,11 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.model.topology import Topology
+from generator.model.vocabulary import ROLE_CONSOLE_NODES
+
+
+@dataclass(frozen=True)
+class BitsDpEntry:
+    """One Internet-based distribution point that must allow BITS, HTTP and HTTPS."""
+
+    name: str
+    manual_webdav: bool
+    """WebDAV must be installed and configured by hand (Windows Server 2008)."""
+    url: str
+    """The HTTPS URL a pilot Internet client downloads from."""
+
+
+@dataclass(frozen=True)
+class DpBitsView:
+    """What the dp-bits step words: each Internet DP and whether it needs WebDAV by hand."""
+
+    console_node: str
+    dps: tuple[BitsDpEntry, ...]
+
+
+def view(topo: Topology) -> DpBitsView:
+    """Resolve each Internet DP's WebDAV need and download URL so the template only words them."""
+    https = topo.site.client_ports.https
+    dps = tuple(
+        BitsDpEntry(
+            name=server.name,
+            manual_webdav=topo.needs_manual_webdav(server),
+            url=f"https://{server.internet_fqdn}:{https}/",
+        )
+        for server in topo.internet_dps
+    )
+    return DpBitsView(console_node=ROLE_CONSOLE_NODES["distribution_point"], dps=dps)
+
 
 STEP = Step(
     id="dp-bits",
     title="Configure distribution points to transfer content using BITS, HTTP and HTTPS",
     condition=conditions.role_internet("distribution_point", "distribution point"),
+    view=view,
 )

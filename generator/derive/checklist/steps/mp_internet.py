@@ -2,12 +2,90 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.model.topology import Topology
+from generator.model.vocabulary import ROLE_CONSOLE_NODES
+
+
+@dataclass(frozen=True)
+class InternetMpEntry:
+    """One management point that accepts Internet connections."""
+
+    name: str
+    connections: str
+    """Its ``management_point.connections`` (internet or both)."""
+    internet_only: bool
+    """The MP accepts Internet connections only (``connections: internet``)."""
+    uses_replica: bool
+    """The MP reads the SQL Server replica instead of the site database."""
+    cluster: str | None
+    """The NLB cluster it is a member of, if any."""
+    cluster_fqdn: str | None
+    """That cluster's Internet FQDN."""
+    internet_fqdn: str | None
+    """The server's own Internet FQDN."""
+    client_fqdn: str | None
+    """The FQDN Internet clients use: the cluster's when clustered, else the server's."""
+    url: str
+    """The HTTPS URL Internet clients reach it at."""
+    manual_webdav: bool
+    """WebDAV must be installed and configured by hand (Windows Server 2008)."""
+
+
+@dataclass(frozen=True)
+class MpInternetView:
+    """What the mp-internet step words: each Internet MP and the database it reads."""
+
+    console_node: str
+    mps: tuple[InternetMpEntry, ...]
+    database_server: str
+    replica_server: str | None
+    replica_database: str | None
+    clients_internet_only: bool
+    """Clients never join the intranet, so the site needs no default management point."""
+
+
+def view(topo: Topology) -> MpInternetView:
+    """Resolve each Internet MP's connections, database, cluster and WebDAV need so the template only words them."""
+    https = topo.site.client_ports.https
+    replica = topo.model.database_replica
+    mps = []
+    for server in topo.internet_mps:
+        mp = server.roles.management_point
+        assert mp is not None
+        cluster = topo.cluster_for(server, "management_point")
+        client_fqdn = topo.internet_fqdn_for(server, "management_point")
+        mps.append(
+            InternetMpEntry(
+                name=server.name,
+                connections=mp.connections,
+                internet_only=mp.connections == "internet",
+                uses_replica=mp.database == "replica",
+                cluster=cluster.name if cluster else None,
+                cluster_fqdn=cluster.internet_fqdn if cluster else None,
+                internet_fqdn=server.internet_fqdn,
+                client_fqdn=client_fqdn,
+                url=f"https://{client_fqdn}:{https}/",
+                manual_webdav=topo.needs_manual_webdav(server),
+            )
+        )
+    return MpInternetView(
+        console_node=ROLE_CONSOLE_NODES["management_point"],
+        mps=tuple(mps),
+        database_server=topo.database_server.name,
+        replica_server=topo.replica_server.name if topo.replica_server else None,
+        replica_database=replica.database if replica else None,
+        clients_internet_only=topo.clients_internet_only,
+    )
+
 
 STEP = Step(
     id="mp-internet",
     title="Configure a management point for Internet-based client connections",
     condition=conditions.role_internet("management_point", "management point"),
+    view=view,
     serves=frozenset({"internet-management-point"}),
 )

@@ -2,11 +2,51 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.model.topology import Topology
+
+
+@dataclass(frozen=True)
+class PublicName:
+    """An Internet FQDN to look up from the Internet, and the server or NLB cluster it names."""
+
+    fqdn: str
+    owner: str
+
+
+@dataclass(frozen=True)
+class RegisterDnsView:
+    """The names to register and check in public DNS, and the records that must not be published."""
+
+    nlb_management_points: tuple[str, ...]
+    """NLB clusters of management points: never published as the site's default MP."""
+    mp_srv_record: str
+    """The SRV record that names the site's default management point."""
+    checked_crl_url: str | None
+    """The CRL location, when clients check revocation (its host must resolve in public DNS)."""
+    server_names: tuple[PublicName, ...]
+    cluster_names: tuple[PublicName, ...]
+
+
+def view(topo: Topology) -> RegisterDnsView:
+    """Internet clients find site systems, NLB clusters and the CRL only through public DNS."""
+    model = topo.model
+    pki = model.pki
+    return RegisterDnsView(
+        nlb_management_points=tuple(c.name for c in model.nlb_clusters if c.role == "management_point"),
+        mp_srv_record=f"_mssms_mp_{topo.site.code.lower()}._tcp",
+        checked_crl_url=pki.crl_url if pki.client_crl_checking else None,
+        server_names=tuple(PublicName(s.internet_fqdn, s.name) for s in topo.internet_servers if s.internet_fqdn),
+        cluster_names=tuple(PublicName(c.internet_fqdn, c.name) for c in model.nlb_clusters if c.internet_fqdn),
+    )
+
 
 STEP = Step(
     id="register-dns",
     title="Register the Internet FQDNs of site systems and NLB clusters in public DNS",
     condition=conditions.always("always included: Internet clients find the site systems through public DNS"),
+    view=view,
 )

@@ -2,12 +2,106 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.derive.checklist.ids import StepId
+from generator.model.topology import SupEndpoint, Topology
+
+
+@dataclass(frozen=True)
+class SupServerEntry:
+    """One server of an Internet-facing software update point, as its WSUS SSL setup and checks need it."""
+
+    name: str
+    configure_ssl_command: str
+    """The ``WSUSUtil.exe configuressl`` command line for the server's intranet FQDN."""
+    certificate_fqdn: str | None
+    """The Internet FQDN its certificate must also hold (Internet-based SUPs only)."""
+    internet_fqdn: str | None
+    url: str | None
+    """The HTTPS URL of its WSUS site on the Internet, when the server has an Internet FQDN."""
+
+
+@dataclass(frozen=True)
+class SupEntry:
+    """A software update point as clients see it: one server or an NLB cluster."""
+
+    name: str
+    internet_only: bool
+    """The SUP is the active Internet-based SUP (``connections: internet``), not one for intranet and Internet."""
+    clustered: bool
+    """The SUP is an NLB cluster."""
+    wsus_http_port: int
+    wsus_https_port: int
+    server_names: tuple[str, ...]
+    servers: tuple[SupServerEntry, ...]
+    internet_servers: tuple[SupServerEntry, ...]
+    """Its servers that have an Internet FQDN."""
+
+
+@dataclass(frozen=True)
+class SupInternetView:
+    """What the sup-internet step words: the SUPs for intranet and Internet, the Internet-based ones and WSUS SSL."""
+
+    both_sups: tuple[SupEntry, ...]
+    """Active SUPs that accept intranet and Internet connections."""
+    internet_only_sups: tuple[SupEntry, ...]
+    """Active Internet-based SUP candidates."""
+    internet_sups: tuple[SupEntry, ...]
+    """Every SUP endpoint that accepts Internet connections."""
+    active_sup: str | None
+    """The active (intranet) SUP that must exist before the Internet-based one."""
+    sync_step: StepId
+    """The step that sets up synchronisation of the Internet-based SUP with the active one."""
+    site_server: str
+
+
+def _entry(sup: SupEndpoint) -> SupEntry:
+    internet_only = sup.connections == "internet"
+    http, https = sup.wsus_ports
+    servers = tuple(
+        SupServerEntry(
+            name=s.name,
+            configure_ssl_command=f"WSUSUtil.exe configuressl {s.intranet_fqdn or '<intranet FQDN>'}",
+            certificate_fqdn=(s.internet_fqdn or (sup.cluster.internet_fqdn if sup.cluster else None))
+            if internet_only
+            else None,
+            internet_fqdn=s.internet_fqdn,
+            url=f"https://{s.internet_fqdn}:{https}/" if s.internet_fqdn else None,
+        )
+        for s in sup.servers
+    )
+    return SupEntry(
+        name=sup.name,
+        internet_only=internet_only,
+        clustered=sup.cluster is not None,
+        wsus_http_port=http,
+        wsus_https_port=https,
+        server_names=tuple(s.name for s in sup.servers),
+        servers=servers,
+        internet_servers=tuple(s for s in servers if s.internet_fqdn),
+    )
+
+
+def view(topo: Topology) -> SupInternetView:
+    """Resolve the SUP endpoints, their WSUS ports and synchronisation so the template only words them."""
+    active = topo.active_sup
+    return SupInternetView(
+        both_sups=tuple(_entry(sup) for sup in topo.active_sups if sup.connections == "both"),
+        internet_only_sups=tuple(_entry(sup) for sup in topo.internet_only_sups),
+        internet_sups=tuple(_entry(sup) for sup in topo.internet_sup_endpoints),
+        active_sup=active.name if active else None,
+        sync_step="sup-sync-automatic" if topo.internet_sup_sync == "automatic" else "sup-sync-export-import",
+        site_server=topo.site_server.name,
+    )
+
 
 STEP = Step(
     id="sup-internet",
     title="Configure a software update point for Internet-based client connections",
     condition=conditions.role_internet("software_update_point", "software update point"),
+    view=view,
     serves=frozenset({"internet-software-update-point"}),
 )

@@ -2,11 +2,54 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.derive.checklist.steps.sup_sync_automatic import SupSide, sup_side
+from generator.model.topology import Topology
+
+
+@dataclass(frozen=True)
+class SupSyncExportImportView:
+    """Both software update points, the site server and the files the export and import write."""
+
+    upstream: SupSide
+    downstream: SupSide
+    site_server: str
+    export_file: str
+    """The metadata file the export writes and the import reads."""
+    export_log: str
+    import_log: str
+    export_command: str
+    """The ``wsusutil.exe export`` command line on the upstream server."""
+    import_command: str
+    """The ``wsusutil.exe import`` command line on the downstream servers."""
+
+
+def view(topo: Topology) -> SupSyncExportImportView:
+    """The metadata is carried by hand: both ends and file names that carry the site code."""
+    code = topo.site.code
+    export_file, export_log, import_log = (
+        f"{code}-wsus-export.cab",
+        f"{code}-wsus-export.log",
+        f"{code}-wsus-import.log",
+    )
+    return SupSyncExportImportView(
+        upstream=sup_side(topo, topo.active_sup),
+        downstream=sup_side(topo, topo.internet_sup),
+        site_server=topo.site_server.name,
+        export_file=export_file,
+        export_log=export_log,
+        import_log=import_log,
+        export_command=f"wsusutil.exe export {export_file} {export_log}",
+        import_command=f"wsusutil.exe import {export_file} {import_log}",
+    )
+
 
 STEP = Step(
     id="sup-sync-export-import",
     title="Synchronise the Internet-based software update point by export and import",
     condition=conditions.sup_sync("export_import"),
+    view=view,
 )

@@ -1,11 +1,19 @@
-"""Every step condition of steps.md, table-driven: each step included and excluded."""
+"""The checklist as a value: every step condition of steps.md (table-driven), its invariants, and a plugged-in checklist."""
 
 from __future__ import annotations
+
+from pathlib import Path
+from typing import get_args
 
 import pytest
 from helpers import add_server, load_valid, set_path
 
-from generator.derive.checklist.conditions import STEP_IDS, STEPS, decide
+from generator.derive.checklist import IBCM_CHECKLIST, STEP_IDS, Checklist, Step, StepId
+from generator.derive.checklist.conditions import always
+from generator.derive.checklist.core import Verdict
+from generator.derive.network.flows import Need
+from generator.model.topology import Topology
+from generator.plan import build_site_plan
 
 ALWAYS = [
     "confirm-decision",
@@ -90,14 +98,22 @@ CASES = {
 
 def included(*mutations: object) -> list[str]:
     site = load_valid(*mutations)  # type: ignore[arg-type]
-    return [d.id for d in decide(site.topology) if d.included]
+    return [d.id for d in IBCM_CHECKLIST.decide(site.topology) if d.included]
 
 
 def test_catalog_order_matches_steps_md() -> None:
-    assert len(STEPS) == 17
+    assert [step.id for step in IBCM_CHECKLIST] == list(STEP_IDS)
+    assert IBCM_CHECKLIST.ids == STEP_IDS
+    assert len(STEP_IDS) == 17
     assert STEP_IDS[0] == "confirm-decision"
     assert STEP_IDS[-1] == "next-steps"
     assert set(CASES) | set(ALWAYS) == set(STEP_IDS)
+
+
+@pytest.mark.parametrize("step", IBCM_CHECKLIST.steps, ids=IBCM_CHECKLIST.ids)
+def test_each_step_has_its_template(step: Step, repo_root: Path) -> None:
+    assert step.template == f"steps/{step.id}.md.j2"
+    assert (repo_root / "templates" / step.template).is_file()
 
 
 def test_base_site_steps() -> None:
@@ -136,7 +152,7 @@ def test_every_decision_has_a_reason_citing_input_values() -> None:
         set_path("servers[DMZ01].forest", "dmz.example.test"),
         set_path("servers[DMZ01].install_account", "DMZ\\install"),
     )
-    decisions = {d.id: d for d in decide(site.topology)}
+    decisions = {d.id: d for d in IBCM_CHECKLIST.decide(site.topology)}
     assert all(d.reasons for d in decisions.values())
     assert decisions["site-server-initiated-transfers"].reasons == (
         "DMZ01 (perimeter) hosts Internet-based roles and forest dmz.example.test differs from the site "
@@ -154,13 +170,97 @@ def test_back_firewall_forbidding_perimeter_initiation_turns_on_site_server_init
         set_path("database_replica", {"server": "DMZSQL", "database": "r"}),
         set_path("servers[DMZ01].roles.management_point.database", "replica"),
     )
-    decision = next(d for d in decide(site.topology) if d.id == "site-server-initiated-transfers")
+    decision = next(d for d in IBCM_CHECKLIST.decide(site.topology) if d.id == "site-server-initiated-transfers")
     assert decision.included
     assert "perimeter_may_initiate is false" in decision.reasons[0]
 
 
 def test_explicit_sync_choice_overrides_the_zone_default() -> None:
     site = load_valid(INTERNET_SUP_INTRANET, set_path("software_updates", {"internet_sup_sync": "export_import"}))
-    steps = [d.id for d in decide(site.topology) if d.included]
+    steps = [d.id for d in IBCM_CHECKLIST.decide(site.topology) if d.included]
     assert "sup-sync-export-import" in steps
     assert "sup-sync-automatic" not in steps
+
+
+# --- the checklist as a value --------------------------------------------------------------------
+
+
+def fake_step(step_id: StepId, *serves: Need, included: bool = True) -> Step:
+    def condition(topo: Topology) -> Verdict:
+        return included, [f"fake {step_id} of {topo.site.code}: {included}"]
+
+    def view(topo: Topology) -> tuple[str, str]:
+        return (f"view of {step_id}", topo.site.code)
+
+    return Step(id=step_id, title=f"Fake {step_id}", condition=condition, view=view, serves=frozenset(serves))
+
+
+def test_every_need_is_served_by_exactly_one_step() -> None:
+    served = [need for step in IBCM_CHECKLIST for need in step.serves]
+    assert sorted(served) == sorted(get_args(Need))
+
+
+def test_the_fallback_step_always_applies() -> None:
+    assert IBCM_CHECKLIST.fallback == "network-infrastructure"
+    assert IBCM_CHECKLIST.fallback in ALWAYS
+
+
+@pytest.mark.parametrize("need", get_args(Need))
+def test_step_for_falls_back_when_the_serving_step_is_left_out(need: Need) -> None:
+    serving = next(step.id for step in IBCM_CHECKLIST if need in step.serves)
+    assert IBCM_CHECKLIST.step_for(need, STEP_IDS) == serving
+    assert IBCM_CHECKLIST.step_for(need, [i for i in STEP_IDS if i != serving]) == IBCM_CHECKLIST.fallback
+
+
+def test_step_for_a_need_no_step_serves_is_the_fallback() -> None:
+    checklist = Checklist((fake_step("confirm-decision"), fake_step("next-steps")), fallback="next-steps")
+    assert checklist.step_for("crl", ["confirm-decision", "next-steps"]) == "next-steps"
+
+
+def test_checklist_rejects_a_need_served_twice() -> None:
+    with pytest.raises(ValueError, match="need 'crl' is served by both 'confirm-decision' and 'next-steps'"):
+        Checklist((fake_step("confirm-decision", "crl"), fake_step("next-steps", "crl")), fallback="next-steps")
+
+
+def test_checklist_rejects_a_duplicate_step_id() -> None:
+    with pytest.raises(ValueError, match="duplicate step ids"):
+        Checklist((fake_step("next-steps"), fake_step("next-steps")), fallback="next-steps")
+
+
+def test_checklist_rejects_a_fallback_it_does_not_contain() -> None:
+    with pytest.raises(ValueError, match="fallback step 'register-dns' is not in the checklist"):
+        Checklist((fake_step("confirm-decision"), fake_step("next-steps")), fallback="register-dns")
+
+
+@pytest.mark.parametrize("mp_included", [True, False], ids=["mp-step-in", "mp-step-out"])
+def test_a_plugged_in_checklist_drives_the_site_plan(mp_included: bool) -> None:
+    checklist = Checklist(
+        (
+            fake_step("mp-internet", "internet-management-point", included=mp_included),
+            Step(
+                id="network-infrastructure",
+                title="Fake fallback",
+                condition=always("always for {site.code}"),
+                view=lambda topo: ("fallback view", topo.site.code),
+            ),
+        ),
+        fallback="network-infrastructure",
+    )
+    plan = build_site_plan(load_valid(), checklist)
+
+    assert plan.checklist is checklist
+    assert [(d.id, d.included, d.reasons) for d in plan.decisions] == [
+        ("mp-internet", mp_included, (f"fake mp-internet of TST: {mp_included}",)),
+        ("network-infrastructure", True, ("always for TST",)),
+    ]
+    expected_steps = [(1, "mp-internet", ("view of mp-internet", "TST"))] if mp_included else []
+    expected_steps.append((len(expected_steps) + 1, "network-infrastructure", ("fallback view", "TST")))
+    assert [(s.number, s.id, s.view) for s in plan.steps] == expected_steps
+
+    flows = plan.network.flows
+    assert any(f.need == "internet-management-point" for f in flows)
+    assert any(f.need != "internet-management-point" for f in flows)
+    assert {f.id: plan.step_of(f) for f in flows} == {
+        f.id: "mp-internet" if mp_included and f.need == "internet-management-point" else "network-infrastructure"
+        for f in flows
+    }
