@@ -49,8 +49,9 @@ def plan_site_text(
     parsed, diagnostics = parse_site_text(text, shown)
     if parsed is None:
         return None, diagnostics
-    site, diagnostics = validate_site(parsed)
-    if site is None:
+    site, found = validate_site(parsed)
+    diagnostics = sorted_diagnostics([*diagnostics, *found])  # keep load errors that did not stop parsing
+    if site is None or any(d.is_error for d in diagnostics):
         return None, diagnostics
     plan = build_site_plan(site, checklist)
     review = review_plan(plan)

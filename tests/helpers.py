@@ -111,3 +111,18 @@ def load_valid(*mutations: Mutation) -> LoadedSite:
 
 def codes(diagnostics: list[Diagnostic], *, errors_only: bool = False) -> list[str]:
     return [d.code for d in diagnostics if d.is_error or not errors_only]
+
+
+def site_yaml(data: dict[str, Any]) -> str:
+    """The YAML text :func:`load` parses for a site dict (deterministic, so line numbers are stable)."""
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def formatted(diagnostics: list[Diagnostic]) -> list[str]:
+    """Diagnostics as printed: ``path:line:col: severity: message [code]``."""
+    return [d.format() for d in diagnostics]
+
+
+def code_of(line: str) -> str:
+    """The code of a formatted diagnostic line (its trailing ``[code]``)."""
+    return line.removesuffix("]").rsplit(" [", 1)[1]

@@ -1,14 +1,40 @@
-"""Every validation rule of site-inputs.md, table-driven: one case per rule and code."""
+"""Every validation and design rule, table-driven: the exact diagnostic of each code, at its place in the input.
+
+The cases are checked against the rule registries: every code a rule declares
+has a case, and each rule emits exactly the codes it declares.
+"""
 
 from __future__ import annotations
 
-import inspect
-import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from helpers import add_server, codes, delete_path, load, set_path, site_dict
+from helpers import (
+    Mutation,
+    add_server,
+    code_of,
+    codes,
+    delete_path,
+    formatted,
+    load,
+    set_path,
+    site_dict,
+    site_yaml,
+)
 
-from generator.validate import rules as checks
+from generator.codes import diagnostic_codes
+from generator.derive.checklist import IBCM_CHECKLIST
+from generator.diagnostics import Code, Severity
+from generator.load.codes import LOAD_CODES
+from generator.load.loader import parse_site_text
+from generator.model.topology import Topology
+from generator.plan import build_site_plan
+from generator.plan.review import PLAN_RULES
+from generator.sphinx_ext.reference import codes_table
+from generator.validate import rules, validate_site
+from generator.validate.registry import Finding, RuleRegistry, UndeclaredCodeError
+from generator.validate.rules import SITE_RULES, UNKNOWN_SERVER
 
 MP_INTERNET = {"management_point": {"connections": "internet"}}
 SUP_INTERNET = {"software_update_point": {"connections": "internet"}}
@@ -27,178 +53,485 @@ NLB_MPS = [
     ),
 ]
 
-ERROR_CASES = {
-    "secondary-site": [set_path("site.type", "secondary")],
-    "mixed-mode-site": [set_path("site.mode", "mixed")],
-    "unknown-server/database": [set_path("site.database_server", "NOPE")],
-    "unknown-server/replica": [set_path("database_replica", {"server": "GHOST", "database": "r"})],
-    "unknown-server/proxy": [
-        set_path("network.reverse_proxy", {"name": "P", "mode": "ssl_bridging", "publishes": ["GHOST"]})
-    ],
-    "unknown-server/nlb": [
-        set_path(
-            "nlb_clusters",
-            [
-                {
-                    "name": "N",
-                    "role": "management_point",
-                    "internet_fqdn": "n.example.com",
-                    "members": ["DMZ01", "GHOST"],
-                }
-            ],
-        )
-    ],
-    "missing-internet-fqdn": [delete_path("servers[DMZ01].internet_fqdn")],
-    "nlb-missing-internet-fqdn": [
-        add_server(name="DMZ02", internet_fqdn="mp2.example.com", roles=MP_INTERNET),
-        set_path("nlb_clusters", [{"name": "MPNLB", "role": "management_point", "members": ["DMZ01", "DMZ02"]}]),
-    ],
-    "nlb-missing-intranet-fqdn": [
-        add_server(name="CM02", zone="intranet", roles={"management_point": {"connections": "intranet"}}),
-        set_path(
-            "servers[CM01].roles",
-            {"management_point": {"connections": "intranet"}, "software_update_point": {"connections": "intranet"}},
-        ),
-        set_path("nlb_clusters", [{"name": "INTRA", "role": "management_point", "members": ["CM01", "CM02"]}]),
-    ],
-    "nlb-member-count": [
-        set_path(
-            "nlb_clusters",
-            [{"name": "N", "role": "management_point", "internet_fqdn": "n.example.com", "members": ["DMZ01"]}],
-        )
-    ],
-    "nlb-member-role": [
-        set_path(
-            "nlb_clusters",
-            [
-                {
-                    "name": "N",
-                    "role": "management_point",
-                    "internet_fqdn": "n.example.com",
-                    "members": ["DMZ01", "SQL01"],
-                }
-            ],
-        )
-    ],
-    "internet-dp-branch": [set_path("servers[DMZ01].roles.distribution_point.branch", True)],
-    "internet-dp-no-bits": [set_path("servers[DMZ01].roles.distribution_point.bits", False)],
-    "missing-install-account": [set_path("servers[DMZ01].forest", "dmz.example.test")],
-    "multiple-internet-mps": [add_server(name="DMZ02", internet_fqdn="mp2.example.com", roles=MP_INTERNET)],
-    "multiple-active-sups": [set_path("servers[SQL01].roles", {"software_update_point": {"connections": "intranet"}})],
-    "multiple-internet-sups": [
-        add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET),
-        add_server(name="SUP2", internet_fqdn="s2.example.com", roles=SUP_INTERNET),
-    ],
-    "internet-sup-with-dual-active-sup": [
-        set_path("servers[CM01].roles.software_update_point.connections", "both"),
-        set_path("servers[CM01].internet_fqdn", "cm01.example.com"),
-        add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET),
-    ],
-    "internet-sup-without-active-sup": [
-        set_path("servers[CM01].roles", {}),
-        add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET),
-    ],
-    "internet-sup-on-site-server": [
-        set_path("servers[CM01].roles", SUP_INTERNET),
-        set_path("servers[CM01].internet_fqdn", "cm01.example.com"),
-        set_path("servers[SQL01].roles", {"software_update_point": {"connections": "intranet"}}),
-    ],
-    "replica-not-defined": [set_path("servers[DMZ01].roles.management_point.database", "replica")],
-    "replica-needs-perimeter-initiation": [
-        set_path("servers[DMZ01].roles.management_point.database", "replica"),
-        add_server(name="SQL02", zone="intranet"),
-        set_path("database_replica", {"server": "SQL02", "database": "SMS_TST_r"}),
-        set_path("network.back_firewall.perimeter_may_initiate", False),
-    ],
-    "database-needs-perimeter-initiation": [set_path("network.back_firewall.perimeter_may_initiate", False)],
-    "proxy-outside-perimeter": [
-        set_path(
-            "network.reverse_proxy", {"name": "P", "zone": "intranet", "mode": "ssl_bridging", "publishes": ["DMZ01"]}
-        )
-    ],
-    "proxy-publishes-non-internet-server": [
-        set_path("network.reverse_proxy", {"name": "P", "mode": "ssl_tunneling", "publishes": ["SQL01"]})
-    ],
-    "duplicate-server-name": [add_server(name="cm01", zone="intranet")],
-    "duplicate-fqdn": [set_path("servers[DMZ01].intranet_fqdn", "CM01.corp.example.test")],
-    "internet-sup-sync-blocked": [
-        add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET, site_server_initiated=True),
-        set_path("software_updates", {"internet_sup_sync": "automatic"}),
-        set_path("network.back_firewall.perimeter_may_initiate", False),
-        set_path("database_replica", {"server": "SUP1", "database": "r"}),
-        set_path("servers[DMZ01].roles.management_point.database", "replica"),
-    ],
-}
 
-ERROR_CASES["perimeter-initiated-flow"] = [
-    set_path("network.back_firewall.perimeter_may_initiate", False),
-    add_server(name="DMZSQL"),
-    set_path("database_replica", {"server": "DMZSQL", "database": "r"}),
-    set_path("servers[DMZ01].roles.management_point.database", "replica"),
-    set_path("servers[DMZ01].site_server_initiated", False),
-]
+def cluster(members: list[str], **fields: Any) -> Mutation:
+    """One management point NLB cluster ``N`` with an Internet FQDN."""
+    return set_path(
+        "nlb_clusters",
+        [{"name": "N", "role": "management_point", "internet_fqdn": "n.example.com", "members": members, **fields}],
+    )
 
-ERROR_CASES |= {
-    "replica-on-database-server": [
-        set_path("servers[DMZ01].roles.management_point.database", "replica"),
-        set_path("database_replica", {"server": "SQL01", "database": "SMS_TST_r"}),
-    ],
-    "duplicate-cluster-name": [
-        *NLB_MPS,
-        add_server(name="SUP1", roles=SUP_INTERNET),
-        add_server(name="SUP2", roles=SUP_INTERNET),
-        lambda data: data["nlb_clusters"].append(
-            {
-                "name": "mpnlb",
-                "role": "software_update_point",
-                "internet_fqdn": "sup.example.com",
-                "members": ["SUP1", "SUP2"],
-            }
-        ),
-    ],
-    "duplicate-firewall-name": [set_path("network.back_firewall.name", "fw-front")],
-    "nlb-duplicate-member": [
-        add_server(name="DMZ02", roles=MP_INTERNET),
-        set_path(
-            "nlb_clusters",
-            [
+
+RULE_CASES: dict[str, tuple[list[Mutation], list[str]]] = {
+    "secondary-site": (
+        [set_path("site.type", "secondary")],
+        [
+            (
+                "site_inputs/t.yaml:5:9: error: site.type: Internet-based client management needs a primary site (got "
+                "'secondary') [secondary-site]"
+            ),
+        ],
+    ),
+    "mixed-mode-site": (
+        [set_path("site.mode", "mixed")],
+        [
+            (
+                "site_inputs/t.yaml:6:9: error: site.mode: Internet-based client management needs native mode (got "
+                "'mixed'); migrate the site to native mode first [mixed-mode-site]"
+            ),
+        ],
+    ),
+    "unknown-server/database": (
+        [set_path("site.database_server", "NOPE")],
+        [
+            (
+                "site_inputs/t.yaml:10:20: error: site.database_server: server 'NOPE' is not in servers (known: CM01, "
+                "DMZ01, SQL01) [unknown-server]"
+            ),
+        ],
+    ),
+    "unknown-server/replica": (
+        [set_path("database_replica", {"server": "GHOST", "database": "r"})],
+        [
+            (
+                "site_inputs/t.yaml:40:11: error: database_replica.server: server 'GHOST' is not in servers (known: "
+                "CM01, DMZ01, SQL01) [unknown-server]"
+            ),
+        ],
+    ),
+    "unknown-server/proxy": (
+        [set_path("network.reverse_proxy", {"name": "P", "mode": "ssl_bridging", "publishes": ["GHOST"]})],
+        [
+            (
+                "site_inputs/t.yaml:41:7: error: network.reverse_proxy.publishes[0]: server 'GHOST' is not in servers "
+                "(known: CM01, DMZ01, SQL01) [unknown-server]"
+            ),
+        ],
+    ),
+    "unknown-server/nlb": (
+        [cluster(["DMZ01", "GHOST"])],
+        [
+            (
+                "site_inputs/t.yaml:45:5: error: nlb_clusters[0].members[1]: server 'GHOST' is not in servers (known: "
+                "CM01, DMZ01, SQL01) [unknown-server]"
+            ),
+        ],
+    ),
+    "missing-internet-fqdn": (
+        [delete_path("servers[DMZ01].internet_fqdn")],
+        [
+            (
+                "site_inputs/t.yaml:22:9: error: servers[2] (DMZ01): the management point, distribution point accepts "
+                "Internet connections but the server has no internet_fqdn [missing-internet-fqdn]"
+            ),
+        ],
+    ),
+    "nlb-missing-internet-fqdn": (
+        [
+            add_server(name="DMZ02", internet_fqdn="mp2.example.com", roles=MP_INTERNET),
+            set_path("nlb_clusters", [{"name": "MPNLB", "role": "management_point", "members": ["DMZ01", "DMZ02"]}]),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:47:9: error: nlb_clusters[0] (MPNLB): members accept Internet connections but the "
+                "cluster has no internet_fqdn [nlb-missing-internet-fqdn]"
+            ),
+        ],
+    ),
+    "nlb-missing-intranet-fqdn": (
+        [
+            add_server(name="CM02", zone="intranet", roles={"management_point": {"connections": "intranet"}}),
+            set_path(
+                "servers[CM01].roles",
+                {"management_point": {"connections": "intranet"}, "software_update_point": {"connections": "intranet"}},
+            ),
+            set_path("nlb_clusters", [{"name": "INTRA", "role": "management_point", "members": ["CM01", "CM02"]}]),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:48:9: error: nlb_clusters[0] (INTRA): members accept intranet connections but the "
+                "cluster has no intranet_fqdn [nlb-missing-intranet-fqdn]"
+            ),
+        ],
+    ),
+    "nlb-duplicate-member": (
+        [add_server(name="DMZ02", roles=MP_INTERNET), cluster(["DMZ01", "DMZ02", "dmz02"])],
+        [
+            (
+                "site_inputs/t.yaml:52:5: error: nlb_clusters[0].members[2]: dmz02 is listed twice "
+                "[nlb-duplicate-member]"
+            ),
+        ],
+    ),
+    "nlb-mixed-zones": (
+        [add_server(name="MP2", zone="intranet", roles=MP_INTERNET), cluster(["DMZ01", "MP2"])],
+        [
+            (
+                "site_inputs/t.yaml:32:9: warning: servers[3] (MP2): an intranet server accepts Internet connections "
+                "directly (no reverse proxy publishes it); this bridges the perimeter and is only suitable for tests "
+                "[intranet-server-internet-facing]"
+            ),
+            (
+                "site_inputs/t.yaml:50:3: error: nlb_clusters[0] (N): members sit in different zones (intranet, "
+                "perimeter); an NLB cluster shares one virtual address in one network [nlb-mixed-zones]"
+            ),
+        ],
+    ),
+    "nlb-member-count": (
+        [cluster(["DMZ01"])],
+        [
+            (
+                "site_inputs/t.yaml:44:3: error: nlb_clusters[0].members: an NLB cluster has 2 to 32 members (got 1) "
+                "[nlb-member-count]"
+            ),
+        ],
+    ),
+    "nlb-member-role": (
+        [add_server(name="DMZ02"), cluster(["DMZ01", "DMZ02"])],
+        [
+            (
+                "site_inputs/t.yaml:48:5: error: nlb_clusters[0].members[1]: DMZ02 does not carry the cluster's role "
+                "management_point [nlb-member-role]"
+            ),
+        ],
+    ),
+    "internet-dp-branch": (
+        [set_path("servers[DMZ01].roles.distribution_point.branch", True)],
+        [
+            (
+                "site_inputs/t.yaml:32:15: error: servers[2] (DMZ01): a branch distribution point cannot accept "
+                "Internet connections [internet-dp-branch]"
+            ),
+        ],
+    ),
+    "internet-dp-no-bits": (
+        [set_path("servers[DMZ01].roles.distribution_point.bits", False)],
+        [
+            (
+                "site_inputs/t.yaml:32:13: error: servers[2] (DMZ01): a distribution point that accepts Internet "
+                "connections needs bits: true (BITS, HTTP, and HTTPS) [internet-dp-no-bits]"
+            ),
+        ],
+    ),
+    "missing-install-account": (
+        [set_path("servers[DMZ01].forest", "dmz.example.test")],
+        [
+            (
+                "site_inputs/t.yaml:32:11: error: servers[2] (DMZ01): forest dmz.example.test differs from "
+                "site.forest corp.example.test; set install_account (DOMAIN\\user) [missing-install-account]"
+            ),
+        ],
+    ),
+    "multiple-internet-mps": (
+        [add_server(name="DMZ02", internet_fqdn="mp2.example.com", roles=MP_INTERNET)],
+        [
+            (
+                "site_inputs/t.yaml:38:20: error: more than one management point accepts Internet connections (DMZ01, "
+                "DMZ02); Internet clients use one assigned Internet MP [multiple-internet-mps]"
+            ),
+        ],
+    ),
+    "multiple-active-sups": (
+        [set_path("servers[SQL01].roles", {"software_update_point": {"connections": "intranet"}})],
+        [
+            (
+                "site_inputs/t.yaml:24:20: error: more than one active software update point (CM01, SQL01); a site "
+                "has one active SUP [multiple-active-sups]"
+            ),
+        ],
+    ),
+    "multiple-internet-sups": (
+        [
+            add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET),
+            add_server(name="SUP2", internet_fqdn="s2.example.com", roles=SUP_INTERNET),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:45:20: error: more than one Internet-only software update point (SUP1, SUP2) "
+                "[multiple-internet-sups]"
+            ),
+        ],
+    ),
+    "internet-sup-with-dual-active-sup": (
+        [
+            set_path("servers[CM01].roles.software_update_point.connections", "both"),
+            set_path("servers[CM01].internet_fqdn", "cm01.example.com"),
+            add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:13:9: warning: servers[0] (CM01): an intranet server accepts Internet connections "
+                "directly (no reverse proxy publishes it); this bridges the perimeter and is only suitable for tests "
+                "[intranet-server-internet-facing]"
+            ),
+            (
+                "site_inputs/t.yaml:39:20: error: SUP1 is an Internet-only SUP while the active SUP CM01 already "
+                "accepts Internet connections (both); make the active SUP intranet-only or drop the Internet-only SUP "
+                "[internet-sup-with-dual-active-sup]"
+            ),
+        ],
+    ),
+    "internet-sup-without-active-sup": (
+        [
+            set_path("servers[CM01].roles", {}),
+            add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:36:20: error: SUP1 is an Internet-only SUP but the site has no active SUP "
+                "(connections intranet or both) to synchronise from [internet-sup-without-active-sup]"
+            ),
+        ],
+    ),
+    "internet-sup-on-site-server": (
+        [
+            set_path("servers[CM01].roles", SUP_INTERNET),
+            set_path("servers[CM01].internet_fqdn", "cm01.example.com"),
+            set_path("servers[SQL01].roles", {"software_update_point": {"connections": "intranet"}}),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:13:9: warning: servers[0] (CM01): an intranet server accepts Internet connections "
+                "directly (no reverse proxy publishes it); this bridges the perimeter and is only suitable for tests "
+                "[intranet-server-internet-facing]"
+            ),
+            (
+                "site_inputs/t.yaml:18:20: error: the Internet-only SUP cannot be on the site server CM01; use a "
+                "remote site system [internet-sup-on-site-server]"
+            ),
+        ],
+    ),
+    "replica-not-defined": (
+        [set_path("servers[DMZ01].roles.management_point.database", "replica")],
+        [
+            (
+                "site_inputs/t.yaml:30:17: error: servers[2] (DMZ01): the management point uses database: replica but "
+                "there is no database_replica [replica-not-defined]"
+            ),
+        ],
+    ),
+    "replica-on-database-server": (
+        [
+            set_path("servers[DMZ01].roles.management_point.database", "replica"),
+            set_path("database_replica", {"server": "SQL01", "database": "SMS_TST_r"}),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:41:11: error: database_replica.server: the replica must be on another server than "
+                "the site database server SQL01 [replica-on-database-server]"
+            ),
+        ],
+    ),
+    "replica-needs-perimeter-initiation": (
+        [
+            set_path("servers[DMZ01].roles.management_point.database", "replica"),
+            add_server(name="SQL02", zone="intranet"),
+            set_path("database_replica", {"server": "SQL02", "database": "SMS_TST_r"}),
+            set_path("network.back_firewall.perimeter_may_initiate", False),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:30:17: error: servers[2] (DMZ01): the perimeter MP would open SQL TCP 1433 to the "
+                "intranet replica SQL02, but network.back_firewall.perimeter_may_initiate is false; put the replica "
+                "in the perimeter [replica-needs-perimeter-initiation]"
+            ),
+        ],
+    ),
+    "database-needs-perimeter-initiation": (
+        [set_path("network.back_firewall.perimeter_may_initiate", False)],
+        [
+            (
+                "site_inputs/t.yaml:29:7: error: servers[2] (DMZ01): the perimeter MP would open SQL TCP 1433 to the "
+                "site database on SQL01 in the intranet, but network.back_firewall.perimeter_may_initiate is false; "
+                "use a database replica in the perimeter (database: replica) [database-needs-perimeter-initiation]"
+            ),
+        ],
+    ),
+    "proxy-outside-perimeter": (
+        [
+            set_path(
+                "network.reverse_proxy",
+                {"name": "P", "zone": "intranet", "mode": "ssl_bridging", "publishes": ["DMZ01"]},
+            )
+        ],
+        [
+            (
+                "site_inputs/t.yaml:39:11: error: network.reverse_proxy.zone: the reverse proxy must be in the "
+                "perimeter (got 'intranet') [proxy-outside-perimeter]"
+            ),
+        ],
+    ),
+    "proxy-publishes-non-internet-server": (
+        [set_path("network.reverse_proxy", {"name": "P", "mode": "ssl_tunneling", "publishes": ["SQL01"]})],
+        [
+            (
+                "site_inputs/t.yaml:41:7: error: network.reverse_proxy.publishes[0]: SQL01 has no role that accepts "
+                "Internet connections [proxy-publishes-non-internet-server]"
+            ),
+        ],
+    ),
+    "duplicate-server-name": (
+        [add_server(name="cm01", zone="intranet")],
+        [
+            (
+                "site_inputs/t.yaml:34:9: error: servers[3].name: 'cm01' is already used by servers[0].name "
+                "[duplicate-server-name]"
+            ),
+        ],
+    ),
+    "duplicate-cluster-name": (
+        [
+            *NLB_MPS,
+            add_server(name="SUP1", roles=SUP_INTERNET),
+            add_server(name="SUP2", roles=SUP_INTERNET),
+            lambda data: data["nlb_clusters"].append(
                 {
-                    "name": "N",
-                    "role": "management_point",
-                    "internet_fqdn": "n.example.com",
-                    "members": ["DMZ01", "DMZ02", "dmz02"],
+                    "name": "mpnlb",
+                    "role": "software_update_point",
+                    "internet_fqdn": "sup.example.com",
+                    "members": ["SUP1", "SUP2"],
                 }
-            ],
-        ),
-    ],
-    "nlb-mixed-zones": [
-        add_server(name="MP2", zone="intranet", roles=MP_INTERNET),
-        set_path(
-            "nlb_clusters",
-            [{"name": "N", "role": "management_point", "internet_fqdn": "n.example.com", "members": ["DMZ01", "MP2"]}],
-        ),
-    ],
+            ),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:65:9: error: nlb_clusters[1].name: 'mpnlb' is already used by "
+                "nlb_clusters[0].name [duplicate-cluster-name]"
+            ),
+        ],
+    ),
+    "duplicate-firewall-name": (
+        [set_path("network.back_firewall.name", "fw-front")],
+        [
+            (
+                "site_inputs/t.yaml:36:11: error: network.back_firewall.name: 'fw-front' is already used by "
+                "network.front_firewall.name [duplicate-firewall-name]"
+            ),
+        ],
+    ),
+    "duplicate-fqdn": (
+        [set_path("servers[DMZ01].intranet_fqdn", "CM01.corp.example.test")],
+        [
+            (
+                "site_inputs/t.yaml:32:18: error: servers[2].intranet_fqdn: 'CM01.corp.example.test' is already used "
+                "by servers[0].intranet_fqdn [duplicate-fqdn]"
+            ),
+        ],
+    ),
+    "internet-sup-sync-blocked": (
+        [
+            add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET, site_server_initiated=True),
+            set_path("software_updates", {"internet_sup_sync": "automatic"}),
+            set_path("network.back_firewall.perimeter_may_initiate", False),
+            set_path("database_replica", {"server": "SUP1", "database": "r"}),
+            set_path("servers[DMZ01].roles.management_point.database", "replica"),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:50:22: error: internet_sup_sync is automatic for the perimeter Internet SUP SUP1, "
+                "but network.back_firewall.perimeter_may_initiate is false; use export_import "
+                "[internet-sup-sync-blocked]"
+            ),
+        ],
+    ),
+    "intranet-server-internet-facing": (
+        [
+            set_path("servers[CM01].roles.software_update_point.connections", "both"),
+            set_path("servers[CM01].internet_fqdn", "cm01.example.com"),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:13:9: warning: servers[0] (CM01): an intranet server accepts Internet connections "
+                "directly (no reverse proxy publishes it); this bridges the perimeter and is only suitable for tests "
+                "[intranet-server-internet-facing]"
+            ),
+        ],
+    ),
+    "crl-not-published": (
+        [set_path("pki.crl_published_on_internet", False)],
+        [
+            (
+                "site_inputs/t.yaml:38:3: warning: pki: client_crl_checking is true but crl_published_on_internet is "
+                "false; Internet clients will fail revocation checks [crl-not-published]"
+            ),
+        ],
+    ),
+    "fsp-not-dedicated": (
+        [set_path("servers[DMZ01].roles.fallback_status_point", {"connections": "both"})],
+        [
+            (
+                "site_inputs/t.yaml:33:7: warning: servers[2] (DMZ01): the fallback status point shares the server "
+                "with a role that takes HTTPS client traffic; it should be dedicated [fsp-not-dedicated]"
+            ),
+        ],
+    ),
+    "internet-sup-sync-automatic-perimeter": (
+        [
+            add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET),
+            set_path("software_updates", {"internet_sup_sync": "automatic"}),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:47:22: warning: internet_sup_sync is automatic for the perimeter Internet SUP "
+                "SUP1: the back firewall must allow a WSUS connection from the perimeter into the intranet "
+                "[internet-sup-sync-automatic-perimeter]"
+            ),
+        ],
+    ),
+    "feature-unsupported-on-internet": (
+        [set_path("clients", {"internet_features": ["inventory", "nap"]})],
+        [
+            (
+                "site_inputs/t.yaml:42:5: warning: clients.internet_features[1]: Network Access Protection (NAP) is "
+                "not available to clients on the Internet; use a VPN for clients that need it "
+                "[feature-unsupported-on-internet]"
+            ),
+        ],
+    ),
+    "perimeter-server-initiates": (
+        [
+            set_path("servers[DMZ01].forest", "dmz.example.test"),
+            set_path("servers[DMZ01].install_account", "DMZ\\svc-install"),
+            set_path("servers[DMZ01].site_server_initiated", False),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:34:26: warning: servers[2] (DMZ01): site_server_initiated is false for a "
+                "perimeter server in forest dmz.example.test; it will open connections to the site server "
+                "[perimeter-server-initiates]"
+            ),
+        ],
+    ),
+    "webdav-manual": (
+        [set_path("servers[DMZ01].os", "windows_server_2008")],
+        [
+            (
+                "site_inputs/t.yaml:24:7: warning: servers[2] (DMZ01): on windows_server_2008 the management point or "
+                "BITS distribution point needs WebDAV installed and configured by hand [webdav-manual]"
+            ),
+        ],
+    ),
+    "perimeter-initiated-flow": (
+        [
+            set_path("network.back_firewall.perimeter_may_initiate", False),
+            add_server(name="DMZSQL"),
+            set_path("database_replica", {"server": "DMZSQL", "database": "r"}),
+            set_path("servers[DMZ01].roles.management_point.database", "replica"),
+            set_path("servers[DMZ01].site_server_initiated", False),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:33:26: error: DMZ01 (perimeter) would open TCP 445 to CM01 (intranet) for 'SMB: "
+                "MP sends data and status to the site server (site_server_initiated is false)', but "
+                "network.back_firewall.perimeter_may_initiate is false [perimeter-initiated-flow]"
+            ),
+        ],
+    ),
 }
+"""Case id (the code it exercises, then ``/variant``) -> (mutations of the base site, every diagnostic it prints).
 
-WARNING_CASES = {
-    "intranet-server-internet-facing": [
-        set_path("servers[CM01].roles.software_update_point.connections", "both"),
-        set_path("servers[CM01].internet_fqdn", "cm01.example.com"),
-    ],
-    "crl-not-published": [set_path("pki.crl_published_on_internet", False)],
-    "fsp-not-dedicated": [set_path("servers[DMZ01].roles.fallback_status_point", {"connections": "both"})],
-    "internet-sup-sync-automatic-perimeter": [
-        add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET),
-        set_path("software_updates", {"internet_sup_sync": "automatic"}),
-    ],
-    "feature-unsupported-on-internet": [set_path("clients", {"internet_features": ["inventory", "nap"]})],
-    "perimeter-server-initiates": [
-        set_path("servers[DMZ01].forest", "dmz.example.test"),
-        set_path("servers[DMZ01].install_account", "DMZ\\svc-install"),
-        set_path("servers[DMZ01].site_server_initiated", False),
-    ],
-    "webdav-manual": [set_path("servers[DMZ01].os", "windows_server_2008")],
-}
+Ordered like the registries: the site rules in the order of site-inputs.md, then the plan rules.
+"""
 
 
 def test_base_site_is_valid_without_warnings() -> None:
@@ -207,27 +540,83 @@ def test_base_site_is_valid_without_warnings() -> None:
     assert diagnostics == []
 
 
-@pytest.mark.parametrize("case", sorted(ERROR_CASES), ids=sorted(ERROR_CASES))
-def test_error_rule(case: str) -> None:
-    site, diagnostics = load(site_dict(*ERROR_CASES[case]))
-    assert site is None
-    assert case.split("/")[0] in codes(diagnostics, errors_only=True), [d.format() for d in diagnostics]
+@pytest.mark.parametrize("case", list(RULE_CASES), ids=list(RULE_CASES))
+def test_rule_diagnostic(case: str) -> None:
+    mutations, expected = RULE_CASES[case]
+    site, diagnostics = load(site_dict(*mutations))
+    assert formatted(diagnostics) == expected
+    assert (site is None) == any(d.is_error for d in diagnostics)
+    if site is not None:
+        assert site.warnings == diagnostics
 
 
-@pytest.mark.parametrize("case", sorted(WARNING_CASES), ids=sorted(WARNING_CASES))
-def test_warning_rule(case: str) -> None:
-    site, diagnostics = load(site_dict(*WARNING_CASES[case]))
-    assert site is not None, [d.format() for d in diagnostics]
-    assert codes(diagnostics) == [case] * len(diagnostics)
-    assert site.warnings == diagnostics
+def test_every_rule_code_has_an_exact_case() -> None:
+    declared = {code.name for code in (*SITE_RULES.codes, *PLAN_RULES.codes)}
+    covered = {code_of(line) for _, expected in RULE_CASES.values() for line in expected}
+    assert covered == declared
 
 
-def test_every_rule_code_has_a_case() -> None:
-    source = inspect.getsource(checks).split("DIAGNOSTIC_CODES")[0]
-    emitted = set(re.findall(r'"([a-z]+(?:-[a-z]+)+)"', source))  # codes are the only kebab-case literals
-    covered = {case.split("/")[0] for case in ERROR_CASES} | set(WARNING_CASES)
-    assert emitted == covered
-    assert len(emitted) == 38
+def test_rules_emit_exactly_their_declared_codes() -> None:
+    """Run each rule on its own over every case: it may only yield its codes, and yields each of them somewhere."""
+    emitted: dict[str, set[str]] = {rule.name: set() for rule in [*SITE_RULES, *PLAN_RULES]}
+    for mutations, _ in RULE_CASES.values():
+        parsed, _ = parse_site_text(site_yaml(site_dict(*mutations)), "t.yaml")
+        assert parsed is not None
+        topo = Topology(parsed.model)
+        found = {rule.name: list(rule(topo)) for rule in SITE_RULES if not rule.lookups}
+        if not any(f.code is UNKNOWN_SERVER for findings in found.values() for f in findings):
+            found |= {rule.name: list(rule(topo)) for rule in SITE_RULES if rule.lookups}
+        site, _ = validate_site(parsed)
+        if site is not None:
+            plan = build_site_plan(site, IBCM_CHECKLIST)
+            found |= {rule.name: list(rule(plan)) for rule in PLAN_RULES}
+        for name, findings in found.items():
+            emitted[name] |= {f.code.name for f in findings}
+    assert emitted == {rule.name: {code.name for code in rule.codes} for rule in [*SITE_RULES, *PLAN_RULES]}
+
+
+def test_a_rule_cannot_emit_an_undeclared_code() -> None:
+    registry: RuleRegistry[str] = RuleRegistry()
+    declared = Code("declared-code", Severity.ERROR, "declared")
+    other = Code("other-code", Severity.ERROR, "not declared by the rule")
+
+    @registry.rule(declared)
+    def sloppy(subject: str) -> Iterator[Finding]:
+        yield Finding(declared, ("site",), subject)
+        yield Finding(other, ("site",), subject)
+
+    findings = sloppy("x")
+    assert next(findings) == Finding(declared, ("site",), "x")
+    with pytest.raises(UndeclaredCodeError, match="rule sloppy emitted 'other-code', which it does not declare"):
+        next(findings)
+
+
+def test_a_code_belongs_to_one_rule_and_a_rule_declares_one_at_least() -> None:
+    registry: RuleRegistry[str] = RuleRegistry()
+    code = Code("some-code", Severity.WARNING, "a code")
+    registry.rule(code)(lambda _subject: ())
+    with pytest.raises(ValueError, match="diagnostic code 'some-code' is declared twice"):
+        registry.rule(Code("some-code", Severity.ERROR, "the same name again"))
+    with pytest.raises(ValueError, match="a rule declares at least one code"):
+        registry.rule()
+    assert registry.codes == (code,)
+
+
+def test_every_code_of_the_rules_module_is_registered() -> None:
+    assert {value for value in vars(rules).values() if isinstance(value, Code)} == set(SITE_RULES.codes)
+
+
+def test_docs_list_every_code_once_in_registry_order() -> None:
+    everything = diagnostic_codes()
+    assert [code.name for code in everything] == [
+        *(code.name for code in LOAD_CODES),
+        *(code.name for code in SITE_RULES.codes),
+        *(code.name for code in PLAN_RULES.codes),
+    ]
+    assert len({code.name for code in everything}) == len(everything)
+    table = codes_table()
+    positions = [table.index(f"* - `{code.name}`\n  - {code.severity.value}\n") for code in everything]
+    assert positions == sorted(positions)
 
 
 def test_one_warning_per_unsupported_feature() -> None:
@@ -241,12 +630,12 @@ def test_one_warning_per_unsupported_feature() -> None:
 
 def test_nlb_cluster_counts_as_one_internet_mp() -> None:
     site, diagnostics = load(site_dict(*NLB_MPS))
-    assert site is not None, [d.format() for d in diagnostics]
+    assert site is not None, formatted(diagnostics)
 
 
 def test_internet_fqdn_may_come_from_the_nlb_cluster() -> None:
     site, diagnostics = load(site_dict(*NLB_MPS, delete_path("servers[DMZ02].internet_fqdn")))
-    assert site is not None, [d.format() for d in diagnostics]
+    assert site is not None, formatted(diagnostics)
 
 
 def test_all_problems_of_a_file_are_reported_together() -> None:
@@ -257,38 +646,27 @@ def test_all_problems_of_a_file_are_reported_together() -> None:
             delete_path("servers[DMZ01].internet_fqdn"),
         )
     )
-    assert {"mixed-mode-site", "secondary-site", "missing-internet-fqdn"} <= set(codes(diagnostics))
-
-
-def test_every_code_produced_is_registered() -> None:
-    produced: set[str] = set()
-    for mutations in [*ERROR_CASES.values(), *WARNING_CASES.values()]:
-        produced |= set(codes(load(site_dict(*mutations))[1]))
-    assert produced <= set(checks.DIAGNOSTIC_CODES)
-    source = inspect.getsource(checks).split("DIAGNOSTIC_CODES")[0]
-    assert set(re.findall(r'"([a-z]+(?:-[a-z]+)+)"', source)) <= set(checks.DIAGNOSTIC_CODES)
-
-
-def test_perimeter_server_that_initiates_behind_a_closed_back_firewall_is_an_error() -> None:
-    site, diagnostics = load(site_dict(*ERROR_CASES["perimeter-initiated-flow"]))
-    assert site is None
-    assert codes(diagnostics) == ["perimeter-initiated-flow"]
-    assert "DMZ01 (perimeter) would open TCP 445 to CM01 (intranet)" in diagnostics[0].message
+    assert codes(diagnostics) == ["secondary-site", "mixed-mode-site", "missing-internet-fqdn"]
 
 
 def test_one_owner_may_use_one_fqdn_on_both_sides() -> None:
     site, diagnostics = load(site_dict(set_path("servers[DMZ01].intranet_fqdn", "ibcm.example.com")))
-    assert site is not None, [d.format() for d in diagnostics]
+    assert site is not None, formatted(diagnostics)
 
 
 def test_lookup_free_rules_still_run_when_a_reference_is_broken() -> None:
-    _, diagnostics = load(site_dict(set_path("site.type", "secondary"), set_path("site.database_server", "NOPE")))
-    assert sorted(codes(diagnostics)) == ["secondary-site", "unknown-server"]
+    _, diagnostics = load(
+        site_dict(
+            set_path("site.type", "secondary"),
+            set_path("site.database_server", "NOPE"),
+            delete_path("servers[DMZ01].internet_fqdn"),
+        )
+    )
+    # The rule behind missing-internet-fqdn looks servers up by name: it waits until every reference resolves.
+    assert codes(diagnostics) == ["secondary-site", "unknown-server"]
 
 
 def test_intranet_servers_do_not_default_to_site_server_initiated() -> None:
-    from generator.derive.checklist.conditions import decide
-
     site, _ = load(
         site_dict(
             set_path("network.back_firewall.perimeter_may_initiate", False),
@@ -302,7 +680,7 @@ def test_intranet_servers_do_not_default_to_site_server_initiated() -> None:
     assert site is not None
     topo = site.topology
     assert [s.name for s in topo.site_server_initiated_servers] == ["DMZ01"]
-    step = next(d for d in decide(topo) if d.id == "site-server-initiated-transfers")
+    step = next(d for d in IBCM_CHECKLIST.decide(topo) if d.id == "site-server-initiated-transfers")
     assert step.reasons == (
         "DMZ01 (perimeter) hosts Internet-based roles and network.back_firewall.perimeter_may_initiate is false",
     )

@@ -11,7 +11,7 @@ import pytest
 from helpers import BASE_SITE
 
 from generator.cli import main
-from generator.derive.checklist.conditions import STEP_IDS
+from generator.derive.checklist import STEP_IDS
 
 ROOT = Path(__file__).resolve().parent.parent
 CEN = ROOT / "site_inputs" / "contoso-perimeter-forest.yaml"
@@ -64,6 +64,8 @@ def test_plan_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> N
     assert sorted(ids) == sorted(STEP_IDS)
     assert [s["id"] for s in data["steps"]] == [i for i in STEP_IDS if i in {s["id"] for s in data["steps"]}]
     assert all(s["reasons"] for s in data["steps"] + data["excluded_steps"])
+    included = {s["id"] for s in data["steps"]}
+    assert all(flow["step"] in included for flow in data["flows"])
     for flow in data["flows"]:
         assert {
             "id",
@@ -82,9 +84,11 @@ def test_plan_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> N
     ).items()
     assert {c["kind"] for c in data["certificates"]} >= {"web_server", "site_server_signing", "client_authentication"}
     assert all(set(w) == {"code", "message", "location"} for w in data["warnings"])
-    assert data["warnings"][0]["location"].startswith("site_inputs/contoso-perimeter-forest.yaml:") or data["warnings"][
-        0
-    ]["location"].endswith(":17:9")
+    first = data["warnings"][0]
+    assert first["code"] == "webdav-manual"
+    assert first["location"].endswith(
+        "site_inputs/contoso-perimeter-forest.yaml:17:9"
+    )  # relative to the cwd if under it
 
 
 def test_plan_json_is_deterministic(capsys: pytest.CaptureFixture[str]) -> None:

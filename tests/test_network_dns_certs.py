@@ -8,12 +8,13 @@ import pytest
 
 from generator.derive.network.certificates import VERSION_3_TEMPLATE_NOTE, derive_certificates
 from generator.derive.network.dns import derive_dns_records
-from generator.derive.network.plan import build_network_plan
-from generator.pipeline import load_site_text, load_sites
+from generator.pipeline import load_site_text, plan_sites
+from generator.render.plan_json import plan_to_json
 from generator.validate import ValidSite as LoadedSite
 
 ROOT = Path(__file__).resolve().parent.parent
-SITES = {s.code: s for s in load_sites([ROOT / "site_inputs"])[0]}
+PLANS = {p.code: p for p in plan_sites([ROOT / "site_inputs"])[0]}
+SITES = {code: plan.site for code, plan in PLANS.items()}
 
 
 def load(text: str) -> LoadedSite:
@@ -80,12 +81,15 @@ def test_dns_proxied_servers_point_at_the_proxy() -> None:
         ("public", "dp.tailspin.example", "A", "192.0.2.80"),
         ("public", "sup.tailspin.example", "A", "192.0.2.80"),
     ]
-    # no crl_url: no CRL host record
-    assert proxied("ssl_bridging").topology.model.pki.crl_url is None
+    # the proxy's public address wins over the server's own public_ip (198.51.100.5); no crl_url: no CRL record
+    records = derive_dns_records(proxied("ssl_bridging").topology)
+    assert [(r.scope, r.name, r.type, r.value, r.note) for r in records if r.scope == "public"] == [
+        ("public", "mp.example.com", "A", "192.0.2.1", "published by the reverse proxy RP1")
+    ]
 
 
 def test_dns_json_value_null_when_unassigned() -> None:
-    records = build_network_plan(SITES["WGB"].topology).to_json()["dns_records"]
+    records = plan_to_json(PLANS["WGB"])["dns_records"]
     status = next(r for r in records if r["name"] == "status.woodgrove.example")
     assert status["value"] is None and status["scope"] == "public" and status["type"] == "A"
 
@@ -106,7 +110,7 @@ def test_internet_sup_always_has_both_names_and_fsp_needs_none() -> None:
     wgb = certs(SITES["WGB"])
     assert ("WGSUP02", "web_server", ("updates.woodgrove.example", "wgsup02.woodgrove.test")) in wgb
     assert all(holder != "WGFSP01" for holder, _, _ in wgb)
-    assert build_network_plan(SITES["WGB"].topology).fallback_status_points == ("WGFSP01",)
+    assert PLANS["WGB"].network.fallback_status_points == ("WGFSP01",)
 
 
 def test_dual_connection_server_carries_both_names() -> None:
@@ -137,6 +141,6 @@ def test_unverified_facts_are_worded_as_to_confirm() -> None:
 
 
 def test_certificate_json_shape() -> None:
-    entry = build_network_plan(SITES["CEN"].topology).to_json()["certificates"][0]
+    entry = plan_to_json(PLANS["CEN"])["certificates"][0]
     assert {"holder", "kind", "names"} <= set(entry)
     assert entry["names"] == ["cm01.corp.contoso.test"]

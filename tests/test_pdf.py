@@ -15,14 +15,14 @@ import struct
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 import yaml
 from conftest import ROOT, require_tool
 
-from generator.pipeline import load_plans
 from generator.model.schema import SiteInput
-from generator.plan import build_site_plan
+from generator.pipeline import load_plans
 from generator.render.escape import escape_latex, escape_latex_block
 from generator.sphinx_ext.latex import create_latex_environment, format_window, latex_documents, render_front_matter
 from generator.sphinx_ext.pdf import build_pdfs
@@ -100,8 +100,9 @@ def write_extra_sites(site_inputs: Path) -> None:
 def run_build(root: Path) -> dict[str, Path]:
     require_tool("latexmk")
     require_tool("xelatex")
-    environ = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH}
-    pdfs = build_pdfs(root / "docs", root / "docs" / "_build", ["-W", "--keep-going", "-q"], environ=environ)
+    # Sphinx runs in this process (the cover date) and latexmk in a child (the PDF dates): both read it.
+    with mock.patch.dict(os.environ, {"SOURCE_DATE_EPOCH": EPOCH}):
+        pdfs, _run = build_pdfs(root / "docs", root / "docs" / "_build", ["-W", "--keep-going", "-q"])
     return {pdf.stem: pdf for pdf in pdfs}
 
 
@@ -113,38 +114,36 @@ def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
         shutil.copy(path, root / "site_inputs" / path.name)
     write_extra_sites(root / "site_inputs")
     pdfs = run_build(root)
-    sites, _ = load_valid_sites([root / "site_inputs"])
+    plans, _ = load_plans(root / "site_inputs")
     artifacts = os.environ.get("ARTIFACTS_DIR")
     if artifacts:  # CI keeps the PDFs for a human look
         out = Path(artifacts) / "pdf"
         out.mkdir(parents=True, exist_ok=True)
         for pdf in pdfs.values():
             shutil.copy(pdf, out / pdf.name)
-    return Build(root, pdfs, {site.code: site.model for site in sites})
+    return Build(root, pdfs, {plan.code: plan.site.model for plan in plans})
+
+
+def example_models() -> list[SiteInput]:
+    plans, _ = load_plans(ROOT / "site_inputs")
+    return [plan.site.model for plan in plans]
 
 
 def example_codes() -> list[str]:
-    sites, _ = load_valid_sites([ROOT / "site_inputs"])
-    return [site.code for site in sites]
+    return [model.site.code for model in example_models()]
 
 
 # --- fast checks, no TeX ------------------------------------------------------------------------
 
 
 def test_latex_documents_one_per_site_with_escaped_title() -> None:
-    documents = latex_documents(ROOT / "site_inputs")
+    documents = latex_documents(example_models())
     assert [d[1] for d in documents] == [f"{code}.tex" for code in example_codes()]
     for start, target, title, _author, docclass in documents:
         code = target.removesuffix(".tex")
         assert start == f"_generated/{code}/index"
         assert title.startswith(f"{code} – ")
         assert docclass == "manual"
-
-
-def test_latex_documents_is_empty_for_invalid_inputs(tmp_path: Path) -> None:
-    (tmp_path / "broken.yaml").write_text("schema: 1\nsite: {code: [unclosed\n", encoding="utf-8")
-    assert latex_documents(tmp_path) == []
-    assert latex_documents(tmp_path / "missing") == []
 
 
 def test_escape_latex_handles_every_special_character() -> None:
@@ -158,11 +157,10 @@ def test_escape_latex_handles_every_special_character() -> None:
 
 
 def test_front_matter_escapes_every_user_value(tmp_path: Path) -> None:
-    site_file = tmp_path / "zz.yaml"
     write_extra_sites(tmp_path)
-    site_file = tmp_path / "zz-escape-german.yaml"
-    sites, _ = load_valid_sites([site_file])
-    text = render_front_matter(create_latex_environment(ROOT / "templates"), sites[0].model, dt.date(2025, 11, 26))
+    plans, _ = load_plans(tmp_path)
+    model = next(p.site.model for p in plans if p.code == "ESC")
+    text = render_front_matter(create_latex_environment(ROOT / "templates"), model, dt.date(2025, 11, 26))
     assert escape_latex(NASTY_CHANGE["id"]) in text
     assert escape_latex(GERMAN_NAME) in text
     assert NASTY not in text
@@ -170,8 +168,7 @@ def test_front_matter_escapes_every_user_value(tmp_path: Path) -> None:
 
 
 def test_window_is_formatted_with_offsets_and_duration() -> None:
-    sites, _ = load_valid_sites([ROOT / "site_inputs" / "fabrikam-perimeter-direct.yaml"])
-    change = sites[0].model.change
+    change = next(m for m in example_models() if m.site.code == "FAB").change
     assert change is not None
     assert format_window(change.window) == "2026-12-05 20:00 (UTC+01:00) to 2026-12-06 02:00 (UTC+01:00), 6 h"
 
@@ -194,7 +191,7 @@ def test_example_pdf_contains_change_included_steps_and_firewall_tables(build: B
     assert model.change is not None
     text = normalise(pdftotext(build.pdfs[code]))
     assert model.change.id in text
-    plan = build_site_plan(next(s for s in load_valid_sites([build.root / "site_inputs"])[0] if s.code == code))
+    plan = next(p for p in load_plans(build.root / "site_inputs")[0] if p.code == code)
     for decision in plan.included:
         # Each included step has its numbered heading (and contents line): "3. Change the network ..."
         assert re.search(rf"\b\d+\. {re.escape(decision.title)}", text), decision.title

@@ -15,6 +15,7 @@ import pytest
 
 from generator import __version__
 from generator import publish as pub
+from generator import sphinx_ext as sphinx_hooks
 from generator.cli import main
 from generator.errors import BuildError
 from generator.output import stamp as build_stamp
@@ -402,11 +403,20 @@ def test_switch_refuses_an_incomplete_release(build: Path, dest: Path, inputs: P
 # --- build stamp --------------------------------------------------------------------------------
 
 
+class FakeApp(SimpleNamespace):
+    """The attributes of a Sphinx application the stamp hooks read (weak-referenceable, like the real one)."""
+
+    __slots__ = ("__weakref__",)
+    __hash__ = object.__hash__
+
+
 def fake_app(tmp_path: Path, inputs: Path, **state: Any) -> Any:
-    return SimpleNamespace(
+    return FakeApp(
         outdir=str(tmp_path / "out"),
         confdir=str(inputs.parent),
-        config=SimpleNamespace(generator_site_inputs=inputs.name),
+        config=SimpleNamespace(
+            generator_site_inputs=inputs.name, generator_templates="templates", generator_output="_generated"
+        ),
         builder=SimpleNamespace(name="html"),
         **{"_warncount": 0, "_fail_on_warnings": False, "statuscode": 0, **state},
     )
@@ -414,9 +424,9 @@ def fake_app(tmp_path: Path, inputs: Path, **state: Any) -> Any:
 
 def test_build_stamp_marks_running_then_ok(tmp_path: Path, inputs: Path) -> None:
     app = fake_app(tmp_path, inputs)
-    build_stamp.mark_running(app)
+    sphinx_hooks.mark_running(app)
     assert build_stamp.read_stamp(tmp_path / "out")["status"] == "running"  # type: ignore[index]
-    build_stamp.record_result(app, None)
+    sphinx_hooks.record_result(app, None)
     stamp = build_stamp.read_stamp(tmp_path / "out")
     assert stamp is not None
     assert stamp["status"] == "ok"
@@ -438,14 +448,14 @@ def test_build_stamp_marks_running_then_ok(tmp_path: Path, inputs: Path) -> None
 def test_build_stamp_marks_failures(
     tmp_path: Path, inputs: Path, exception: BaseException | None, state: dict[str, Any], reason: str
 ) -> None:
-    build_stamp.record_result(fake_app(tmp_path, inputs, **state), exception)
+    sphinx_hooks.record_result(fake_app(tmp_path, inputs, **state), exception)
     stamp = build_stamp.read_stamp(tmp_path / "out")
     assert stamp is not None
     assert (stamp["status"], stamp["reason"]) == ("failed", reason)
 
 
 def test_warnings_without_w_are_a_success(tmp_path: Path, inputs: Path) -> None:
-    build_stamp.record_result(fake_app(tmp_path, inputs, _warncount=3), None)
+    sphinx_hooks.record_result(fake_app(tmp_path, inputs, _warncount=3), None)
     assert build_stamp.read_stamp(tmp_path / "out")["status"] == "ok"  # type: ignore[index]
 
 

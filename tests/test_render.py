@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from generator.derive.checklist import IBCM_CHECKLIST, Step
 from generator.errors import TemplateError
 from generator.render.escape import Myst
 from generator.render.templates import create_environment, render_template
@@ -36,9 +37,7 @@ def test_syntax_errors_name_the_line(env) -> None:  # type: ignore[no-untyped-de
     assert ":1: template error:" in str(exc.value)
 
 
-def test_every_step_has_a_template_with_a_verification_list(repo_root: Path) -> None:
-    from generator.derive.checklist.conditions import STEP_IDS
-
-    for step_id in STEP_IDS:
-        text = (repo_root / "templates" / "steps" / f"{step_id}.md.j2").read_text()
-        assert "### Verification" in text, step_id
+@pytest.mark.parametrize("step", IBCM_CHECKLIST.steps, ids=IBCM_CHECKLIST.ids)
+def test_every_step_has_a_template_with_a_verification_list(step: Step, repo_root: Path) -> None:
+    text = (repo_root / "templates" / step.template).read_text(encoding="utf-8")
+    assert "### Verification" in text

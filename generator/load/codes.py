@@ -14,9 +14,7 @@ YAML_SYNTAX = Code("yaml-syntax", Severity.ERROR, "the file is not valid YAML")
 DUPLICATE_KEY = Code("duplicate-key", Severity.ERROR, "a key appears twice in one mapping")
 INVALID_KEY = Code("invalid-key", Severity.ERROR, "a mapping key is not a plain name")
 INVALID_DOCUMENT = Code("invalid-document", Severity.ERROR, "the file is not a mapping")
-UNKNOWN_KEY = Code(
-    "unknown-key", Severity.ERROR, "a key the format does not define (with a did-you-mean suggestion)"
-)
+UNKNOWN_KEY = Code("unknown-key", Severity.ERROR, "a key the format does not define (with a did-you-mean suggestion)")
 MISSING_KEY = Code("missing-key", Severity.ERROR, "a required key is missing")
 INVALID_VALUE = Code("invalid-value", Severity.ERROR, "a value has the wrong type or is outside its allowed values")
 DUPLICATE_SITE_CODE = Code("duplicate-site-code", Severity.ERROR, "two files describe the same site code")

@@ -15,15 +15,15 @@ from typing import Any
 import jinja2
 
 from generator.model.topology import placement_scenarios
-from generator.model.vocabulary import ROLE_ABBREVIATIONS, ROLE_TITLES, UNSUPPORTED_FEATURES, ConsolePaths, console_paths
+from generator.model.vocabulary import ROLE_ABBREVIATIONS, ConsolePaths, console_paths
 from generator.plan import PlannedStep, SitePlan
 from generator.render.csv_export import certificates_csv_filename, csv_files, dns_csv_filename, firewall_csv_filenames
 from generator.render.diagram import placement_dot
-from generator.render.plan_json import dump_json, plan_to_json
-from generator.render.templates import render_template
 from generator.render.escape import Myst
 from generator.render.myst import download_link, label, list_table
+from generator.render.plan_json import dump_json, plan_to_json
 from generator.render.tables import certificates_table, connectivity_matrix, dns_table, firewall_table
+from generator.render.templates import render_template
 
 DIAGRAM_FILE = "placement.dot"
 
@@ -64,41 +64,69 @@ def shared_views(plan: SitePlan) -> SharedViews:
     )
 
 
+@dataclass(frozen=True)
+class RenderedStep:
+    """One included step as the runbook page shows it: its heading, reasons and rendered body."""
+
+    number: int
+    title: str
+    label: Myst
+    """The step's anchor (derived from the site code and step id, so it is MyST-safe)."""
+    reasons: tuple[str, ...]
+    body: Myst
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    """The change record line under the runbook's title."""
+
+    id: str
+    title: str
+    revision: int | None
+
+
+@dataclass(frozen=True)
+class WarningLine:
+    """One site warning as the runbook lists it."""
+
+    message: str
+    code: str
+    location: str
+
+
+@dataclass(frozen=True)
+class PageView:
+    """What the runbook page of one site shows around its steps."""
+
+    source: str
+    included_count: int
+    checklist_count: int
+    change: ChangeLine | None
+    scenario_titles: tuple[str, ...]
+    warnings: tuple[WarningLine, ...]
+
+
+def page_view(plan: SitePlan) -> PageView:
+    """The facts of the runbook page's header, scope and warnings sections."""
+    change = plan.site.model.change
+    return PageView(
+        source=plan.site.source,
+        included_count=len(plan.included),
+        checklist_count=len(plan.decisions),
+        change=ChangeLine(change.id, change.title, change.revision) if change else None,
+        scenario_titles=tuple(sc.title for sc in placement_scenarios(plan.site.topology)),
+        warnings=tuple(WarningLine(w.message, w.code, str(w.location)) for w in plan.warnings),
+    )
+
+
 def step_context(plan: SitePlan, shared: SharedViews, step: PlannedStep) -> dict[str, Any]:
     """Everything a step template receives: the site, its step (decision + view), ``ref`` and the shared views."""
-    return {
-        "site": plan.site.model.site,
-        "step": step,
-        "ref": step_linker(plan),
-        "shared": shared,
-        **_legacy_context(plan, shared),
-    }
+    return {"site": plan.site.model.site, "step": step, "ref": step_linker(plan), "shared": shared}
 
 
-def _legacy_context(plan: SitePlan, shared: SharedViews) -> dict[str, Any]:
-    # TODO(#8): removed once every template words its step's view only.
-    return {
-        "plan": plan,
-        "model": plan.site.model,
-        "topo": plan.site.topology,
-        "net": plan.network,
-        "views": shared,
-        "source": plan.site.source,
-        "scenarios": placement_scenarios(plan.site.topology),
-        "role_titles": ROLE_TITLES,
-        "unsupported_features": UNSUPPORTED_FEATURES,
-    }
-
-
-def page_context(plan: SitePlan, shared: SharedViews, steps: list[dict[str, Any]]) -> dict[str, Any]:
-    """What the runbook page template receives: the site, its plan, the rendered steps and shared views."""
-    return {
-        "site": plan.site.model.site,
-        "steps": steps,
-        "ref": step_linker(plan),
-        "shared": shared,
-        **_legacy_context(plan, shared),
-    }
+def page_context(plan: SitePlan, shared: SharedViews, steps: list[RenderedStep]) -> dict[str, Any]:
+    """What the runbook page template receives: the site, its page view, the rendered steps and shared views."""
+    return {"site": plan.site.model.site, "page": page_view(plan), "steps": steps, "shared": shared}
 
 
 def render_site(env: jinja2.Environment, plan: SitePlan) -> dict[str, str | bytes]:
@@ -108,7 +136,7 @@ def render_site(env: jinja2.Environment, plan: SitePlan) -> dict[str, str | byte
     steps = []
     for step in plan.steps:
         body = render_template(env, step.template, step_context(plan, shared, step))
-        steps.append({"decision": step.decision, "number": step.number, "label": Myst(label(code, step.id)), "body": Myst(body)})
+        steps.append(RenderedStep(step.number, step.title, Myst(label(code, step.id)), step.reasons, Myst(body)))
     page = render_template(env, "pages/runbook.md.j2", page_context(plan, shared, steps))
     return {
         f"{code}/index.md": page,

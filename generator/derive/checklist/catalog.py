@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from generator.derive.checklist.core import Checklist
-from generator.derive.checklist.steps import confirm_decision
-from generator.derive.checklist.steps import server_placement
-from generator.derive.checklist.steps import network_infrastructure
-from generator.derive.checklist.steps import register_dns
-from generator.derive.checklist.steps import install_site_systems
-from generator.derive.checklist.steps import nlb_mp_internet_fqdn
-from generator.derive.checklist.steps import nlb_sup_internet_fqdn
-from generator.derive.checklist.steps import site_server_initiated_transfers
-from generator.derive.checklist.steps import sup_sync_automatic
-from generator.derive.checklist.steps import sup_sync_export_import
-from generator.derive.checklist.steps import mp_internet
-from generator.derive.checklist.steps import dp_internet
-from generator.derive.checklist.steps import fsp_internet
-from generator.derive.checklist.steps import sup_internet
-from generator.derive.checklist.steps import dp_bits
-from generator.derive.checklist.steps import sql_replica
-from generator.derive.checklist.steps import next_steps
+from generator.derive.checklist.steps import (
+    confirm_decision,
+    dp_bits,
+    dp_internet,
+    fsp_internet,
+    install_site_systems,
+    mp_internet,
+    network_infrastructure,
+    next_steps,
+    nlb_mp_internet_fqdn,
+    nlb_sup_internet_fqdn,
+    register_dns,
+    server_placement,
+    site_server_initiated_transfers,
+    sql_replica,
+    sup_internet,
+    sup_sync_automatic,
+    sup_sync_export_import,
+)
 
 IBCM_CHECKLIST = Checklist(
     steps=(

@@ -8,12 +8,9 @@ several steps (always, NLB, per-role) are factories; the step modules in
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
+from generator.derive.checklist.core import Condition, Verdict
 from generator.model.topology import Topology, accepts_internet
 from generator.model.vocabulary import ROLE_TITLES
-
-from generator.derive.checklist.core import Condition, Verdict
 
 
 def always(reason: str) -> Condition:

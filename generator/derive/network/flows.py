@@ -244,8 +244,14 @@ def _proxy_origin(topo: Topology, names: Iterable[str]) -> ModelPath:
 
 _CLIENT_PURPOSES: dict[RoleKey, tuple[Need, str]] = {
     "management_point": ("internet-management-point", "client requests to the management point (HTTPS)"),
-    "distribution_point": ("internet-distribution-point", "content download from the distribution point (BITS over HTTPS)"),
-    "fallback_status_point": ("internet-fallback-status-point", "state messages to the fallback status point (HTTP, anonymous)"),
+    "distribution_point": (
+        "internet-distribution-point",
+        "content download from the distribution point (BITS over HTTPS)",
+    ),
+    "fallback_status_point": (
+        "internet-fallback-status-point",
+        "state messages to the fallback status point (HTTP, anonymous)",
+    ),
     "software_update_point": ("internet-software-update-point", "software update scan"),
 }
 
