@@ -10,7 +10,7 @@ SPHINXOPTS ?= -W --keep-going -q
 DOCS := docs
 BUILD := $(DOCS)/_build
 
-.PHONY: html pdf test lint check publish clean help
+.PHONY: html pdf test lint check goldens publish clean help
 
 help:
 	@echo "make html     build every site's runbook into $(BUILD)/html/"
@@ -18,6 +18,7 @@ help:
 	@echo "make test     run the whole test suite"
 	@echo "make check    validate site_inputs/ only"
 	@echo "make lint     ruff and mypy"
+	@echo "make goldens  rewrite tests/golden/ from the current output (review the diff before committing)"
 	@echo "make publish DEST=/srv/runbooks   publish the built HTML and PDFs (DEST/current; PUBLISHOPTS=--rollback)"
 
 $(STAMP): pyproject.toml
@@ -48,6 +49,10 @@ check: $(STAMP)
 test: $(STAMP)
 	@scripts/ensure-system-deps test
 	$(BIN)/python -m pytest
+
+# After an intended change to the generated output: rewrite the golden files, then review `git diff tests/golden`.
+goldens: $(STAMP)
+	UPDATE_GOLDENS=1 $(BIN)/python -m pytest -q tests/test_golden_outputs.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check generator tests docs/conf.py

@@ -30,6 +30,7 @@ class Finding:
 
 
 Check = Callable[[S], Iterable[Finding]]
+"""A rule's function: the findings of one subject."""
 
 
 class UndeclaredCodeError(RuntimeError):
@@ -40,7 +41,7 @@ class UndeclaredCodeError(RuntimeError):
 class Rule(Generic[S]):
     """A registered rule: its function and the codes it declares."""
 
-    check: Callable[[S], Iterable[Finding]]
+    check: Check[S]
     codes: tuple[Code, ...]
     lookups: bool
     """Whether the rule looks servers up by name, so it runs only once every reference resolves."""
@@ -86,9 +87,6 @@ class RuleRegistry(Generic[S]):
 
     def __iter__(self) -> Iterator[Rule[S]]:
         return iter(self._rules)
-
-    def __len__(self) -> int:
-        return len(self._rules)
 
     @property
     def codes(self) -> tuple[Code, ...]:
