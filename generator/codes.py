@@ -15,7 +15,10 @@ from generator.validate.rules import SITE_RULES
 
 
 def diagnostic_codes() -> tuple[Code, ...]:
-    """Load codes, then the site rules' codes in spec order, then the plan rules' codes."""
+    """Load codes, then the site rules' codes, then the plan rules' codes.
+
+    The site rules' codes follow the order of docs/site-inputs.md, Validation rules.
+    """
     codes = (*LOAD_CODES, *SITE_RULES.codes, *PLAN_RULES.codes)
     names = [code.name for code in codes]
     duplicates = sorted({name for name in names if names.count(name) > 1})

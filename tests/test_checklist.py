@@ -1,4 +1,4 @@
-"""The checklist as a value: every step condition of steps.md (table-driven), its invariants, and a plugged-in checklist."""
+"""The checklist as a value: every step condition of docs/steps.md (table-driven), its invariants, and a plugged-in checklist."""
 
 from __future__ import annotations
 

@@ -530,7 +530,7 @@ RULE_CASES: dict[str, tuple[list[Mutation], list[str]]] = {
 }
 """Case id (the code it exercises, then ``/variant``) -> (mutations of the base site, every diagnostic it prints).
 
-Ordered like the registries: the site rules in the order of site-inputs.md, then the plan rules.
+Ordered like the registries: the site rules in the order of docs/site-inputs.md (Validation rules), then the plan rules.
 """
 
 

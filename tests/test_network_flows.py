@@ -1,4 +1,4 @@
-"""Flows derived from the site model: one table per rule of network-plan.md and per placement scenario."""
+"""Flows derived from the site model: one table per flow rule (docs/domain-facts.md, Ports) and per placement scenario."""
 
 from __future__ import annotations
 

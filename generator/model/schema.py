@@ -1,8 +1,8 @@
 """The typed site model: one frozen pydantic tree per site input file.
 
-Field names are the public interface fixed in `shared/spec/site-inputs.md`;
-they may be added to but never renamed.  Field docstrings feed the generated
-schema reference in `docs/`.
+Field names are the public interface of the site input format
+(docs/site-inputs.md, Keys); they may be added to but never renamed.  Field
+docstrings feed that generated schema reference.
 """
 
 from __future__ import annotations

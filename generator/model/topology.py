@@ -99,7 +99,8 @@ class Topology:
         """Resolved "Allow only site server initiated data transfers" for ``server``."""
         if server.site_server_initiated is not None:
             return server.site_server_initiated
-        # Both defaults concern perimeter servers only (site-inputs.md, steps.md #8).
+        # Both defaults concern perimeter servers only (docs/domain-facts.md, Site-server-initiated
+        # transfers; docs/steps.md, site-server-initiated-transfers).
         if server.zone != "perimeter":
             return False
         return self.in_other_forest(server) or not self.model.network.back_firewall.perimeter_may_initiate
@@ -119,13 +120,19 @@ class Topology:
         return proxy is not None and server.key in {name.upper() for name in proxy.publishes}
 
     def needs_manual_webdav(self, server: Server) -> bool:
-        """An MP or BITS DP on Windows Server 2008 (R2) needs WebDAV installed by hand (R33)."""
+        """An MP or BITS DP on Windows Server 2008 (R2) needs WebDAV installed by hand.
+
+        See docs/domain-facts.md, Prerequisites.
+        """
         dp = server.roles.distribution_point
         has_webdav_role = server.roles.management_point is not None or (dp is not None and dp.bits)
         return server.os != "windows_server_2003" and has_webdav_role
 
     def fsp_shares_server(self, server: Server) -> bool:
-        """The fallback status point shares ``server`` with a role that takes HTTPS client traffic (R18)."""
+        """The fallback status point shares ``server`` with a role that takes HTTPS client traffic.
+
+        It should have a server of its own (docs/domain-facts.md, Fallback status point).
+        """
         roles = server.roles
         https_roles = (roles.management_point, roles.distribution_point, roles.software_update_point)
         return roles.fallback_status_point is not None and any(role is not None for role in https_roles)

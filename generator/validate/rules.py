@@ -1,9 +1,13 @@
-"""Semantic rules of site-inputs.md: cross-field errors and warnings with stable codes.
+"""Semantic rules of the site input format: cross-field errors and warnings with stable codes.
+
+The rules and their numbers ("Error 1", "Warning 4") are those of
+docs/site-inputs.md, Validation rules; the facts behind them are in
+docs/domain-facts.md.
 
 Each rule is a small generator of :class:`~generator.validate.registry.Finding`
 objects that name the input path they rest on; :func:`generator.validate.locate`
 turns paths into ``file:line:column``.  Each rule is registered in
-:data:`SITE_RULES` with the codes it declares, in the order of the spec.
+:data:`SITE_RULES` with the codes it declares, in the order of that docs section.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from generator.model.vocabulary import ROLE_TITLES, UNSUPPORTED_FEATURES
 from generator.validate.registry import Finding, RuleRegistry
 
 SITE_RULES: RuleRegistry[Topology] = RuleRegistry()
-"""The validation rules of a site input, in the order of site-inputs.md (errors, then warnings)."""
+"""The validation rules of a site input, in the order of docs/site-inputs.md, Validation rules (errors first)."""
 
 
 def _server_index(topo: Topology) -> dict[str, int]:

@@ -1,8 +1,8 @@
-"""Derive the PKI certificates a site needs (network-plan.md "Certificates").
+"""Derive the PKI certificates a site needs (docs/domain-facts.md, Certificates).
 
 In native mode every FQDN typed into a site system must match its web server
 certificate, so the names are computed from the same model facts that decide
-the FQDNs.  Facts the reference marks unverified ([U]) are worded as
+the FQDNs.  Facts marked "to confirm" in docs/domain-facts.md are worded as
 "to confirm" in the notes, never as certain.
 """
 
@@ -24,7 +24,7 @@ VERSION_3_TEMPLATE_NOTE = (
     "Do not use version 3 certificate templates (Windows Server 2008 Enterprise CA): "
     "Configuration Manager 2007 cannot use certificates issued from them. Use version 2 templates."
 )
-"""Shown under the certificate table (ibcm-domain.md section 7)."""
+"""Shown under the certificate table (docs/domain-facts.md, Certificates)."""
 
 INTERNET_CLIENTS = "Internet clients"
 _WEB_ROLES: tuple[RoleKey, ...] = ("management_point", "distribution_point", "software_update_point")

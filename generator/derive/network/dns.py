@@ -1,4 +1,4 @@
-"""Derive the DNS records a site needs (network-plan.md "DNS records").
+"""Derive the DNS records a site needs (docs/domain-facts.md, DNS).
 
 Internet clients find the site systems only through public DNS, so every
 Internet FQDN gets a record; the address is the one clients reach (the server,

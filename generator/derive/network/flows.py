@@ -1,4 +1,4 @@
-"""Derive every network flow of a site from its topology (network-plan.md "Flows to derive").
+"""Derive every network flow of a site from its topology (the ports: docs/domain-facts.md, Ports).
 
 The firewall tables, the connectivity matrix, the CSV exports, the diagram and
 the JSON plan are all views of the one list returned by :func:`derive_flows`,
