@@ -1,8 +1,9 @@
 """Change-board PDFs (``make pdf``): real Sphinx + xelatex builds, checked with poppler.
 
-One session-scoped build makes the PDFs of the example sites plus two extra
-sites: ``ESC`` (German, every LaTeX special character in its change record) and
-``ATH`` (Greek, no change record).  Nothing is built inside the repository.
+The session's shared build (``tests/example_build.py``) makes the PDFs of the
+example sites plus two extra sites: ``ESC`` (German, every LaTeX special
+character in its change record) and ``ATH`` (Greek, no change record).  Nothing
+is built inside the repository.
 """
 
 from __future__ import annotations
@@ -18,36 +19,24 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
-import yaml
 from conftest import ROOT, require_tool
+from example_build import (
+    EPOCH,
+    EPOCH_DATE,
+    GERMAN_NAME,
+    GREEK_NAME,
+    NASTY,
+    NASTY_CHANGE,
+    ExampleBuild,
+    copy_project,
+    write_extra_sites,
+)
 
 from generator.model.schema import SiteInput
 from generator.pipeline import load_plans
 from generator.render.escape import escape_latex, escape_latex_block
 from generator.sphinx_ext.latex import create_latex_environment, format_window, latex_documents, render_front_matter
 from generator.sphinx_ext.pdf import build_pdfs
-
-EPOCH = "1764115200"  # 2025-11-26T00:00:00Z
-EPOCH_DATE = "2025-11-26"
-NASTY = r"""\ { } $ % # _ & ~ ^ "double" 'single' <a|b> [x] --"""
-GERMAN_NAME = f"Zürich Größe Übergangsstelle {NASTY}"
-GREEK_NAME = "Αθήνα Κεντρικό Γραφείο"
-NASTY_CHANGE = {
-    "id": r"CHG-\{}$%#_&~^-7",
-    "title": f"Änderung für Straße & Söhne {NASTY}",
-    "requested_by": 'Jürgen O\'Brien ~ "JB"',
-    "implementer": "Zoë_Ärger #42",
-    "window": {"start": "2026-12-05T20:00:00+01:00", "end": "2026-12-06T02:30:00+01:00"},
-    "risk": "high",
-    "impact": f"Erste Zeile mit {NASTY}\nzweite Zeile 100% sicher.\n\nZweiter Absatz: Größe^2.",
-    "rollback": "Zurück: C:\\Program Files\\SMS_ZRH\\ & {restore}",
-    "approvers": [
-        {"name": "Ärzte & Söhne {1}", "role": "CAB $chair$ 50%"},
-        {"name": "Ελένη Παπαδοπούλου", "role": "Ασφάλεια #2"},
-    ],
-    "revision": 4,
-    "history": [{"revision": 4, "date": "2026-11-20", "author": "Über_Autor", "summary": f"Geändert {NASTY}"}],
-}
 
 
 def normalise(text: str) -> str:
@@ -77,27 +66,8 @@ class Build:
     models: dict[str, SiteInput]
 
 
-SKIP = shutil.ignore_patterns(
-    ".git", ".venv", "_build", "_generated", "__pycache__", "*_cache", "artifacts", "*.egg-info", "site_inputs"
-)
-
-
-def copy_project(target: Path) -> None:
-    """The repository (docs may include files from anywhere in it) without build output and site inputs."""
-    shutil.copytree(ROOT, target, ignore=SKIP, dirs_exist_ok=True)
-    (target / "site_inputs").mkdir()
-
-
-def write_extra_sites(site_inputs: Path) -> None:
-    base = yaml.safe_load((ROOT / "site_inputs" / "fabrikam-perimeter-direct.yaml").read_text(encoding="utf-8"))
-    german = {**base, "site": {**base["site"], "code": "ESC", "name": GERMAN_NAME}, "change": NASTY_CHANGE}
-    greek = {**base, "site": {**base["site"], "code": "ATH", "name": GREEK_NAME}}
-    greek.pop("change", None)
-    for name, data in (("zz-escape-german.yaml", german), ("zz-greek-no-change.yaml", greek)):
-        (site_inputs / name).write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
-
-
 def run_build(root: Path) -> dict[str, Path]:
+    """Build the PDFs of the project in ``root`` in this process (as ``ibcm-runbook build pdf`` does)."""
     require_tool("latexmk")
     require_tool("xelatex")
     # Sphinx runs in this process (the cover date) and latexmk in a child (the PDF dates): both read it.
@@ -107,21 +77,16 @@ def run_build(root: Path) -> dict[str, Path]:
 
 
 @pytest.fixture(scope="session")
-def build(tmp_path_factory: pytest.TempPathFactory) -> Build:
-    root = tmp_path_factory.mktemp("pdf-project")
-    copy_project(root)
-    for path in (ROOT / "site_inputs").glob("*.yaml"):
-        shutil.copy(path, root / "site_inputs" / path.name)
-    write_extra_sites(root / "site_inputs")
-    pdfs = run_build(root)
-    plans, _ = load_plans(root / "site_inputs")
+def build(example_build: ExampleBuild) -> Build:
+    plans, _ = load_plans(example_build.root / "site_inputs")
+    pdfs = example_build.pdfs
     artifacts = os.environ.get("ARTIFACTS_DIR")
     if artifacts:  # CI keeps the PDFs for a human look
         out = Path(artifacts) / "pdf"
         out.mkdir(parents=True, exist_ok=True)
         for pdf in pdfs.values():
             shutil.copy(pdf, out / pdf.name)
-    return Build(root, pdfs, {plan.code: plan.site.model for plan in plans})
+    return Build(example_build.root, pdfs, {plan.code: plan.site.model for plan in plans})
 
 
 def example_models() -> list[SiteInput]:

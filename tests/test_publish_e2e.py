@@ -15,7 +15,6 @@ import http.client
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -32,6 +31,7 @@ from urllib.parse import urljoin, urlsplit
 import pytest
 import yaml
 from conftest import require_tool
+from example_build import ExampleBuild
 
 pytestmark = pytest.mark.slow
 
@@ -47,8 +47,6 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PREFIX = "/runbooks/"
-SPHINXOPTS = ["-W", "--keep-going", "-q"]
-COPIED = ("docs", "site_inputs", "templates", "deploy")
 SNIPPET = Path("deploy/nginx/ibcm-runbooks.conf")
 SNIPPET_DEST = "/srv/runbooks"
 LOAD_MAX_REQUESTS = 50_000
@@ -58,10 +56,6 @@ LOAD_MAX_SECONDS = 40.0
 def run(command: list[str], cwd: Path, timeout: float = 180) -> None:
     result = subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
     assert result.returncode == 0, f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
-
-
-def has_pdf_target(repo_root: Path) -> bool:
-    return re.search(r"^pdf:", (repo_root / "Makefile").read_text(encoding="utf-8"), re.MULTILINE) is not None
 
 
 # --- fixtures: build, publish, nginx, browser ---------------------------------------------------
@@ -77,56 +71,15 @@ class Project:
 
 
 @pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory, repo_root: Path) -> Project:
-    """The example sites built once (HTML, and PDFs when `make pdf` exists) in a copy of the project."""
-    root = tmp_path_factory.mktemp("project")
-    for name in COPIED:
-        shutil.copytree(repo_root / name, root / name, ignore=shutil.ignore_patterns("_build", "_generated"))
-    build = root / "docs" / "_build"
-    sphinx_opts = " ".join(SPHINXOPTS)
-    # What `make html` and `make pdf` run.
-    run(
-        [
-            sys.executable,
-            "-m",
-            "generator",
-            "build",
-            "html",
-            "--docs",
-            "docs",
-            "--output",
-            str(build / "html"),
-            "--sphinx-opts",
-            sphinx_opts,
-        ],
-        root,
-    )
-    pdfs = has_pdf_target(repo_root)
-    if pdfs:
-        require_tool("latexmk")
-        run(
-            [
-                sys.executable,
-                "-m",
-                "generator",
-                "build",
-                "pdf",
-                "--docs",
-                "docs",
-                "--output",
-                str(build),
-                "--sphinx-opts",
-                sphinx_opts,
-            ],
-            root,
-        )
+def project(example_build: ExampleBuild) -> Project:
+    """The example sites built once per session (HTML and PDFs, as `make html pdf` runs) in a copy of the project."""
     codes, servers = [], {}
-    for path in sorted((root / "site_inputs").glob("*.yaml")):
+    for path in sorted((example_build.root / "site_inputs").glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         code = data["site"]["code"]
         codes.append(code)
         servers[code] = [s["name"] for s in data["servers"]]
-    return Project(root, build, sorted(codes), servers, pdfs)
+    return Project(example_build.root, example_build.build, sorted(codes), servers, pdfs=True)
 
 
 def publish_cli(project: Project, dest: Path, *extra: str) -> str:
