@@ -31,6 +31,8 @@ class Project:
     site_inputs: Path
     templates: Path
     output: Path
+    root: Path | None = None
+    """Folder the inputs are named relative to in diagnostics and pages (default: the working folder)."""
 
 
 @dataclass
@@ -142,5 +144,5 @@ def write_plans(project: Project, plans: list[SitePlan], warnings: list[Diagnost
 
 def generate(project: Project, checklist: Checklist = IBCM_CHECKLIST) -> GenerationResult:
     """Load, plan, render and write every site of ``project``."""
-    plans, diagnostics = load_plans(project.site_inputs, checklist)
+    plans, diagnostics = load_plans(project.site_inputs, checklist, root=project.root)
     return write_plans(project, plans, diagnostics)

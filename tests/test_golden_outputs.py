@@ -31,13 +31,7 @@ CORPORA = {
 
 def _generated(corpus: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
     output = tmp_path_factory.mktemp(corpus)
-    # Inputs are shown relative to the working folder in generated headers: run from the root.
-    cwd = Path.cwd()
-    os.chdir(ROOT)
-    try:
-        generate(Project(site_inputs=CORPORA[corpus], templates=ROOT / "templates", output=output))
-    finally:
-        os.chdir(cwd)
+    generate(Project(site_inputs=CORPORA[corpus], templates=ROOT / "templates", output=output, root=ROOT))
     return {p.relative_to(output).as_posix(): p.read_text(encoding="utf-8") for p in output.rglob("*") if p.is_file()}
 
 

@@ -15,11 +15,6 @@ TEMPLATES = ROOT / "templates"
 STEP_TEMPLATES = sorted((TEMPLATES / "steps").glob("*.md.j2"))
 REF = re.compile(r'ref\("([^"]+)"\)')
 
-LEGACY_NAMES = frozenset(
-    {"topo", "model", "views", "net", "plan", "scenarios", "role_titles", "unsupported_features", "source"}
-)
-"""Context names of the old templates (generator.render.pages._legacy_context), removed by issue 8."""
-
 
 def template_files() -> list[Path]:
     return sorted(p for p in TEMPLATES.rglob("*.j2") if p.is_file())
@@ -39,13 +34,32 @@ def test_every_step_id_has_a_step_template() -> None:
     assert [p.name for p in STEP_TEMPLATES] == sorted(f"{step_id}.md.j2" for step_id in STEP_IDS)
 
 
-def test_step_templates_use_no_legacy_context_names() -> None:
+STEP_CONTEXT = frozenset({"site", "step", "ref", "shared"})
+"""All a step template receives (generator.render.pages.step_context)."""
+
+
+def test_step_templates_use_only_the_step_context() -> None:
     env = create_environment(TEMPLATES)
     used = {
-        path.name: sorted(meta.find_undeclared_variables(env.parse(path.read_text(encoding="utf-8"))) & LEGACY_NAMES)
+        path.name: sorted(meta.find_undeclared_variables(env.parse(path.read_text(encoding="utf-8"))) - STEP_CONTEXT)
         for path in STEP_TEMPLATES
     }
     assert {name: names for name, names in used.items() if names} == {}
+
+
+def test_step_templates_decide_nothing_on_raw_model_fields() -> None:
+    """``{% if %}`` tests words' choices on view fields; ``site`` is the raw model and may only be printed."""
+    env = create_environment(TEMPLATES)
+    deciding = []
+    for path in STEP_TEMPLATES:
+        tree = env.parse(path.read_text(encoding="utf-8"))
+        for branch in [*tree.find_all(nodes.If), *tree.find_all(nodes.CondExpr)]:
+            names = {n.name for n in branch.test.find_all(nodes.Name)}
+            if isinstance(branch.test, nodes.Name):
+                names.add(branch.test.name)
+            if "site" in names:
+                deciding.append(f"{path.name}:{branch.lineno}")
+    assert deciding == []
 
 
 def test_step_templates_set_no_variables() -> None:
@@ -63,4 +77,13 @@ def test_set_detection_sees_both_forms() -> None:
     env = create_environment(TEMPLATES)
     for source in ("{% set x = 1 %}{{ x }}", "{%- set x %}text{% endset -%}{{ x }}"):
         assert any(env.parse(source).find_all((nodes.Assign, nodes.AssignBlock))), source
-    assert meta.find_undeclared_variables(env.parse("{{ topo.site }}")) & LEGACY_NAMES == {"topo"}
+    assert meta.find_undeclared_variables(env.parse("{{ topo.site }}")) - STEP_CONTEXT == {"topo"}
+    tree = env.parse("{% if site.version == 'RTM' %}x{% endif %}{{ 'a' if site.mode else 'b' }}")
+    assert len([*tree.find_all(nodes.If), *tree.find_all(nodes.CondExpr)]) == 2
+
+
+def test_step_templates_hold_no_vocabulary_tables() -> None:
+    """Role titles, feature notes, verbs and the like live in generator.model.vocabulary, not in dict literals."""
+    env = create_environment(TEMPLATES)
+    with_dicts = [p.name for p in STEP_TEMPLATES if any(env.parse(p.read_text(encoding="utf-8")).find_all(nodes.Dict))]
+    assert with_dicts == []

@@ -91,6 +91,8 @@ def project_from_config(app: Sphinx) -> Project:
         site_inputs=(confdir / app.config.generator_site_inputs).resolve(),
         templates=(confdir / app.config.generator_templates).resolve(),
         output=(confdir / app.config.generator_output).resolve(),
+        # Inputs are named relative to the project folder (the one holding docs/), whatever the working folder.
+        root=confdir.resolve().parent,
     )
 
 
@@ -98,9 +100,8 @@ def load_site_plans(app: Sphinx, config: Config) -> None:
     """``config-inited``: parse, validate and plan every site once; errors are raised at ``builder-inited``."""
     project = project_from_config(app)
     loaded = LoadedProject(project)
-    # Inputs are named relative to the project folder (the one holding docs/), whatever the working folder.
     try:
-        loaded.plans, loaded.warnings = load_plans(project.site_inputs, root=Path(app.confdir).parent)
+        loaded.plans, loaded.warnings = load_plans(project.site_inputs, root=project.root)
     except InputError as exc:
         lines = "\n".join(d.format() for d in exc.diagnostics)
         loaded.error = SiteInputError(f"{exc}; nothing was generated\n{lines}", exc.diagnostics)
