@@ -124,6 +124,8 @@ class Server(_Model):
     """The site system's Internet FQDN (registered in public DNS)."""
     public_ip: IpAddress | None = None
     """Address Internet clients reach for this server."""
+    address: IpAddress | None = None
+    """The server's own address on its network (the private side); shown in firewall rules and NAT rows."""
     install_account: Account | None = None
     """Site system installation account (needed in another forest)."""
     site_server_initiated: StrictBool | None = None
@@ -176,8 +178,21 @@ class NlbCluster(_Model):
     """Cluster FQDN on the Internet."""
     public_ip: IpAddress | None = None
     """Virtual address Internet clients reach."""
+    address: IpAddress | None = None
+    """The cluster's virtual address on its own network (the private side)."""
     members: list[ServerName]
-    """Servers that carry the role (2-32)."""
+    """Servers that carry the role (2-32; at most 4 for a software update point)."""
+    wsus_database: ServerName | None = None
+    """For `role: software_update_point`: the SQL Server holding the shared WSUS database of all members."""
+
+
+class DomainController(_Model):
+    name: ServerName
+    """Computer name of the domain controller."""
+    address: IpAddress | None = None
+    """Its address, for the firewall rules."""
+    os: OperatingSystem = "windows_server_2008"
+    """Decides the dynamic RPC port range of the domain membership flows."""
 
 
 class DatabaseReplica(_Model):
@@ -309,6 +324,8 @@ class SiteInput(_Model):
     """NLB clusters serving an MP or SUP."""
     database_replica: DatabaseReplica | None = None
     """SQL Server replica of the site database."""
+    directory: dict[Fqdn, list[DomainController]] = {}
+    """Domain controllers per forest FQDN, for the domain membership flows of perimeter servers."""
     software_updates: SoftwareUpdates = SoftwareUpdates()
     """Software update synchronisation choices."""
     network: Network

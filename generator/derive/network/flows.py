@@ -115,6 +115,13 @@ class Flow:
     ``clients``, ``crl:<host>`` or ``microsoft-update`` (names alone may coincide)."""
     destination_ref: str = ""
     """Like ``source_ref``, for the destination."""
+    source_address: str | None = None
+    """The source's address (its private one), when known."""
+    destination_address: str | None = None
+    """The address the flow reaches behind any translation: the destination's private address, else its public
+    one; None when unknown."""
+    nat: Nat | None = None
+    """The front firewall's destination translation, for an inbound flow to a destination with both addresses."""
 
     @property
     def is_client_traffic(self) -> bool:
@@ -132,6 +139,19 @@ class _Endpoint:
     name: str
     zone: ZoneName
     ref: str
+    address: str | None = None
+    """Its own address on its network (the private side), when known."""
+    public_ip: str | None = None
+    """The address Internet clients reach it at, when it is published."""
+
+
+@dataclass(frozen=True)
+class Nat:
+    """A destination translation on the front firewall: Internet clients reach ``public``, the firewall forwards to
+    ``private``."""
+
+    public: str
+    private: str
 
 
 def zone_rank(zone: str) -> int:
@@ -211,12 +231,31 @@ class _Builder:
                 origin=origin,
                 source_ref=source.ref,
                 destination_ref=destination.ref,
+                source_address=source.address or source.public_ip,
+                destination_address=destination.address or destination.public_ip,
+                nat=_nat(self.topo, destination, crossed),
             )
         )
 
 
+def _nat(topo: Topology, destination: _Endpoint, firewalls: tuple[str, ...]) -> Nat | None:
+    """The front firewall translates the public address of a destination that also has a private one."""
+    front = topo.model.network.front_firewall.name
+    if front not in firewalls or destination.zone == "internet":
+        return None
+    if destination.public_ip and destination.address and destination.public_ip != destination.address:
+        return Nat(public=destination.public_ip, private=destination.address)
+    return None
+
+
 def _server_endpoint(server: Server) -> _Endpoint:
-    return _Endpoint(server.name, server.zone, f"server:{server.name}")
+    return _Endpoint(server.name, server.zone, f"server:{server.name}", server.address, server.public_ip)
+
+
+def _cluster_endpoint(topo: Topology, cluster: NlbCluster) -> _Endpoint:
+    return _Endpoint(
+        cluster.name, cluster_zone(topo, cluster), f"cluster:{cluster.name}", cluster.address, cluster.public_ip
+    )
 
 
 def cluster_zone(topo: Topology, cluster: NlbCluster) -> ZoneName:
@@ -275,7 +314,7 @@ def _client_role_flows(b: _Builder, role: RoleKey) -> None:
             if f"nlb:{cluster.name}" in seen:
                 continue
             seen.add(f"nlb:{cluster.name}")
-            target = _Endpoint(cluster.name, cluster_zone(topo, cluster), f"cluster:{cluster.name}")
+            target = _cluster_endpoint(topo, cluster)
             members = [m for m in (topo.server(n) for n in cluster.members) if m is not None]
             proxied = [m.name for m in members if topo.published_by_proxy(m)]
         else:
@@ -318,7 +357,7 @@ def _client_flow(
         b.add("client", clients, target, protocol, port, purpose, need, origin=origin)
         return
     mode = "SSL bridging" if proxy.mode == "ssl_bridging" else "SSL tunnelling"
-    proxy_end = _Endpoint(proxy.name, proxy.zone, f"proxy:{proxy.name}")
+    proxy_end = _Endpoint(proxy.name, proxy.zone, f"proxy:{proxy.name}", None, proxy.public_ip)
     b.add(
         "client", clients, proxy_end, protocol, port, f"{purpose}, published by the reverse proxy", need, origin=origin
     )
@@ -553,7 +592,7 @@ def _software_update_flows(b: _Builder) -> None:
 
 def _sup_target(topo: Topology, sup: SupEndpoint) -> _Endpoint:
     if sup.cluster is not None and sup.cluster.intranet_fqdn:
-        return _Endpoint(sup.cluster.name, cluster_zone(topo, sup.cluster), f"cluster:{sup.cluster.name}")
+        return _cluster_endpoint(topo, sup.cluster)
     return _server_endpoint(sup.servers[0])
 
 
