@@ -58,6 +58,7 @@ CASES = {
                         "role": "software_update_point",
                         "internet_fqdn": "sup.example.com",
                         "members": ["SUP1", "SUP2"],
+                        "wsus_database": "SQL01",
                     }
                 ],
             ),

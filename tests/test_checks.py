@@ -62,6 +62,26 @@ def cluster(members: list[str], **fields: Any) -> Mutation:
     )
 
 
+def sup_cluster(count: int, **fields: Any) -> list[Mutation]:
+    """``count`` intranet SUP servers ``SUP0``… in one software update point NLB cluster ``S``."""
+
+    def servers(data: dict[str, Any]) -> None:
+        data["servers"][0]["roles"] = {}
+        for i in range(count):
+            data["servers"].append(
+                {
+                    "name": f"SUP{i}",
+                    "zone": "intranet",
+                    "os": "windows_server_2003",
+                    "roles": {"software_update_point": {"connections": "intranet"}},
+                }
+            )
+
+    members = [f"SUP{i}" for i in range(count)]
+    nlb = {"name": "S", "role": "software_update_point", "intranet_fqdn": "s.corp.example.test", "members": members}
+    return [servers, set_path("nlb_clusters", [{**nlb, **fields}])]
+
+
 RULE_CASES: dict[str, tuple[list[Mutation], list[str]]] = {
     "secondary-site": (
         [set_path("site.type", "secondary")],
@@ -390,6 +410,7 @@ RULE_CASES: dict[str, tuple[list[Mutation], list[str]]] = {
                     "role": "software_update_point",
                     "internet_fqdn": "sup.example.com",
                     "members": ["SUP1", "SUP2"],
+                    "wsus_database": "SQL01",
                 }
             ),
         ],
@@ -431,6 +452,42 @@ RULE_CASES: dict[str, tuple[list[Mutation], list[str]]] = {
                 "site_inputs/t.yaml:50:22: error: internet_sup_sync is automatic for the perimeter Internet SUP SUP1, "
                 "but network.back_firewall.perimeter_may_initiate is false; use export_import "
                 "[internet-sup-sync-blocked]"
+            ),
+        ],
+    ),
+    "unknown-server/wsus-database": (
+        sup_cluster(2, wsus_database="GHOST"),
+        [
+            (
+                "site_inputs/t.yaml:56:18: error: nlb_clusters[0].wsus_database: server 'GHOST' is not in servers "
+                "(known: CM01, DMZ01, SQL01, SUP0, SUP1) [unknown-server]"
+            ),
+        ],
+    ),
+    "unused-directory-forest": (
+        [set_path("directory", {"corp.example.test": [{"name": "DC1"}], "typo.example.test": [{"name": "DC9"}]})],
+        [
+            (
+                "site_inputs/t.yaml:42:3: error: directory: forest 'typo.example.test' is not site.forest and no "
+                "server is in it (forests: corp.example.test) [unused-directory-forest]"
+            ),
+        ],
+    ),
+    "nlb-sup-member-count": (
+        sup_cluster(5, wsus_database="SQL01"),
+        [
+            (
+                "site_inputs/t.yaml:72:3: error: nlb_clusters[0] (S): an NLB software update point has at most 4 "
+                "members (got 5) [nlb-sup-member-count]"
+            ),
+        ],
+    ),
+    "nlb-sup-missing-wsus-database": (
+        sup_cluster(2),
+        [
+            (
+                "site_inputs/t.yaml:50:9: error: nlb_clusters[0] (S): set wsus_database, the SQL Server holding the "
+                "WSUS database that every member shares [nlb-sup-missing-wsus-database]"
             ),
         ],
     ),

@@ -33,7 +33,7 @@ def test_check_invalid_input_exits_1_with_located_diagnostics(
     lines = capsys.readouterr().err.splitlines()
     # Semantic rules (such as mixed mode) run once the file matches the schema.
     assert lines == [
-        f"{bad}:28:11: error: servers[2].zone: must be 'intranet' or 'perimeter' (got 'dmz') [invalid-value]",
+        f"{bad}:30:11: error: servers[2].zone: must be 'intranet' or 'perimeter' (got 'dmz') [invalid-value]",
         "1 file(s) checked: 0 valid, 1 error(s), 0 warning(s)",
     ]
 

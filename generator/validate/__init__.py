@@ -36,7 +36,7 @@ class ValidSite:
 
 def locate(document: LocatedDocument, findings: list[Finding]) -> list[Diagnostic]:
     """Turn findings (input paths) into diagnostics at ``file:line:column``."""
-    return [f.code.at(document.locate(f.path), f.message) for f in findings]
+    return [f.code.at(document.locate(f.path, key=f.at_key), f.message) for f in findings]
 
 
 def validate_site(parsed: ParsedSite) -> tuple[ValidSite | None, list[Diagnostic]]:

@@ -27,6 +27,8 @@ class Finding:
     code: Code
     path: Path
     message: str
+    at_key: bool = False
+    """Point at the mapping key of ``path`` rather than its value (when the key itself is what is wrong)."""
 
 
 Check = Callable[[S], Iterable[Finding]]

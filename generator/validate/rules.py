@@ -68,6 +68,8 @@ def check_references(topo: Topology) -> Iterator[Finding]:
     ]
     for c, cluster in enumerate(topo.model.nlb_clusters):
         refs += [(("nlb_clusters", c, "members", m), name) for m, name in enumerate(cluster.members)]
+        if cluster.wsus_database is not None:
+            refs.append((("nlb_clusters", c, "wsus_database"), cluster.wsus_database))
     if topo.model.database_replica:
         refs.append((("database_replica", "server"), topo.model.database_replica.server))
     proxy = topo.model.network.reverse_proxy
@@ -510,6 +512,57 @@ def check_sup_sync_blocked(topo: Topology) -> Iterator[Finding]:
             f"internet_sup_sync is automatic for the perimeter Internet SUP {sup.name}, but "
             "network.back_firewall.perimeter_may_initiate is false; use export_import",
         )
+
+
+UNUSED_DIRECTORY_FOREST = Code(
+    "unused-directory-forest", Severity.ERROR, "rule 13: a directory forest that no server and not site.forest uses"
+)
+
+
+@SITE_RULES.rule(UNUSED_DIRECTORY_FOREST, lookups=False)
+def check_directory(topo: Topology) -> Iterator[Finding]:
+    """Error 13: every forest of ``directory`` is a forest of the site (a typo would silently drop its DCs)."""
+    used = {topo.site.forest.lower()} | {topo.forest_of(s).lower() for s in topo.model.servers}
+    for forest in topo.model.directory:
+        if forest.lower() not in used:
+            forests = ", ".join(sorted(used))
+            yield Finding(
+                UNUSED_DIRECTORY_FOREST,
+                ("directory", forest),
+                f"directory: forest {forest!r} is not site.forest and no server is in it (forests: {forests})",
+                at_key=True,
+            )
+
+
+NLB_SUP_MEMBER_COUNT = Code(
+    "nlb-sup-member-count", Severity.ERROR, "rule 14: an NLB software update point has more than 4 members"
+)
+NLB_SUP_MISSING_WSUS_DATABASE = Code(
+    "nlb-sup-missing-wsus-database", Severity.ERROR, "rule 14: an NLB software update point names no wsus_database"
+)
+
+
+@SITE_RULES.rule(NLB_SUP_MEMBER_COUNT, NLB_SUP_MISSING_WSUS_DATABASE, lookups=False)
+def check_nlb_sups(topo: Topology) -> Iterator[Finding]:
+    """Error 14: ConfigMgr 2007 puts at most four WSUS servers behind one NLB SUP, all on one shared database."""
+    for c, cluster in enumerate(topo.model.nlb_clusters):
+        if cluster.role != "software_update_point":
+            continue
+        members = len({name.upper() for name in cluster.members})
+        if members > 4:
+            yield Finding(
+                NLB_SUP_MEMBER_COUNT,
+                ("nlb_clusters", c, "members"),
+                f"nlb_clusters[{c}] ({cluster.name}): an NLB software update point has at most 4 members "
+                f"(got {members})",
+            )
+        if cluster.wsus_database is None:
+            yield Finding(
+                NLB_SUP_MISSING_WSUS_DATABASE,
+                ("nlb_clusters", c, "name"),
+                f"nlb_clusters[{c}] ({cluster.name}): set wsus_database, the SQL Server holding the WSUS database "
+                "that every member shares",
+            )
 
 
 # --- warnings ---------------------------------------------------------------
