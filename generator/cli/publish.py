@@ -1,0 +1,49 @@
+"""``ibcm-runbook publish``: publish the built runbooks as a new release, or roll back."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from generator.cli.output import positive
+from generator.publish import publish, rollback
+
+NAME = "publish"
+HELP = "copy the built HTML and PDFs into DEST/releases/ and switch DEST/current to them"
+EXAMPLE = "ibcm-runbook publish /srv/runbooks --keep 10"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("destination", type=Path, metavar="DEST", help="publish folder (served: DEST/current)")
+    parser.add_argument(
+        "--build", type=Path, default=Path("docs/_build"), metavar="DIR", help="holds html/ and pdf/ (docs/_build)"
+    )
+    parser.add_argument(
+        "--inputs", type=Path, metavar="DIR", help="site inputs the build must match (default: those it used)"
+    )
+    parser.add_argument("--keep", type=positive, default=5, metavar="N", help="releases to keep (default: 5)")
+    parser.add_argument("--require-pdf", action="store_true", help="refuse to publish when no PDFs were built")
+    parser.add_argument("--rollback", action="store_true", help="switch DEST/current back to the previous release")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.rollback:
+        undone = rollback(args.destination)
+        print(f"rolled back {args.destination / 'current'}: {undone.previous} -> {undone.current}", file=sys.stderr)
+        return 0
+    result = publish(
+        args.build, args.destination, site_inputs=args.inputs, keep=args.keep, require_pdf=args.require_pdf
+    )
+    for note in result.notes:
+        print(f"ibcm-runbook: note: {note}", file=sys.stderr)
+    release = result.release
+    print(
+        f"published {result.html_files} HTML file(s) and {len(result.pdf_files)} PDF(s) as release {release.name} "
+        f"(was: {result.previous or 'nothing'})",
+        file=sys.stderr,
+    )
+    if result.pruned:
+        print(f"removed {len(result.pruned)} old release(s): {', '.join(result.pruned)}", file=sys.stderr)
+    print(release.path)
+    return 0
