@@ -62,6 +62,30 @@ def of_kind(flows: list[Flow], *kinds: str) -> list[tuple[str, str, str, str, tu
 
 FRONT, BACK, BOTH = ("FW-FRONT",), ("FW-BACK",), ("FW-FRONT", "FW-BACK")
 RPC_2008 = "49152-65535"
+DC_PORTS = [
+    ("TCP", "53"),
+    ("UDP", "53"),
+    ("TCP", "88"),
+    ("UDP", "88"),
+    ("TCP", "464"),
+    ("UDP", "464"),
+    ("TCP", "389"),
+    ("UDP", "389"),
+    ("TCP", "3268"),
+    ("TCP", "445"),
+    ("TCP", "135"),
+    ("TCP", "rpc"),
+    ("UDP", "123"),
+]
+"""Domain membership, in flow order (reference 16.6): "rpc" stands for the domain controller's dynamic range."""
+
+
+def dc_flows(
+    source: str, dc: str, firewalls: tuple[str, ...], rpc: str = RPC_2008
+) -> list[tuple[str, str, str, str, tuple[str, ...]]]:
+    """The domain membership flows of ``source`` to one domain controller."""
+    return [(source, dc, protocol, rpc if port == "rpc" else port, firewalls) for protocol, port in DC_PORTS]
+
 
 DMZ_MP_DP = """
   - {name: DMZ01, zone: perimeter, os: windows_server_2008, internet_fqdn: ibcm.example.com,
@@ -261,11 +285,13 @@ def test_direct_sql_scenario_full_list() -> None:
         ("CM01", "DMZ01", "TCP", "135", BACK),
         ("CM01", "DMZ01", "UDP", "135", BACK),
         ("CM01", "DMZ01", "TCP", RPC_2008, BACK),
+        ("CM01", "DMZ01", "TCP", "443", BACK),
         ("CM01", "SQL01", "TCP", "1433", ()),
         ("DMZ01", "CM01", "TCP", "445", BACK),
         ("DMZ01", "SQL01", "TCP", "1433", BACK),
         ("CM01", "Microsoft Update", "TCP", "80", ()),
         ("CM01", "Microsoft Update", "TCP", "443", ()),
+        *dc_flows("DMZ01", "Domain controllers (corp.test)", BACK),
     ]
     merged = flows[0]
     assert merged.need == "internet-management-point" and plan.step_of(merged) == "mp-internet"
@@ -342,12 +368,16 @@ def test_perimeter_may_initiate_false_with_explicit_initiation_is_reported_with_
     servers = DMZ_MP_DP.replace(
         "management_point: {connections: internet}", "fallback_status_point: {connections: both}"
     )
-    servers = servers.replace("internet_fqdn:", "site_server_initiated: false, internet_fqdn:")
+    # A perimeter forest of its own, so domain membership stays in the perimeter.
+    servers = servers.replace(
+        "internet_fqdn:", "forest: dmz.test, install_account: DMZ\\svc, site_server_initiated: false, internet_fqdn:"
+    )
     text = site_text(servers, may="false")
     topo = Topology(SiteInput.model_validate(yaml.safe_load(text)))
     initiated = perimeter_initiated_flows(derive_flows(topo))
     assert summary(initiated) == [("DMZ01", "CM01", "TCP", "445", BACK)]
     assert initiated[0].origin == ("servers", 2, "site_server_initiated")
+    assert of_kind(derive_flows(topo), "domain-membership") == dc_flows("DMZ01", "Domain controllers (dmz.test)", ())
     # The loader turns it into an error located at that input value.
     site, diagnostics = load_site_text(text, "t.yaml")
     assert site is None
@@ -359,6 +389,315 @@ def test_perimeter_may_initiate_false_with_explicit_initiation_is_reported_with_
     )
 
 
+# --- further flows a change needs: domain membership, intranet clients, checks, shared WSUS DB, CRL ------------
+
+NO_CM01_SUP = ("roles: {software_update_point: {connections: intranet}}}", "roles: {}}")
+"""Replace CM01's SUP (the first in the text), so a perimeter SUP can be the active one."""
+CORP_DIRECTORY = """
+directory:
+  corp.test:
+    - {name: DC01, address: 10.0.0.5, os: windows_server_2003}
+    - {name: DC02, address: 10.0.0.6}
+"""
+DMZ_DIRECTORY = """
+directory:
+  dmz.test:
+    - {name: DMZDC01, address: 172.16.0.5}
+"""
+BOTH_MP_DP = DMZ_MP_DP.replace("{connections: internet}", "{connections: both}")
+BOTH_NLB = NLB.replace("{connections: internet}", "{connections: both}")
+NLB_INTRANET_FQDN = NLB_EXTRA.replace("internet_fqdn:", "intranet_fqdn: mpnlb.corp.test, internet_fqdn:")
+PERIMETER_ACTIVE_SUP = """
+  - {name: SUP1, zone: perimeter, os: windows_server_2008, intranet_fqdn: sup1.corp.test,
+     internet_fqdn: sup.example.com, roles: {software_update_point: {connections: both}}}
+"""
+NLB_SUP = """
+  - {name: SUPA, zone: %(zone)s, os: windows_server_2008, roles: {software_update_point: {connections: both}}}
+  - {name: SUPB, zone: %(zone)s, os: windows_server_2008, roles: {software_update_point: {connections: both}}}
+"""
+NLB_SUP_EXTRA = """
+nlb_clusters:
+  - {name: SUPNLB, role: software_update_point, internet_fqdn: sup.example.com, intranet_fqdn: supnlb.corp.test,
+     members: [SUPA, SUPB], wsus_database: %(database)s}
+"""
+MP_ON_SITE_SERVER = (
+    "roles: {software_update_point: {connections: intranet}}}",
+    "roles: {software_update_point: {connections: intranet}, management_point: {connections: intranet}}}",
+)
+INTRANET_MP = """
+  - {name: MP9, zone: intranet, os: windows_server_2008, roles: {management_point: {connections: intranet}}}
+"""
+
+
+def crl_text(published: str, url: str = "") -> str:
+    text = site_text(DMZ_MP_DP, crl="true").replace(
+        "crl_published_on_internet: true", f"crl_published_on_internet: {published}"
+    )
+    return text.replace("client_crl_checking: true", f"client_crl_checking: true{url}")
+
+
+def nlb_sup_text(zone: str, database: str) -> str:
+    servers = NLB_SUP % {"zone": zone}
+    return site_text(servers, NLB_SUP_EXTRA % {"database": database}).replace(*NO_CM01_SUP, 1)
+
+
+FURTHER_CASES = [
+    # domain membership (reference 16.6)
+    pytest.param(
+        site_text(DMZ_MP_DP),
+        ("domain-membership",),
+        dc_flows("DMZ01", "Domain controllers (corp.test)", BACK),
+        id="dc-site-forest-member-without-directory",
+    ),
+    pytest.param(
+        site_text(DMZ_MP_DP, CORP_DIRECTORY),
+        ("domain-membership",),
+        dc_flows("DMZ01", "DC01", BACK, rpc="1024-5000") + dc_flows("DMZ01", "DC02", BACK),
+        id="dc-site-forest-member-one-endpoint-per-listed-dc-with-its-rpc-range",
+    ),
+    pytest.param(
+        site_text(REPLICA, REPLICA_EXTRA + DMZ_DIRECTORY, may="false"),
+        ("domain-membership",),
+        dc_flows("DMZ01", "DMZDC01", ()) + dc_flows("DMZSQL", "DMZDC01", ()),
+        id="dc-untrusted-perimeter-forest-stays-in-the-perimeter",
+    ),
+    pytest.param(
+        site_text(REPLICA, REPLICA_EXTRA),
+        ("domain-membership",),
+        dc_flows("DMZ01", "Domain controllers (dmz.test)", ())
+        + dc_flows("DMZSQL", "Domain controllers (dmz.test)", ()),
+        id="dc-perimeter-forest-without-directory",
+    ),
+    pytest.param(
+        site_text(INTRANET_SUP, CORP_DIRECTORY),
+        ("domain-membership",),
+        [],
+        id="no-dc-flows-without-perimeter-servers",
+    ),
+    # intranet clients to roles with connections: both on perimeter servers
+    pytest.param(
+        site_text(BOTH_MP_DP),
+        ("intranet-client",),
+        [("Intranet clients", "DMZ01", "TCP", "443", BACK)],
+        id="intranet-clients-mp-and-dp-share-https-port",
+    ),
+    pytest.param(
+        site_text(
+            DMZ_MP_DP.replace("roles: {", "roles: {fallback_status_point: {connections: both}, "),
+            ports=", client_ports: {http: 8080, https: 8443}",
+        ),
+        ("intranet-client",),
+        [("Intranet clients", "DMZ01", "TCP", "8080", BACK)],
+        id="intranet-clients-fsp-http-port-only-for-the-both-role",
+    ),
+    pytest.param(
+        site_text(
+            PERIMETER_ACTIVE_SUP.replace("connections: both}", "connections: both, wsus_website: custom}")
+        ).replace(*NO_CM01_SUP, 1),
+        ("intranet-client",),
+        [("Intranet clients", "SUP1", "TCP", "8531", BACK), ("Intranet clients", "SUP1", "TCP", "8530", BACK)],
+        id="intranet-clients-sup-wsus-ports",
+    ),
+    pytest.param(
+        site_text(BOTH_NLB, NLB_INTRANET_FQDN),
+        ("intranet-client",),
+        [("Intranet clients", "MPNLB", "TCP", "443", BACK)],
+        id="intranet-clients-nlb-cluster-with-intranet-fqdn",
+    ),
+    pytest.param(
+        site_text(DMZ_MP_DP),
+        ("intranet-client",),
+        [],
+        id="no-intranet-clients-for-internet-only-roles",
+    ),
+    pytest.param(
+        proxied_text("ssl_bridging"),
+        ("intranet-client",),
+        [],
+        id="no-intranet-client-flow-to-intranet-servers",
+    ),
+    # management point availability check (reference 16.3)
+    pytest.param(
+        site_text(DMZ_MP_DP, ports=", client_ports: {http: 80, https: 8443}"),
+        ("mp-availability",),
+        [("CM01", "DMZ01", "TCP", "8443", BACK)],
+        id="mp-check-on-client-https-port",
+    ),
+    pytest.param(
+        site_text(INTRANET_MP),
+        ("mp-availability",),
+        [("CM01", "MP9", "TCP", "443", ())],
+        id="mp-check-intranet-mp-no-firewall",
+    ),
+    pytest.param(
+        site_text(INTRANET_SUP).replace(*MP_ON_SITE_SERVER, 1),
+        ("mp-availability",),
+        [],
+        id="no-mp-check-for-mp-on-the-site-server",
+    ),
+    # Microsoft Update
+    pytest.param(
+        site_text(PERIMETER_ACTIVE_SUP).replace(*NO_CM01_SUP, 1),
+        ("microsoft-update",),
+        [("SUP1", "Microsoft Update", "TCP", "80", FRONT), ("SUP1", "Microsoft Update", "TCP", "443", FRONT)],
+        id="microsoft-update-from-perimeter-active-sup-crosses-front",
+    ),
+    pytest.param(
+        nlb_sup_text("perimeter", "SQL01"),
+        ("microsoft-update",),
+        [
+            ("SUPA", "Microsoft Update", "TCP", "80", FRONT),
+            ("SUPA", "Microsoft Update", "TCP", "443", FRONT),
+            ("SUPB", "Microsoft Update", "TCP", "80", FRONT),
+            ("SUPB", "Microsoft Update", "TCP", "443", FRONT),
+        ],
+        id="microsoft-update-from-perimeter-nlb-sup-members",
+    ),
+    pytest.param(
+        nlb_sup_text("intranet", "SQL01"),
+        ("microsoft-update",),
+        [
+            ("SUPA", "Microsoft Update", "TCP", "80", ()),
+            ("SUPA", "Microsoft Update", "TCP", "443", ()),
+            ("SUPB", "Microsoft Update", "TCP", "80", ()),
+            ("SUPB", "Microsoft Update", "TCP", "443", ()),
+        ],
+        id="microsoft-update-from-intranet-nlb-sup-usual-egress",
+    ),
+    # shared WSUS database of an NLB SUP (reference 16.2)
+    pytest.param(
+        nlb_sup_text("perimeter", "SQL01"),
+        ("wsus-database",),
+        [("SUPA", "SQL01", "TCP", "1433", BACK), ("SUPB", "SQL01", "TCP", "1433", BACK)],
+        id="wsus-database-perimeter-members-to-intranet-sql",
+    ),
+    pytest.param(
+        nlb_sup_text("intranet", "SQL01"),
+        ("wsus-database",),
+        [("SUPA", "SQL01", "TCP", "1433", ()), ("SUPB", "SQL01", "TCP", "1433", ())],
+        id="wsus-database-intranet-members-no-firewall",
+    ),
+    pytest.param(
+        nlb_sup_text("perimeter", "SUPA"),
+        ("wsus-database",),
+        [("SUPB", "SUPA", "TCP", "1433", ())],
+        id="wsus-database-on-a-member",
+    ),
+    pytest.param(
+        site_text(NLB, NLB_EXTRA),
+        ("wsus-database",),
+        [],
+        id="no-wsus-database-flow-for-nlb-mp",
+    ),
+    # client certificate revocation checked by perimeter servers
+    pytest.param(
+        crl_text("true", ", crl_url: 'http://crl.example.com/ca.crl'"),
+        ("site-system-crl",),
+        [("DMZ01", "crl.example.com", "TCP", "80", FRONT)],
+        id="site-system-crl-published-on-internet",
+    ),
+    pytest.param(
+        crl_text("false", ", crl_url: 'http://pki.corp.test:8080/ca.crl'"),
+        ("site-system-crl",),
+        [("DMZ01", "pki.corp.test", "TCP", "8080", BACK)],
+        id="site-system-crl-in-the-intranet-port-from-url",
+    ),
+    pytest.param(
+        crl_text("false"),
+        ("site-system-crl",),
+        [("DMZ01", "CRL distribution point", "TCP", "80", BACK)],
+        id="site-system-crl-placeholder",
+    ),
+    pytest.param(
+        site_text(DMZ_MP_DP, crl="false"),
+        ("site-system-crl",),
+        [],
+        id="no-site-system-crl-without-checking",
+    ),
+    pytest.param(
+        site_text(INTRANET_SUP + REPLICA.replace("DMZ01", "DMZ02"), REPLICA_EXTRA, crl="true"),
+        ("site-system-crl",),
+        [("DMZ02", "CRL distribution point", "TCP", "80", FRONT)],
+        id="site-system-crl-only-perimeter-internet-servers",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "kinds", "expected"), FURTHER_CASES)
+def test_further_flow(
+    text: str, kinds: tuple[str, ...], expected: list[tuple[str, str, str, str, tuple[str, ...]]]
+) -> None:
+    assert of_kind(derive_flows(load(text).topology), *kinds) == expected
+
+
+def test_domain_controllers_carry_their_addresses_zone_and_origin() -> None:
+    flows = [
+        f for f in derive_flows(load(site_text(DMZ_MP_DP, CORP_DIRECTORY)).topology) if f.kind == "domain-membership"
+    ]
+    assert {(f.destination, f.destination_address, f.destination_zone) for f in flows} == {
+        ("DC01", "10.0.0.5", "intranet"),
+        ("DC02", "10.0.0.6", "intranet"),
+    }
+    assert {f.destination_ref for f in flows} == {"dc:corp.test/DC01", "dc:corp.test/DC02"}
+    assert {(f.need, f.origin) for f in flows} == {("domain-membership", ("servers", 2, "zone"))}
+    rpc = next(f for f in flows if f.destination == "DC01" and f.port == "1024-5000")
+    assert "windows_server_2003" in rpc.purpose
+
+
+def test_unlisted_domain_controllers_are_one_endpoint_located_at_the_forest() -> None:
+    flows = derive_flows(load(site_text(REPLICA, REPLICA_EXTRA)).topology)
+    dmz = [f for f in flows if f.kind == "domain-membership" and f.source == "DMZ01"]
+    assert {(f.destination_ref, f.destination_zone, f.destination_address) for f in dmz} == {
+        ("directory:dmz.test", "perimeter", None)
+    }
+    assert {f.origin for f in dmz} == {("servers", 2, "forest")}
+
+
+def test_intranet_clients_are_client_traffic_with_the_role_need() -> None:
+    plan = plan_of(site_text(BOTH_MP_DP))
+    flow = next(f for f in plan.network.flows if f.kind == "intranet-client")
+    assert flow.is_client_traffic
+    assert (flow.source_ref, flow.source_zone) == ("intranet-clients", "intranet")
+    assert flow.need == "internet-management-point" and plan.step_of(flow) == "mp-internet"
+    assert "management point" in flow.purpose and "distribution point" in flow.purpose
+    assert flow.origin == ("servers", 2, "roles", "management_point", "connections")
+    assert plan.network.direction(flow, "FW-BACK") == "outbound"
+
+
+def test_mp_availability_check_falls_back_without_an_internet_mp() -> None:
+    plan = plan_of(site_text(INTRANET_SUP + INTRANET_MP))
+    flow = next(f for f in plan.network.flows if f.kind == "mp-availability")
+    assert (flow.need, plan.step_of(flow)) == ("mp-availability", "network-infrastructure")
+    assert "MPControl.log" in flow.purpose and flow.origin == ("servers", 3, "roles", "management_point")
+
+
+def test_microsoft_update_from_the_perimeter_is_in_the_front_firewall_table() -> None:
+    plan = plan_of(site_text(PERIMETER_ACTIVE_SUP).replace(*NO_CM01_SUP, 1))
+    rules = [f for f in plan.network.firewall_rules("FW-FRONT") if f.kind == "microsoft-update"]
+    assert [(f.port, plan.network.direction(f, "FW-FRONT")) for f in rules] == [("80", "outbound"), ("443", "outbound")]
+    assert all(f.note and "front firewall" in f.note for f in rules)
+    intranet = next(f for f in plan_of(site_text(DMZ_MP_DP)).network.flows if f.kind == "microsoft-update")
+    assert intranet.note and "usual Internet egress" in intranet.note
+
+
+def test_shared_wsus_database_need_and_origin() -> None:
+    plan = plan_of(nlb_sup_text("perimeter", "SQL01"))
+    flows = [f for f in plan.network.flows if f.kind == "wsus-database"]
+    assert {(f.need, plan.step_of(f), f.origin) for f in flows} == {
+        ("wsus-database", "nlb-sup-internet-fqdn", ("nlb_clusters", 0, "wsus_database"))
+    }
+    assert all("SUPNLB" in f.purpose for f in flows)
+
+
+def test_site_system_crl_is_worded_to_confirm() -> None:
+    plan = plan_of(crl_text("false"))
+    flow = next(f for f in plan.network.flows if f.kind == "site-system-crl")
+    assert flow.note and "IIS checks client certificates against it; to confirm" in flow.note
+    assert (flow.destination_zone, flow.destination_ref) == ("intranet", "crl:CRL distribution point")
+    assert (flow.need, plan.step_of(flow), flow.origin) == ("crl", "network-infrastructure", ("servers", 2, "zone"))
+    assert not flow.is_client_traffic
+
+
 # --- what each flow is needed for, and the step that opens it ----------------------------------------
 
 MP = ("internet-management-point", "mp-internet")
@@ -366,6 +705,8 @@ INSTALL = ("site-system-installation", "install-site-systems")
 STATUS = ("site-system-status", "install-site-systems")
 DATABASE = ("site-database", "server-placement")
 MICROSOFT = ("microsoft-update", "network-infrastructure")
+DOMAIN = ("domain-membership", "network-infrastructure")
+MP_CHECK = ("mp-availability", "mp-internet")
 INTERNET_SUP = ("internet-software-update-point", "sup-internet")
 INTRANET_ONLY_SUP3 = (
     "  - {name: SUP3, zone: intranet, os: windows_server_2008, "
@@ -378,11 +719,14 @@ NEED_CASES = [
         {
             "client": {MP},
             "crl": {("crl", "network-infrastructure")},
+            "site-system-crl": {("crl", "network-infrastructure")},
             "site-server": {INSTALL},
+            "mp-availability": {MP_CHECK},
             "site-server-sql": {DATABASE},
             "site-system-status": {STATUS},
             "mp-database": {DATABASE},
             "microsoft-update": {MICROSOFT},
+            "domain-membership": {DOMAIN},
         },
         id="direct-sql",
     ),
@@ -393,6 +737,7 @@ NEED_CASES = [
             "site-server": {INSTALL},
             "site-server-sql": {DATABASE},
             "microsoft-update": {MICROSOFT},
+            "domain-membership": {DOMAIN},
         },
         id="dp-only",
     ),
@@ -400,11 +745,14 @@ NEED_CASES = [
         site_text(DMZ_MP_DP.replace("roles: {", "roles: {fallback_status_point: {connections: both}, ")),
         {
             "client": {MP, ("internet-fallback-status-point", "fsp-internet")},
+            "intranet-client": {("internet-fallback-status-point", "fsp-internet")},
             "site-server": {INSTALL},
+            "mp-availability": {MP_CHECK},
             "site-server-sql": {DATABASE},
             "site-system-status": {STATUS},
             "mp-database": {DATABASE},
             "microsoft-update": {MICROSOFT},
+            "domain-membership": {DOMAIN},
         },
         id="fsp",
     ),
@@ -413,10 +761,12 @@ NEED_CASES = [
         {
             "client": {MP},
             "site-server": {INSTALL},
+            "mp-availability": {MP_CHECK},
             "site-server-sql": {DATABASE},
             "mp-replica": {("database-replica", "sql-replica")},
             "replication": {("database-replica", "sql-replica")},
             "microsoft-update": {MICROSOFT},
+            "domain-membership": {DOMAIN},
         },
         id="replica",
     ),
@@ -425,10 +775,12 @@ NEED_CASES = [
         {
             "client": {MP},
             "site-server": {INSTALL},
+            "mp-availability": {MP_CHECK},
             "site-server-sql": {DATABASE},
             "mp-database": {DATABASE},
             "replication": {("database-replica", "network-infrastructure")},  # sql-replica left out: fallback
             "microsoft-update": {MICROSOFT},
+            "domain-membership": {DOMAIN},
         },
         id="unused-replica-falls-back",
     ),
@@ -456,10 +808,12 @@ NEED_CASES = [
             "client": {MP},
             "site-server": {INSTALL},
             "site-server-wsus": {INSTALL},
+            "mp-availability": {MP_CHECK},
             "site-server-sql": {DATABASE},
             "site-system-status": {STATUS},
             "mp-database": {DATABASE},
             "microsoft-update": {MICROSOFT},
+            "domain-membership": {DOMAIN},
         },
         id="intranet-only-sup-on-its-own-server",
     ),
@@ -469,6 +823,7 @@ NEED_CASES = [
             "client": {MP},
             "proxy-forward": {MP},
             "site-server": {INSTALL},
+            "mp-availability": {MP_CHECK},
             "site-server-sql": {DATABASE},
             "site-system-status": {STATUS},
             "mp-database": {DATABASE},
@@ -499,6 +854,10 @@ SCENARIOS = [
     site_text(PERIMETER_SUP),
     proxied_text("ssl_bridging"),
     proxied_text("ssl_tunneling"),
+    site_text(BOTH_MP_DP, CORP_DIRECTORY),
+    site_text(PERIMETER_ACTIVE_SUP).replace(*NO_CM01_SUP, 1),
+    nlb_sup_text("perimeter", "SQL01"),
+    crl_text("false"),
 ]
 ALL_PLANS = [pytest.param(p, id=p.code) for p in EXAMPLES] + [
     pytest.param(plan_of(t), id=f"scenario{i}") for i, t in enumerate(SCENARIOS)
@@ -526,7 +885,8 @@ def test_invariants(plan: SitePlan) -> None:
     assert derive_flows(plan.site.topology) == flows
     for f in flows:
         if f.kind == "microsoft-update":
-            assert f.firewalls == () and f.note
+            # The usual egress from the intranet (matrix only); the front firewall from the perimeter.
+            assert f.note and f.firewalls == ((plan.network.firewalls[0][0],) if f.source_zone == "perimeter" else ())
         elif f.source_zone == f.destination_zone:
             assert f.firewalls == ()
 
@@ -539,7 +899,7 @@ def test_firewall_rules_are_the_flows_that_cross_it(site_plan: SitePlan) -> None
     for name, _ in plan.firewalls:
         rules = plan.firewall_rules(name)
         assert rules == [f for f in plan.flows if name in f.firewalls]
-        assert all(f.kind != "microsoft-update" for f in rules)
+        assert all(f.kind != "microsoft-update" or f.source_zone == "perimeter" for f in rules)
 
 
 def test_direction_relative_to_trusted_side() -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from generator.model.schema import NlbCluster, RoleKey, Server, SiteInput
+from generator.model.schema import DomainController, NlbCluster, RoleKey, Server, SiteInput, Zone
 from generator.model.vocabulary import ROLE_TITLES, RPC_RANGES
 
 
@@ -83,6 +83,25 @@ class Topology:
     def rpc_range(self, server: Server) -> str:
         """The TCP range RPC uses on ``server``: its override or its OS default."""
         return server.rpc_dynamic_ports or RPC_RANGES[server.os]
+
+    def domain_controllers(self, forest: str) -> list[DomainController]:
+        """The domain controllers ``directory`` lists for ``forest`` (compared case-insensitively); empty if none."""
+        for name, controllers in self.model.directory.items():
+            if name.lower() == forest.lower():
+                return list(controllers)
+        return []
+
+    def directory_zone(self, forest: str) -> Zone:
+        """Where the domain controllers of ``forest`` sit.
+
+        Those of ``site.forest`` are in the intranet. Another forest's sit where its servers are: in the
+        perimeter for a perimeter forest (an untrusted perimeter forest has its own domain controllers there),
+        in the intranet as soon as one of its servers is.
+        """
+        if forest.lower() == self.site.forest.lower():
+            return "intranet"
+        zones = {s.zone for s in self.model.servers if self.forest_of(s).lower() == forest.lower()}
+        return "intranet" if "intranet" in zones or not zones else "perimeter"
 
     def is_internet_based(self, server: Server) -> bool:
         """The server has a role that accepts Internet connections."""

@@ -4,20 +4,31 @@ The firewall tables, the connectivity matrix, the CSV exports, the diagram and
 the JSON plan are all views of the one list returned by :func:`derive_flows`,
 so they cannot disagree.  Ports come from the model, never from constants in
 templates; the only fixed ports are protocol facts (SMB 445, RPC 135, SQL
-1433, HTTP 80 / HTTPS 443 towards Microsoft Update).
+1433, HTTP 80 / HTTPS 443 towards Microsoft Update, and the ports of domain
+membership: DNS 53, Kerberos 88 and 464, LDAP 389, global catalog 3268, time 123).
 
 Order of the list (stable, documented because tables number their rules from it):
 
-1. client flows: management points, distribution points, software update
-   points, fallback status points (each in ``servers`` order, an NLB cluster at
-   the place of its first member), then the CRL; a reverse-proxied flow is
-   followed directly by its proxy-to-server hop;
-2. site server flows, per destination in ``servers`` order: SMB, RPC endpoint
-   mapper TCP/UDP, RPC dynamic range, then WSUS ports; then SQL to the
-   database server;
-3. site system to site server (SMB status), in ``servers`` order;
-4. database flows: MPs to the site database or replica, then replication;
-5. software update flows: Internet SUP synchronisation, then Microsoft Update.
+1. client flows: Internet clients to management points, distribution points,
+   software update points, fallback status points (each in ``servers`` order,
+   an NLB cluster at the place of its first member), a reverse-proxied flow
+   followed directly by its proxy-to-server hop; then intranet clients to the
+   roles with ``connections: both`` on perimeter servers, in the same order;
+2. certificate revocation: Internet clients to the CRL, then each perimeter
+   server with a role accepting Internet connections to the CRL (IIS checks
+   client certificates), in ``servers`` order;
+3. site server flows, per destination in ``servers`` order: SMB, RPC endpoint
+   mapper TCP/UDP, RPC dynamic range, WSUS ports, then the client HTTPS port of
+   a management point (availability check); then SQL to the database server;
+4. site system to site server (SMB status), in ``servers`` order;
+5. database flows: MPs to the site database or replica, then replication,
+   then the members of an NLB software update point to its shared WSUS
+   database (``nlb_clusters`` order);
+6. software update flows: Internet SUP synchronisation, then Microsoft Update;
+7. domain membership: each perimeter server (``servers`` order) to each domain
+   controller of its forest (``directory`` order): DNS, Kerberos, Kerberos
+   password change, LDAP, global catalog, SMB, RPC endpoint mapper and dynamic
+   range, time.
 
 A flow identical to an earlier one in source, destination, protocol and port
 is folded into it (purposes joined), so no firewall rule appears twice.
@@ -31,9 +42,9 @@ from dataclasses import dataclass, replace
 from typing import Literal
 from urllib.parse import urlsplit
 
-from generator.model.schema import NlbCluster, RoleKey, Server
+from generator.model.schema import DomainController, NlbCluster, OperatingSystem, Pki, RoleKey, Server
 from generator.model.topology import SupEndpoint, Topology, accepts_internet
-from generator.model.vocabulary import ROLE_ABBREVIATIONS
+from generator.model.vocabulary import ROLE_ABBREVIATIONS, RPC_RANGES
 
 ZoneName = Literal["internet", "perimeter", "intranet"]
 Protocol = Literal["TCP", "UDP"]
@@ -44,8 +55,13 @@ ZONES: tuple[ZoneName, ...] = ("internet", "perimeter", "intranet")
 """Zones from least to most trusted; the diagram lays them out in this order."""
 
 INTERNET_CLIENTS = "Internet clients"
+INTRANET_CLIENTS = "Intranet clients"
 MICROSOFT_UPDATE = "Microsoft Update"
 CRL_PLACEHOLDER = "CRL distribution point"
+DOMAIN_CONTROLLERS = "Domain controllers ({forest})"
+"""The endpoint of a forest whose domain controllers ``directory`` does not list."""
+DEFAULT_DC_OS: OperatingSystem = "windows_server_2008"
+"""The OS assumed for unlisted domain controllers, as ``DomainController.os`` defaults (RPC 49152-65535)."""
 
 SMB_PORT = "445"
 RPC_ENDPOINT_MAPPER = "135"
@@ -58,21 +74,52 @@ MICROSOFT_UPDATE_NOTE = (
     "firewall), which is not necessarily the IBCM front firewall; not listed in the "
     "per-firewall tables. It can be limited to the Microsoft Update domains."
 )
+MICROSOFT_UPDATE_PERIMETER_NOTE = (
+    "From the perimeter it leaves through the IBCM front firewall (outbound), so it is in that firewall's "
+    "table. It can be limited to the Microsoft Update domains."
+)
+SITE_SYSTEM_CRL_NOTE = (
+    "IIS checks client certificates against it; to confirm with the PKI team (the port comes from "
+    "pki.crl_url, else HTTP TCP 80)."
+)
+DOMAIN_MEMBERSHIP_PORTS: tuple[tuple[Protocol, str, str], ...] = (
+    ("TCP", "53", "DNS"),
+    ("UDP", "53", "DNS"),
+    ("TCP", "88", "Kerberos"),
+    ("UDP", "88", "Kerberos"),
+    ("TCP", "464", "Kerberos password change"),
+    ("UDP", "464", "Kerberos password change"),
+    ("TCP", "389", "LDAP"),
+    ("UDP", "389", "LDAP"),
+    ("TCP", "3268", "global catalog"),
+    ("TCP", SMB_PORT, "SMB (Group Policy, SYSVOL)"),
+    ("TCP", RPC_ENDPOINT_MAPPER, "RPC endpoint mapper"),
+    ("TCP", "", "RPC dynamic ports"),
+    ("UDP", "123", "time"),
+)
+"""What a member server needs of its domain controllers (reference 16.6, KB 832017), in flow order; the empty
+port stands for the domain controller's dynamic RPC range."""
 
 FlowKind = Literal[
     "client",
     "proxy-forward",
+    "intranet-client",
     "crl",
+    "site-system-crl",
     "site-server",
     "site-server-wsus",
+    "mp-availability",
     "site-server-sql",
     "site-system-status",
     "mp-database",
     "mp-replica",
     "replication",
+    "wsus-database",
     "sup-sync",
     "microsoft-update",
+    "domain-membership",
 ]
+"""Flow kinds, in the order of the list (this module's docstring)."""
 Need = Literal[
     "internet-management-point",
     "internet-distribution-point",
@@ -80,15 +127,18 @@ Need = Literal[
     "internet-software-update-point",
     "crl",
     "site-system-installation",
+    "mp-availability",
     "site-system-status",
     "site-database",
     "database-replica",
+    "wsus-database",
     "sup-synchronisation",
     "microsoft-update",
+    "domain-membership",
 ]
 """What a flow is needed for; the checklist maps each need to the step that opens it."""
 
-CLIENT_KINDS: frozenset[str] = frozenset({"client", "proxy-forward", "crl"})
+CLIENT_KINDS: frozenset[str] = frozenset({"client", "proxy-forward", "intranet-client", "crl"})
 """Kinds that carry client traffic (drawn in the client style in the diagram)."""
 
 
@@ -112,7 +162,9 @@ class Flow:
     """Input path that makes the flow exist, so a diagnostic about it can be located."""
     source_ref: str = ""
     """What the source is, unambiguously: ``server:<name>``, ``cluster:<name>``, ``proxy:<name>``,
-    ``clients``, ``crl:<host>`` or ``microsoft-update`` (names alone may coincide)."""
+    ``clients``, ``intranet-clients``, ``crl:<host>``, ``microsoft-update``, ``dc:<forest>/<name>`` (a domain
+    controller of ``directory``) or ``directory:<forest>`` (a forest's unlisted domain controllers); names alone
+    may coincide."""
     destination_ref: str = ""
     """Like ``source_ref``, for the destination."""
     source_address: str | None = None
@@ -325,6 +377,44 @@ def _client_role_flows(b: _Builder, role: RoleKey) -> None:
             _client_flow(b, target, protocol, port, text, need, origin, proxied)
 
 
+def _intranet_client_flows(b: _Builder, role: RoleKey) -> None:
+    """Intranet clients to ``role`` on every perimeter server (or its NLB cluster) that has ``connections: both``.
+
+    The cluster is the destination when it has an intranet FQDN (intranet clients reach it by that name);
+    otherwise each member is. Ports are those the role serves clients on (:meth:`Topology.client_ports`).
+    """
+    topo = b.topo
+    index = _index(topo)
+    clients = _Endpoint(INTRANET_CLIENTS, "intranet", "intranet-clients")
+    need, purpose = _CLIENT_PURPOSES[role]
+    seen: set[str] = set()
+    for server in topo.servers_with(role):
+        settings = getattr(server.roles, role)
+        if server.zone != "perimeter" or settings.connections != "both":
+            continue
+        cluster = topo.cluster_for(server, role)
+        if cluster is not None and cluster.intranet_fqdn:
+            if cluster.name in seen:
+                continue
+            seen.add(cluster.name)
+            target = _cluster_endpoint(topo, cluster)
+        else:
+            target = _server_endpoint(server)
+        origin: ModelPath = ("servers", index[server.key], "roles", role, "connections")
+        for scheme, port in topo.client_ports(server, role):
+            detail = f" ({scheme})" if role == "software_update_point" else ""
+            b.add(
+                "intranet-client",
+                clients,
+                target,
+                "TCP",
+                str(port),
+                f"intranet clients: {purpose}{detail}",
+                need,
+                origin=origin,
+            )
+
+
 def _client_ports(topo: Topology, role: RoleKey, server: Server) -> list[tuple[Protocol, str, str]]:
     ports = topo.site.client_ports
     if role == "software_update_point":
@@ -373,16 +463,21 @@ def _client_flow(
     )
 
 
-def _crl_flow(b: _Builder) -> None:
-    pki = b.topo.model.pki
-    if not pki.client_crl_checking:
-        return
-    host, port, note = CRL_PLACEHOLDER, "80", "Usually HTTP TCP 80; the PKI defines it (confirm with the PKI team)."
+def _crl_target(pki: Pki) -> tuple[str, str, str]:
+    """(host, port, note on the port) of the CRL distribution point: from ``pki.crl_url``, else the placeholder."""
     if pki.crl_url:
         parts = urlsplit(pki.crl_url)
         host = parts.hostname or CRL_PLACEHOLDER
         port = str(parts.port or (443 if parts.scheme == "https" else 80))
-        note = f"Port from pki.crl_url ({parts.scheme})."
+        return host, port, f"Port from pki.crl_url ({parts.scheme})."
+    return CRL_PLACEHOLDER, "80", "Usually HTTP TCP 80; the PKI defines it (confirm with the PKI team)."
+
+
+def _crl_flow(b: _Builder) -> None:
+    pki = b.topo.model.pki
+    if not pki.client_crl_checking:
+        return
+    host, port, note = _crl_target(pki)
     if not pki.crl_published_on_internet:
         note += " The CRL is not yet published on the Internet (pki.crl_published_on_internet is false)."
     b.add(
@@ -398,12 +493,39 @@ def _crl_flow(b: _Builder) -> None:
     )
 
 
+def _site_system_crl_flows(b: _Builder) -> None:
+    """Each perimeter server with a role accepting Internet connections checks client certificates against the CRL.
+
+    The distribution point is on the Internet when ``pki.crl_published_on_internet``, else in the intranet.
+    """
+    topo = b.topo
+    pki = topo.model.pki
+    if not pki.client_crl_checking:
+        return
+    host, port, _ = _crl_target(pki)
+    crl = _Endpoint(host, "internet" if pki.crl_published_on_internet else "intranet", f"crl:{host}")
+    for i, server in enumerate(topo.model.servers):
+        if server.zone != "perimeter" or not topo.is_internet_based(server):
+            continue
+        b.add(
+            "site-system-crl",
+            _server_endpoint(server),
+            crl,
+            "TCP",
+            port,
+            "revocation check of client certificates (CRL download)",
+            "crl",
+            origin=("servers", i, "zone"),
+            note=SITE_SYSTEM_CRL_NOTE,
+        )
+
+
 def _site_server_flows(b: _Builder) -> None:
     topo = b.topo
     site_server = topo.site_server
     source = _server_endpoint(site_server)
     origin: ModelPath = ("site", "site_server")
-    for server in topo.model.servers:
+    for i, server in enumerate(topo.model.servers):
         if server.key == site_server.key or not server.roles.items():
             continue
         target = _server_endpoint(server)
@@ -457,6 +579,17 @@ def _site_server_flows(b: _Builder) -> None:
                     sup_need,
                     origin=origin,
                 )
+        if server.roles.management_point is not None:
+            b.add(
+                "mp-availability",
+                source,
+                target,
+                "TCP",
+                str(topo.site.client_ports.https),
+                "management point availability check (SMS_MP_CONTROL_MANAGER, HTTPS; MPControl.log on the site server)",
+                "mp-availability",
+                origin=("servers", i, "roles", "management_point"),
+            )
     database = topo.database_server
     if database.key != site_server.key:
         b.add(
@@ -546,6 +679,32 @@ def _database_flows(b: _Builder) -> None:
             note="Push subscription assumed: the distributor connects to the subscriber (to confirm "
             "with the database team; a pull subscription reverses the direction).",
         )
+    _wsus_database_flows(b)
+
+
+def _wsus_database_flows(b: _Builder) -> None:
+    """Each member of an NLB software update point uses the cluster's shared WSUS database."""
+    topo = b.topo
+    for c, cluster in enumerate(topo.model.nlb_clusters):
+        if cluster.role != "software_update_point" or cluster.wsus_database is None:
+            continue
+        database = topo.server(cluster.wsus_database)
+        assert database is not None, "checked by validation"
+        for name in cluster.members:
+            member = topo.server(name)
+            if member is None or member.key == database.key:
+                continue
+            b.add(
+                "wsus-database",
+                _server_endpoint(member),
+                _server_endpoint(database),
+                "TCP",
+                SQL_PORT,
+                f"SQL: WSUS on a member of the NLB software update point {cluster.name} uses their shared WSUS "
+                "database",
+                "wsus-database",
+                origin=("nlb_clusters", c, "wsus_database"),
+            )
 
 
 def _software_update_flows(b: _Builder) -> None:
@@ -575,6 +734,8 @@ def _software_update_flows(b: _Builder) -> None:
     if active is not None:
         index = _index(topo)
         for server in active.servers:
+            # From the intranet: the usual egress (matrix only); from the perimeter: out through the front firewall.
+            perimeter = server.zone == "perimeter"
             for mu_port in ("80", "443"):
                 b.add(
                     "microsoft-update",
@@ -585,8 +746,50 @@ def _software_update_flows(b: _Builder) -> None:
                     "active SUP synchronises the update catalogue with Microsoft Update",
                     "microsoft-update",
                     origin=("servers", index[server.key], "roles", "software_update_point"),
-                    note=MICROSOFT_UPDATE_NOTE,
-                    firewalls=(),
+                    note=MICROSOFT_UPDATE_PERIMETER_NOTE if perimeter else MICROSOFT_UPDATE_NOTE,
+                    firewalls=None if perimeter else (),
+                )
+
+
+def _domain_controllers(topo: Topology, forest: str) -> list[tuple[_Endpoint, OperatingSystem | None]]:
+    """The domain controllers of ``forest`` as endpoints, each with its OS (None for the unlisted placeholder)."""
+    zone = topo.directory_zone(forest)
+    listed: list[DomainController] = topo.domain_controllers(forest)
+    if not listed:
+        name = DOMAIN_CONTROLLERS.format(forest=forest)
+        return [(_Endpoint(name, zone, f"directory:{forest.lower()}"), None)]
+    return [(_Endpoint(dc.name, zone, f"dc:{forest.lower()}/{dc.name}", dc.address), dc.os) for dc in listed]
+
+
+def _domain_membership_flows(b: _Builder) -> None:
+    """Each perimeter server reaches the domain controllers of its forest (reference 16.6, KB 832017).
+
+    Standard Windows traffic, not ConfigMgr's: without it the server cannot authenticate (SQL Server with
+    Windows authentication, Group Policy, certificate autoenrolment, time).
+    """
+    topo = b.topo
+    for i, server in enumerate(topo.model.servers):
+        if server.zone != "perimeter":
+            continue
+        forest = topo.forest_of(server)
+        origin: ModelPath = ("servers", i, "forest") if server.forest else ("servers", i, "zone")
+        for dc, dc_os in _domain_controllers(topo, forest):
+            rpc_range = RPC_RANGES[dc_os or DEFAULT_DC_OS]
+            rpc_service = (
+                f"RPC dynamic ports of the domain controller ({dc_os})"
+                if dc_os
+                else f"RPC dynamic ports of the domain controllers ({DEFAULT_DC_OS} default; to confirm)"
+            )
+            for protocol, port, service in DOMAIN_MEMBERSHIP_PORTS:
+                b.add(
+                    "domain-membership",
+                    _server_endpoint(server),
+                    dc,
+                    protocol,
+                    port or rpc_range,
+                    f"domain membership ({forest}): {service if port else rpc_service}",
+                    "domain-membership",
+                    origin=origin,
                 )
 
 
@@ -607,20 +810,26 @@ def derive_flows(topo: Topology) -> list[Flow]:
     )
     for role in roles:
         _client_role_flows(b, role)
+    for role in roles:
+        _intranet_client_flows(b, role)
     _crl_flow(b)
+    _site_system_crl_flows(b)
     _site_server_flows(b)
     _status_flows(b)
     _database_flows(b)
     _software_update_flows(b)
+    _domain_membership_flows(b)
     return list(b.flows)
 
 
 def perimeter_initiated_flows(flows: list[Flow]) -> list[Flow]:
     """Flows from the perimeter into the intranet.
 
-    They are a validation error when ``network.back_firewall.perimeter_may_initiate``
-    is false; each flow's ``source`` names the server (or proxy) that opens the
-    connection and its ``origin`` the input path to point the diagnostic at.
-    The list is returned whatever the setting, so callers decide.
+    The design review (``generator.plan.review``) reports them when
+    ``network.back_firewall.perimeter_may_initiate`` is false: an error, except a
+    perimeter server's CRL check (kind ``site-system-crl``), a warning to confirm.
+    Each flow's ``source`` names the server (or proxy) that opens the connection
+    and its ``origin`` the input path to point the diagnostic at. The list is
+    returned whatever the setting, so callers decide.
     """
     return [f for f in flows if f.source_zone == "perimeter" and f.destination_zone == "intranet"]

@@ -87,5 +87,5 @@ STEP = Step(
     title="Configure a management point for Internet-based client connections",
     condition=conditions.role_internet("management_point", "management point"),
     view=view,
-    serves=frozenset({"internet-management-point"}),
+    serves=frozenset({"internet-management-point", "mp-availability"}),
 )

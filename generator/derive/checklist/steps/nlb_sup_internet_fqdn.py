@@ -64,4 +64,5 @@ STEP = Step(
     title="Specify the Internet FQDN of an Internet-based NLB software update point",
     condition=conditions.nlb_internet("software_update_point"),
     view=view,
+    serves=frozenset({"wsus-database"}),
 )
