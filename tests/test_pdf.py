@@ -166,7 +166,7 @@ def test_example_pdf_contains_change_included_steps_and_firewall_tables(build: B
         assert not re.search(rf"\b\d+\. {re.escape(decision.title)}", text), decision.title
     for firewall in (model.network.front_firewall.name, model.network.back_firewall.name):
         assert f"Rules for {firewall}" in text
-    assert "No. Source Destination Protocol Port" in text
+    assert "Rule Source Destination Service, direction Purpose Flows" in text
 
 
 @pytest.mark.slow

@@ -13,15 +13,19 @@ import re
 from collections.abc import Iterable
 
 from generator.derive.network.plan import NetworkPlan
+from generator.derive.network.rules import address_text, flow_numbers, nat_at, nat_text
 from generator.plan import SitePlan
 from generator.render.escape import neutralise_csv_cell
 
 FIREWALL_HEADER = (
-    "rule",
+    "flow",
     "source",
     "source_zone",
+    "source_address",
     "destination",
     "destination_zone",
+    "destination_address",
+    "nat",
     "protocol",
     "port",
     "direction",
@@ -29,10 +33,32 @@ FIREWALL_HEADER = (
     "step",
     "note",
     "flow_id",
+    "rule",
 )
+"""The flows through one firewall: ``flow`` numbers them as the flow table does, ``rule`` is the grouped rule that
+covers the flow (``<code>-<firewall>-rules.csv``)."""
+RULES_HEADER = (
+    "rule",
+    "source_group",
+    "sources",
+    "source_addresses",
+    "source_zone",
+    "destination_group",
+    "destinations",
+    "destination_addresses",
+    "destination_zone",
+    "nat",
+    "services",
+    "direction",
+    "purpose",
+    "flows",
+    "flow_ids",
+)
+"""The grouped rules of one firewall; list cells are joined with ``; `` and ``flows`` gives the flow numbers."""
 DNS_HEADER = ("scope", "name", "type", "value", "holder", "purpose", "note")
 CERTIFICATE_HEADER = ("holder", "kind", "names", "purpose", "eku", "bound_to", "note")
 UNASSIGNED = "to be assigned"
+LIST_SEPARATOR = "; "
 
 
 def safe_filename_part(name: str) -> str:
@@ -40,15 +66,47 @@ def safe_filename_part(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "firewall"
 
 
-def firewall_csv_filenames(site_code: str, plan: NetworkPlan) -> dict[str, str]:
-    """``<site-code>-<firewall-name>.csv`` per firewall name (a role suffix only if two would clash)."""
-    result: dict[str, str] = {}
+def _allocate(candidates: list[str], taken: set[str]) -> str:
+    """The first candidate not taken (case-insensitively), else the last one numbered ``-2``, ``-3``…"""
+    for name in candidates:
+        if name.lower() not in taken:
+            taken.add(name.lower())
+            return name
+    stem = candidates[-1].removesuffix(".csv")
+    n = 2
+    while f"{stem}-{n}.csv".lower() in taken:
+        n += 1
+    taken.add(f"{stem}-{n}.csv".lower())
+    return f"{stem}-{n}.csv"
+
+
+def _csv_filenames(site_code: str, plan: NetworkPlan) -> tuple[dict[str, str], dict[str, str]]:
+    """(flow CSV, grouped rules CSV) per firewall name; no two files of a site share a name.
+
+    The DNS and certificate files are reserved first, then the flow files (``<code>-<firewall>.csv``, with the
+    firewall's role if two would clash), then the rule files (``<code>-<firewall>-rules.csv``, likewise).
+    """
+    taken = {dns_csv_filename(site_code).lower(), certificates_csv_filename(site_code).lower()}
+    flows: dict[str, str] = {}
     for fw in plan.firewall_infos:
-        filename = f"{site_code}-{safe_filename_part(fw.name)}.csv"
-        if filename.lower() in {f.lower() for f in result.values()}:
-            filename = f"{site_code}-{safe_filename_part(fw.name)}-{fw.role}.csv"
-        result.setdefault(fw.name, filename)
-    return result
+        part = f"{site_code}-{safe_filename_part(fw.name)}"
+        flows.setdefault(fw.name, _allocate([f"{part}.csv", f"{part}-{fw.role}.csv"], taken))
+    rules: dict[str, str] = {}
+    for fw in plan.firewall_infos:
+        part = f"{site_code}-{safe_filename_part(fw.name)}"
+        rules.setdefault(fw.name, _allocate([f"{part}-rules.csv", f"{part}-{fw.role}-rules.csv"], taken))
+    return flows, rules
+
+
+def firewall_csv_filenames(site_code: str, plan: NetworkPlan) -> dict[str, str]:
+    """``<site-code>-<firewall-name>.csv`` per firewall name: its flows (a role suffix only if two would clash)."""
+    return _csv_filenames(site_code, plan)[0]
+
+
+def firewall_rules_csv_filenames(site_code: str, plan: NetworkPlan) -> dict[str, str]:
+    """``<site-code>-<firewall-name>-rules.csv`` per firewall name: its grouped rules, never clashing with a flow
+    file, the DNS or the certificate file."""
+    return _csv_filenames(site_code, plan)[1]
 
 
 def dns_csv_filename(site_code: str) -> str:
@@ -69,15 +127,19 @@ def _csv_text(header: Iterable[str], rows: Iterable[Iterable[object]]) -> str:
 
 
 def firewall_csv(plan: SitePlan, firewall_name: str) -> str:
-    """The rule table of one firewall as CSV."""
+    """The flows through one firewall as CSV, with their addresses, NAT and the rule that covers each."""
     network = plan.network
+    rule_of = {flow_id: r.number for r in network.rules_for(firewall_name) for flow_id in r.flow_ids}
     rows = [
         (
             n,
             f.source,
             f.source_zone,
+            address_text(f.source, f.source_ref, f.source_address),
             f.destination,
             f.destination_zone,
+            address_text(f.destination, f.destination_ref, f.destination_address),
+            nat_text(nat_at(f, firewall_name)),
             f.protocol,
             f.port,
             network.direction(f, firewall_name),
@@ -85,10 +147,41 @@ def firewall_csv(plan: SitePlan, firewall_name: str) -> str:
             plan.step_of(f),
             f.note or "",
             f.id,
+            rule_of[f.id],
         )
         for n, f in enumerate(network.firewall_rules(firewall_name), start=1)
     ]
     return _csv_text(FIREWALL_HEADER, rows)
+
+
+def firewall_rules_csv(plan: SitePlan, firewall_name: str) -> str:
+    """The grouped rules of one firewall as CSV, each with the flows it covers."""
+    network = plan.network
+    rows = [
+        (
+            r.number,
+            r.source_group or "",
+            _joined(e.name for e in r.sources),
+            _joined(e.address_text for e in r.sources),
+            r.source_zone,
+            r.destination_group or "",
+            _joined(e.name for e in r.destinations),
+            _joined(e.address_text for e in r.destinations),
+            r.destination_zone,
+            _joined(nat_text(e.nat) for e in r.destinations if e.nat),
+            _joined(r.service_texts),
+            r.direction,
+            r.purpose,
+            _joined(str(n) for n in flow_numbers(r, network.flows)),
+            _joined(r.flow_ids),
+        )
+        for r in network.rules_for(firewall_name)
+    ]
+    return _csv_text(RULES_HEADER, rows)
+
+
+def _joined(items: Iterable[str]) -> str:
+    return LIST_SEPARATOR.join(items)
 
 
 def dns_csv(plan: NetworkPlan) -> str:
@@ -106,9 +199,10 @@ def certificates_csv(plan: NetworkPlan) -> str:
 
 
 def csv_files(plan: SitePlan) -> dict[str, str]:
-    """File name to CSV text: one per firewall, then DNS and certificates."""
-    names = firewall_csv_filenames(plan.code, plan.network)
-    files = {filename: firewall_csv(plan, name) for name, filename in names.items()}
+    """File name to CSV text: the flows of each firewall, the grouped rules of each firewall, DNS, certificates."""
+    flow_names, rule_names = _csv_filenames(plan.code, plan.network)
+    files = {filename: firewall_csv(plan, name) for name, filename in flow_names.items()}
+    files.update({filename: firewall_rules_csv(plan, name) for name, filename in rule_names.items()})
     files[dns_csv_filename(plan.code)] = dns_csv(plan.network)
     files[certificates_csv_filename(plan.code)] = certificates_csv(plan.network)
     return files

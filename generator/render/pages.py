@@ -14,18 +14,44 @@ from typing import Any
 
 import jinja2
 
+from generator.derive.network.rules import FirewallScope
 from generator.model.topology import placement_scenarios
 from generator.model.vocabulary import ROLE_ABBREVIATIONS, ConsolePaths, console_paths
 from generator.plan import PlannedStep, SitePlan
-from generator.render.csv_export import certificates_csv_filename, csv_files, dns_csv_filename, firewall_csv_filenames
+from generator.render.csv_export import (
+    certificates_csv_filename,
+    csv_files,
+    dns_csv_filename,
+    firewall_csv_filenames,
+    firewall_rules_csv_filenames,
+)
 from generator.render.diagram import placement_dot
 from generator.render.escape import Myst
 from generator.render.myst import download_link, label, list_table
 from generator.render.plan_json import dump_json, plan_to_json
-from generator.render.tables import certificates_table, connectivity_matrix, dns_table, firewall_table
+from generator.render.tables import (
+    certificates_table,
+    connectivity_matrix,
+    dns_table,
+    firewall_rules_table,
+    firewall_table,
+)
 from generator.render.templates import render_template
 
 DIAGRAM_FILE = "placement.dot"
+
+
+@dataclass(frozen=True)
+class FirewallSection:
+    """One firewall as the runbook shows it: what its tables cover, its grouped rules, then its flows."""
+
+    name: str
+    scope: FirewallScope
+    """Zones, counts, endpoints still to be named and addresses still to be assigned."""
+    rules_table: Myst
+    """The grouped rules (with a link to their CSV): what the firewall team writes."""
+    flows_table: Myst
+    """The flows the rules cover (with a link to their CSV): the traceable detail."""
 
 
 @dataclass(frozen=True)
@@ -33,7 +59,9 @@ class SharedViews:
     """What every page and step of one site may show besides its own view: tables, links, console paths."""
 
     firewall_tables: list[tuple[str, Myst]]
-    """(firewall name, its rule table), front firewall first."""
+    """(firewall name, its flow table), front firewall first."""
+    firewall_sections: list[FirewallSection]
+    """Per firewall, front first: its scope, grouped rules and flows."""
     connectivity_matrix: Myst
     dns_table: Myst
     certificates_table: Myst
@@ -48,10 +76,19 @@ def shared_views(plan: SitePlan) -> SharedViews:
     """Render the tables a site's pages share, once per site."""
     code = plan.code
     site = plan.site.model.site
+    flow_csvs = firewall_csv_filenames(code, plan.network)
+    rule_csvs = firewall_rules_csv_filenames(code, plan.network)
+    flow_tables = [(name, firewall_table(plan, name, csv_name)) for name, csv_name in flow_csvs.items()]
     return SharedViews(
-        firewall_tables=[
-            (name, firewall_table(plan, name, csv_name))
-            for name, csv_name in firewall_csv_filenames(code, plan.network).items()
+        firewall_tables=flow_tables,
+        firewall_sections=[
+            FirewallSection(
+                name=name,
+                scope=plan.network.scope(name),
+                rules_table=firewall_rules_table(plan, name, rule_csvs[name]),
+                flows_table=table,
+            )
+            for name, table in flow_tables
         ],
         connectivity_matrix=connectivity_matrix(plan),
         dns_table=dns_table(plan.network, dns_csv_filename(code)),

@@ -1,4 +1,4 @@
-"""MyST renderers for the network plan: firewall rules, connectivity matrix, DNS, certificates.
+"""MyST renderers of the network plan: grouped firewall rules, flows, connectivity matrix, DNS, certificates.
 
 Every user value goes through :func:`generator.render.escape.escape_myst`; the
 results are :class:`generator.render.escape.Myst` so templates insert them verbatim.
@@ -13,12 +13,21 @@ from collections.abc import Sequence
 from generator.derive.network.certificates import VERSION_3_TEMPLATE_NOTE, CertificateKind
 from generator.derive.network.flows import Flow
 from generator.derive.network.plan import NetworkPlan
+from generator.derive.network.rules import (
+    TO_BE_NAMED,
+    UNASSIGNED,
+    RuleEndpoint,
+    address_text,
+    flow_numbers,
+    nat_at,
+    nat_text,
+    number_ranges,
+)
 from generator.plan import SitePlan
 from generator.render.escape import Myst, escape_myst
 from generator.render.myst import download_link, label, list_table
 
 NO_FIREWALL = "—"
-UNASSIGNED = "to be assigned"
 
 CERTIFICATE_KIND_TITLES: dict[CertificateKind, str] = {
     "web_server": "Web server",
@@ -42,57 +51,139 @@ def _endpoint(name: str, zone: str) -> str:
     return f"{escape_myst(name)} ({escape_myst(zone)})"
 
 
-def _purpose(flow: Flow) -> str:
-    text = escape_myst(flow.purpose)
+def _address(name: str, ref: str, address: str | None) -> str:
+    """The address cell: the address, ``any``, or *to be assigned* (italic: a value still missing)."""
+    text = address_text(name, ref, address)
+    return f"*{escape_myst(text)}*" if text in (UNASSIGNED, TO_BE_NAMED) else escape_myst(text)
+
+
+def _source_address(flow: Flow) -> str:
+    return _address(flow.source, flow.source_ref, flow.source_address)
+
+
+def _destination_address(flow: Flow) -> str:
+    return _address(flow.destination, flow.destination_ref, flow.destination_address)
+
+
+def _purpose_and_step(site: SitePlan, flow: Flow) -> str:
+    """The purpose, the step that opens the flow and the note, in one cell so the tables fit A4 portrait."""
+    text = f"{escape_myst(flow.purpose)} — step {step_link(site.code, site.step_of(flow))}"
     return f"{text}. *Note:* {escape_myst(flow.note)}" if flow.note else text
 
 
-def firewall_table(site: SitePlan, firewall_name: str, csv_filename: str) -> Myst:
-    """The rule table of one firewall, preceded by a link to its CSV (same folder as the page)."""
-    plan = site.network
+def _service(protocol: str, port: str, direction: str | None = None) -> str:
+    text = f"{protocol} {escape_myst(port)}"
+    return f"{text}, {direction}" if direction else text
+
+
+def _title(plan: NetworkPlan, firewall_name: str, what: str) -> str:
     fw = plan.firewall(firewall_name)
-    rules = plan.firewall_rules(firewall_name)
-    parts = [download_link(f"CSV for {firewall_name}", csv_filename), ""]
+    return f"{what} {escape_myst(firewall_name)} ({fw.role} firewall, {fw.zones[0]} to {fw.zones[1]})"
+
+
+def firewall_rules_table(site: SitePlan, firewall_name: str, csv_filename: str) -> Myst:
+    """The grouped rules of one firewall, as its team writes them, preceded by a link to their CSV.
+
+    Each rule lists the numbers of the flows it covers in the flow table (:func:`firewall_table`).
+    """
+    plan = site.network
+    rules = plan.rules_for(firewall_name)
+    parts = [download_link(f"CSV of the rules for {firewall_name}", csv_filename), ""]
     if not rules:
         parts.append(f"No flow crosses {escape_myst(firewall_name)}.")
         return Myst("\n".join(parts) + "\n")
-    trusted = fw.zones[1]
-    header = ["No.", "Source", "Destination", "Protocol", "Port", f"Direction (to {trusted})", "Purpose", "Step"]
+    header = ["Rule", "Source", "Destination", "Service, direction", "Purpose", "Flows"]
     rows = [
         [
+            str(r.number),
+            _rule_side(r.sources, r.source_zone, r.source_group),
+            _rule_side(r.destinations, r.destination_zone, r.destination_group),
+            f"{escape_myst(r.service_summary)}, {r.direction}",
+            escape_myst(r.purpose),
+            number_ranges(flow_numbers(r, plan.flows)),
+        ]
+        for r in rules
+    ]
+    parts.append(_list_table(_title(plan, firewall_name, "Rules for"), (6, 24, 28, 16, 17, 9), header, rows))
+    return Myst("\n".join(parts) + "\n")
+
+
+def _rule_side(endpoints: Sequence[RuleEndpoint], zone: str, group: str | None) -> str:
+    """One host with its zone and address, or an object group: its name, zone and members with their addresses."""
+    if group is None:
+        (e,) = endpoints
+        return f"{_endpoint(e.name, e.zone)}: {_member_address(e)}"
+    members = ", ".join(f"{escape_myst(e.name)} ({_member_address(e)})" for e in endpoints)
+    return f"**{escape_myst(group)}** ({escape_myst(zone)}): {members}"
+
+
+def _member_address(e: RuleEndpoint) -> str:
+    return escape_myst(nat_text(e.nat)) if e.nat else _address(e.name, e.ref, e.address)
+
+
+def firewall_table(site: SitePlan, firewall_name: str, csv_filename: str) -> Myst:
+    """The flows through one firewall, one per protocol and port (the detail of its rules), preceded by a CSV link.
+
+    The front firewall's table has a NAT column (``public → private``) for destinations that have both addresses.
+    """
+    plan = site.network
+    fw = plan.firewall(firewall_name)
+    flows = plan.firewall_rules(firewall_name)
+    parts = [download_link(f"CSV of the flows through {firewall_name}", csv_filename), ""]
+    if not flows:
+        parts.append(f"No flow crosses {escape_myst(firewall_name)}.")
+        return Myst("\n".join(parts) + "\n")
+    front = fw.role == "front"
+    header = ["No.", "Source", "Source address", "Destination", "Destination address"]
+    header += ["NAT"] if front else []
+    header += ["Service", "Purpose and step"]
+    rows = []
+    for n, f in enumerate(flows, start=1):
+        row = [
             str(n),
             _endpoint(f.source, f.source_zone),
+            _source_address(f),
             _endpoint(f.destination, f.destination_zone),
-            f.protocol,
-            escape_myst(f.port),
-            plan.direction(f, firewall_name),
-            _purpose(f),
-            step_link(site.code, site.step_of(f)),
+            _destination_address(f),
         ]
-        for n, f in enumerate(rules, start=1)
-    ]
-    title = f"Rules for {escape_myst(firewall_name)} ({fw.role} firewall, {fw.zones[0]} to {fw.zones[1]})"
-    parts.append(_list_table(title, (4, 15, 15, 8, 11, 10, 25, 12), header, rows))
+        row += [escape_myst(nat_text(nat_at(f, firewall_name)))] if front else []
+        row += [_service(f.protocol, f.port, plan.direction(f, firewall_name)), _purpose_and_step(site, f)]
+        rows.append(row)
+    widths = (4, 11, 15, 11, 15, 15, 9, 20) if front else (4, 14, 15, 14, 15, 10, 28)
+    parts.append(_list_table(_title(plan, firewall_name, "Flows through"), widths, header, rows))
     return Myst("\n".join(parts) + "\n")
+
+
+def _firewalls(flow: Flow) -> str:
+    """The firewalls a flow crosses, with the front firewall's translation when there is one."""
+    names = []
+    for name in flow.firewalls:
+        text = escape_myst(name)
+        if flow.nat and name == flow.firewalls[0]:  # the front firewall, which translates
+            text += f" (NAT {escape_myst(nat_text(flow.nat))})"
+        names.append(text)
+    return ", ".join(names) or NO_FIREWALL
 
 
 def connectivity_matrix(site: SitePlan) -> Myst:
     """Every flow, also those that cross no firewall (shown as "—")."""
     plan = site.network
-    header = ["Source", "Destination", "Protocol", "Port", "Firewalls", "Purpose", "Step"]
+    header = ["Source", "Source address", "Destination", "Destination address", "Service", "Firewalls"]
+    header += ["Purpose and step"]
     rows = [
         [
             _endpoint(f.source, f.source_zone),
+            _source_address(f),
             _endpoint(f.destination, f.destination_zone),
-            f.protocol,
-            escape_myst(f.port),
-            ", ".join(escape_myst(name) for name in f.firewalls) or NO_FIREWALL,
-            _purpose(f),
-            step_link(site.code, site.step_of(f)),
+            _destination_address(f),
+            _service(f.protocol, f.port),
+            _firewalls(f),
+            _purpose_and_step(site, f),
         ]
         for f in plan.flows
     ]
-    return Myst(_list_table("Connectivity matrix", (15, 15, 8, 11, 13, 26, 12), header, rows) + "\n")
+    widths = (12, 15, 12, 15, 9, 12, 25)
+    return Myst(_list_table("Connectivity matrix", widths, header, rows) + "\n")
 
 
 def dns_table(plan: NetworkPlan, csv_filename: str) -> Myst:

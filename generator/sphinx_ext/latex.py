@@ -199,10 +199,11 @@ PREAMBLE = r"""
 % paragraph starts with \sphinxAtStartPar, which here also sets \rightskip.
 \makeatletter
 \newcommand*{\ibcm@raggedstartpar}{\leavevmode\nobreak\hskip\z@skip\rightskip\z@ plus 4em\relax}
-% Long names in cells (FQDNs, dotted setting names) may break after a dot that is
-% followed by a letter or digit (XeTeX inter-character tokens, tables only).
+% Long names in cells (FQDNs, dotted setting names, IPv6 addresses) may break after a
+% dot or colon that is followed by a letter or digit (XeTeX inter-character tokens, tables only).
 \newXeTeXintercharclass\ibcm@dotclass
 \XeTeXcharclass`\.=\ibcm@dotclass
+\XeTeXcharclass`\:=\ibcm@dotclass
 \XeTeXinterchartoks\ibcm@dotclass 0={\discretionary{}{}{}}
 \newcommand*{\ibcm@tablestyle}{\small\XeTeXinterchartokenstate=1
   \let\sphinxAtStartPar\ibcm@raggedstartpar}

@@ -131,5 +131,7 @@ STEP = Step(
     title="Change the network infrastructure: firewalls and proxy servers",
     condition=conditions.always("always included: Internet clients reach the site systems through the firewalls"),
     view=view,
-    serves=frozenset({"crl", "microsoft-update"}),
+    # Domain membership is standard Windows traffic that no ConfigMgr step configures: the firewall teams open it
+    # here with the other rules (server-placement only records the decision that puts a server in the perimeter).
+    serves=frozenset({"crl", "microsoft-update", "domain-membership"}),
 )
