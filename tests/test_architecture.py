@@ -25,7 +25,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("generator.plan",),
     ("generator.render",),
     ("generator.output",),
-    ("generator.pipeline", "generator.codes"),
+    ("generator.pipeline", "generator.codes", "generator.scaffold"),
     ("generator.sphinx_ext", "generator.publish"),
     ("generator.cli", "generator.__main__"),
 )

@@ -108,25 +108,25 @@ class Roles(_Model):
 
 
 class Server(_Model):
-    name: ServerName
+    name: ServerName = Field(examples=["CM01", "DMZMP01"])
     """NetBIOS computer name."""
     zone: Zone
     """Network zone the server sits in."""
-    forest: Fqdn | None = None
+    forest: Fqdn | None = Field(None, examples=["dmz.contoso.test"])
     """AD forest of the server; defaults to `site.forest`."""
     os: OperatingSystem
     """Decides the dynamic RPC port range."""
-    rpc_dynamic_ports: PortRange | None = None
+    rpc_dynamic_ports: PortRange | None = Field(None, examples=["50000-50100"])
     """Overrides the OS default dynamic RPC range."""
-    intranet_fqdn: Fqdn | None = None
+    intranet_fqdn: Fqdn | None = Field(None, examples=["dmzmp01.corp.contoso.test"])
     """The site system's intranet FQDN."""
-    internet_fqdn: Fqdn | None = None
+    internet_fqdn: Fqdn | None = Field(None, examples=["mp.contoso.example"])
     """The site system's Internet FQDN (registered in public DNS)."""
-    public_ip: IpAddress | None = None
+    public_ip: IpAddress | None = Field(None, examples=["203.0.113.10"])
     """Address Internet clients reach for this server."""
-    address: IpAddress | None = None
+    address: IpAddress | None = Field(None, examples=["172.16.1.10"])
     """The server's own address on its network (the private side); shown in firewall rules and NAT rows."""
-    install_account: Account | None = None
+    install_account: Account | None = Field(None, examples=["DMZ\\cm-install"])
     """Site system installation account (needed in another forest)."""
     site_server_initiated: StrictBool | None = None
     """"Allow only site server initiated data transfers from this site system"; default depends on placement."""
@@ -147,9 +147,9 @@ class ClientPorts(_Model):
 
 
 class Site(_Model):
-    code: SiteCode
+    code: SiteCode = Field(examples=["CEN"])
     """Site code, upper-cased on load."""
-    name: SingleLine
+    name: SingleLine = Field(examples=["Contoso Central"])
     """Site name."""
     type: Literal["primary", "secondary"]
     """IBCM needs a primary site."""
@@ -157,37 +157,37 @@ class Site(_Model):
     """IBCM needs native mode."""
     version: Literal["RTM", "SP1", "SP2", "R2", "R3"]
     """Product level."""
-    forest: Fqdn
+    forest: Fqdn = Field(examples=["corp.contoso.test"])
     """AD forest of the site server."""
-    site_server: ServerName
+    site_server: ServerName = Field(examples=["CM01"])
     """The site server (a server in `servers`)."""
-    database_server: ServerName
+    database_server: ServerName = Field(examples=["SQL01"])
     """Server holding the site database; may be the site server."""
     client_ports: ClientPorts = ClientPorts()
     """Site-wide client request ports."""
 
 
 class NlbCluster(_Model):
-    name: SingleLine
+    name: SingleLine = Field(examples=["MPNLB"])
     """Cluster name."""
     role: Literal["management_point", "software_update_point"]
     """The role the cluster serves."""
-    intranet_fqdn: Fqdn | None = None
+    intranet_fqdn: Fqdn | None = Field(None, examples=["mpnlb.corp.contoso.test"])
     """Cluster FQDN on the intranet."""
-    internet_fqdn: Fqdn | None = None
+    internet_fqdn: Fqdn | None = Field(None, examples=["mp.contoso.example"])
     """Cluster FQDN on the Internet."""
     public_ip: IpAddress | None = None
     """Virtual address Internet clients reach."""
     address: IpAddress | None = None
     """The cluster's virtual address on its own network (the private side)."""
-    members: list[ServerName]
+    members: list[ServerName] = Field(examples=[["DMZMP01", "DMZMP02"]])
     """Servers that carry the role (2-32; at most 4 for a software update point)."""
     wsus_database: ServerName | None = None
     """For `role: software_update_point`: the SQL Server holding the shared WSUS database of all members."""
 
 
 class DomainController(_Model):
-    name: ServerName
+    name: ServerName = Field(examples=["DC01"])
     """Computer name of the domain controller."""
     address: IpAddress | None = None
     """Its address, for the firewall rules."""
@@ -196,9 +196,9 @@ class DomainController(_Model):
 
 
 class DatabaseReplica(_Model):
-    server: ServerName
+    server: ServerName = Field(examples=["DMZSQL01"])
     """Server that holds the replica."""
-    database: SingleLine
+    database: SingleLine = Field(examples=["SMS_CEN_replica"])
     """Replica database name."""
 
 
@@ -208,7 +208,7 @@ class SoftwareUpdates(_Model):
 
 
 class Firewall(_Model):
-    name: SingleLine
+    name: SingleLine = Field(examples=["FW-EDGE", "FW-CORE"])
     """Firewall name as the firewall team knows it."""
 
 
@@ -218,7 +218,7 @@ class BackFirewall(Firewall):
 
 
 class ReverseProxy(_Model):
-    name: SingleLine
+    name: SingleLine = Field(examples=["ISA01"])
     """Proxy name."""
     zone: Literal["internet", "perimeter", "intranet"] = "perimeter"
     """Must be `perimeter`."""
@@ -226,7 +226,7 @@ class ReverseProxy(_Model):
     """SSL bridging (recommended) or SSL tunnelling."""
     public_ip: IpAddress | None = None
     """Listener address Internet clients reach."""
-    publishes: list[ServerName] = Field(min_length=1)
+    publishes: list[ServerName] = Field(min_length=1, examples=[["MP01", "DP01"]])
     """Servers the proxy publishes to the Internet."""
 
 
@@ -244,21 +244,23 @@ class Pki(_Model):
     """Clients check certificate revocation."""
     crl_published_on_internet: StrictBool = False
     """The CRL distribution points are reachable from the Internet."""
-    crl_url: Url | None = None
+    crl_url: Url | None = Field(None, examples=["http://pki.contoso.example/crl/ContosoIssuingCA.crl"])
     """Where the CRL is published."""
 
 
 class Clients(_Model):
     placement: Literal["internet_and_intranet", "internet_only"] = "internet_and_intranet"
     """Roaming laptops or clients that never join the intranet."""
-    internet_features: list[InternetFeature] = []
+    internet_features: list[InternetFeature] = Field(
+        [], examples=[["inventory", "software_distribution", "software_updates"]]
+    )
     """Features wanted for clients on the Internet."""
 
 
 class ChangeWindow(_Model):
-    start: AwareDatetime
+    start: AwareDatetime = Field(examples=["2026-12-05T20:00:00+01:00"])
     """Start, ISO 8601 with offset."""
-    end: AwareDatetime
+    end: AwareDatetime = Field(examples=["2026-12-06T02:00:00+01:00"])
     """End, ISO 8601 with offset."""
 
     @model_validator(mode="after")
@@ -278,7 +280,7 @@ class Approver(_Model):
 class HistoryEntry(_Model):
     revision: StrictInt
     """Runbook revision."""
-    date: dt.date
+    date: dt.date = Field(examples=["2026-11-10"])
     """Date of the revision."""
     author: SingleLine
     """Who wrote it."""
@@ -287,9 +289,9 @@ class HistoryEntry(_Model):
 
 
 class Change(_Model):
-    id: SingleLine
+    id: SingleLine = Field(examples=["CHG-2026-0001"])
     """Change request number."""
-    title: SingleLine
+    title: SingleLine = Field(examples=["Enable Internet-based client management for site CEN"])
     """Change title."""
     requested_by: SingleLine | None = None
     """Requester."""
@@ -324,7 +326,9 @@ class SiteInput(_Model):
     """NLB clusters serving an MP or SUP."""
     database_replica: DatabaseReplica | None = None
     """SQL Server replica of the site database."""
-    directory: dict[Fqdn, list[DomainController]] = {}
+    directory: dict[Fqdn, list[DomainController]] = Field(
+        {}, examples=[{"corp.contoso.test": [{"name": "DC01", "address": "10.0.0.5"}]}]
+    )
     """Domain controllers per forest FQDN, for the domain membership flows of perimeter servers."""
     software_updates: SoftwareUpdates = SoftwareUpdates()
     """Software update synchronisation choices."""
