@@ -1,35 +1,54 @@
 # ibcm-runbook: the two commands a new user needs are `make html` and `make test`.
 # Each sets up what it needs: a virtualenv in .venv with the package and its
-# dependencies, and Debian packages (installed when run as root).
+# dependencies, and Debian packages (installed when run as root).  Each target
+# installs only the extras it uses, once: the package alone for html, pdf, check
+# and publish; the test extras for test, goldens and lint; sphinx-autobuild for serve.
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-stamp
+BASE_STAMP := $(VENV)/.stamp-base
+TEST_STAMP := $(VENV)/.stamp-test
+SERVE_STAMP := $(VENV)/.stamp-serve
 SPHINXOPTS ?= -W --keep-going -q
 DOCS := docs
 BUILD := $(DOCS)/_build
 
-.PHONY: html pdf test lint check goldens publish clean help
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: html pdf serve test lint check goldens publish clean help
 
 help:
 	@echo "make html     build every site's runbook into $(BUILD)/html/"
 	@echo "make pdf      build one PDF per site into $(BUILD)/pdf/<site-code>.pdf"
+	@echo "make serve    live preview on http://$(HOST):$(PORT)/, rebuilt and reloaded when docs, site inputs or templates change"
 	@echo "make test     run the whole test suite"
 	@echo "make check    validate site_inputs/ only"
 	@echo "make lint     ruff and mypy"
 	@echo "make goldens  rewrite tests/golden/ from the current output (review the diff before committing)"
 	@echo "make publish DEST=/srv/runbooks   publish the built HTML and PDFs (DEST/current; PUBLISHOPTS=--rollback)"
 
-$(STAMP): pyproject.toml
+# The virtualenv with the package and its runtime dependencies (what html, pdf, check and publish need).
+$(BASE_STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "ibcm-runbook needs Python 3.11 or newer (found $$($(PYTHON) --version))" >&2; exit 1; }
 	@$(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1 || { echo "missing Python venv support: install the Debian package python3-venv" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e .
 	@touch $@
 
-html: $(STAMP)
+# The test tools (pytest, ruff, mypy, Playwright's browser driver) and, for the preview's test, the serve extra.
+$(TEST_STAMP): $(BASE_STAMP)
+	$(BIN)/pip install --quiet -e '.[test,serve]'
+	@touch $@
+
+# sphinx-autobuild for the live preview.
+$(SERVE_STAMP): $(BASE_STAMP)
+	$(BIN)/pip install --quiet -e '.[serve]'
+	@touch $@
+
+html: $(BASE_STAMP)
 	@scripts/ensure-system-deps html
 	$(BIN)/ibcm-runbook build html --docs $(DOCS) --output $(BUILD)/html --sphinx-opts "$(SPHINXOPTS)"
 	@echo "HTML runbooks: $(BUILD)/html/index.html"
@@ -39,22 +58,29 @@ ifdef SOURCE_DATE_EPOCH
 export SOURCE_DATE_EPOCH
 endif
 
-pdf: $(STAMP)
+pdf: $(BASE_STAMP)
 	@scripts/ensure-system-deps pdf
 	$(BIN)/ibcm-runbook build pdf --docs $(DOCS) --output $(BUILD) --sphinx-opts "$(SPHINXOPTS)"
 
-check: $(STAMP)
+# Live preview: rebuilds on every change under docs/, site_inputs/ and templates/ and reloads the
+# browser; invalid inputs show their diagnostics here and on the page.  Only this machine can
+# connect unless HOST=0.0.0.0.
+serve: $(SERVE_STAMP)
+	@scripts/ensure-system-deps serve
+	$(BIN)/ibcm-runbook serve --docs $(DOCS) --host $(HOST) --port $(PORT)
+
+check: $(BASE_STAMP)
 	$(BIN)/ibcm-runbook check site_inputs
 
-test: $(STAMP)
+test: $(TEST_STAMP)
 	@scripts/ensure-system-deps test
 	$(BIN)/python -m pytest
 
 # After an intended change to the generated output: rewrite the golden files, then review `git diff tests/golden`.
-goldens: $(STAMP)
+goldens: $(TEST_STAMP)
 	UPDATE_GOLDENS=1 $(BIN)/python -m pytest -q tests/test_golden_outputs.py
 
-lint: $(STAMP)
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check generator tests docs/conf.py
 	$(BIN)/ruff format --check generator tests
 	$(BIN)/mypy
@@ -67,7 +93,7 @@ ifeq ($(strip $(DEST)),)
 $(error usage: make publish DEST=/srv/runbooks [KEEP=5] [PUBLISHOPTS=--rollback], after make html pdf)
 endif
 endif
-publish: $(STAMP)
+publish: $(BASE_STAMP)
 	$(BIN)/ibcm-runbook publish "$(DEST)" --build $(BUILD) --keep $(KEEP) $(PUBLISHOPTS)
 
 clean:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
+import io
 import json
+import os
+import pty
+import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -10,8 +17,10 @@ from pathlib import Path
 import pytest
 from helpers import BASE_SITE
 
-from generator.cli import main
+from generator.cli import build_parser, main
+from generator.cli.output import print_diagnostics, use_colour
 from generator.derive.checklist import STEP_IDS
+from generator.pipeline import plan_site_file
 
 ROOT = Path(__file__).resolve().parent.parent
 CEN = ROOT / "site_inputs" / "contoso-perimeter-forest.yaml"
@@ -33,14 +42,16 @@ def test_check_invalid_input_exits_1_with_located_diagnostics(
     lines = capsys.readouterr().err.splitlines()
     # Semantic rules (such as mixed mode) run once the file matches the schema.
     assert lines == [
-        f"{bad}:30:11: error: servers[2].zone: must be 'intranet' or 'perimeter' (got 'dmz') [invalid-value]",
+        f"{bad}:31:11: error: servers[2].zone: must be 'intranet' or 'perimeter' (got 'dmz') [invalid-value]",
         "1 file(s) checked: 0 valid, 1 error(s), 0 warning(s)",
     ]
 
 
-def test_check_missing_path_exits_1(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", "no/such/dir"]) == 1
-    assert capsys.readouterr().err == "ibcm-runbook: error: no such file or folder: no/such/dir\n"
+def test_check_missing_path_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["check", "no/such/dir"])
+    assert exc.value.code == 2
+    assert capsys.readouterr().err == "ibcm-runbook check: error: argument PATH: no such file or folder: no/such/dir\n"
 
 
 def test_plan_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> None:
@@ -54,6 +65,7 @@ def test_plan_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> N
         "steps",
         "excluded_steps",
         "flows",
+        "firewall_rules",
         "dns_records",
         "certificates",
         "warnings",
@@ -87,7 +99,7 @@ def test_plan_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> N
     first = data["warnings"][0]
     assert first["code"] == "webdav-manual"
     assert first["location"].endswith(
-        "site_inputs/contoso-perimeter-forest.yaml:17:9"
+        "site_inputs/contoso-perimeter-forest.yaml:18:9"
     )  # relative to the cwd if under it
 
 
@@ -120,14 +132,21 @@ def test_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["plan"])
     assert exc.value.code == 2
-    assert "usage: ibcm-runbook plan" in capsys.readouterr().err
+    assert capsys.readouterr().err == "ibcm-runbook plan: error: the following arguments are required: FILE\n"
 
 
 def test_export_writes_neutralised_csv_files(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", str(CEN), "-o", str(tmp_path)]) == 0
     names = sorted(p.name for p in tmp_path.iterdir())
-    assert names == ["CEN-FW-CORE.csv", "CEN-FW-EDGE.csv", "CEN-certificates.csv", "CEN-dns.csv"]
-    assert capsys.readouterr().out.count(".csv") == 4
+    assert names == [
+        "CEN-FW-CORE-rules.csv",
+        "CEN-FW-CORE.csv",
+        "CEN-FW-EDGE-rules.csv",
+        "CEN-FW-EDGE.csv",
+        "CEN-certificates.csv",
+        "CEN-dns.csv",
+    ]
+    assert capsys.readouterr().out.count(".csv") == 6
 
 
 def test_generate_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -163,3 +182,422 @@ def test_base_site_round_trips_through_the_cli(tmp_path: Path, capsys: pytest.Ca
     path.write_text(yaml.safe_dump(BASE_SITE, sort_keys=False))
     assert main(["plan", str(path), "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["warnings"] == []
+
+
+# --- usage mistakes: one line, exit 2; failed actions: one line, exit 1 -----------------------------
+
+
+def run_cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Exit status, stdout and stderr of ``ibcm-runbook ARGV`` in this process (argparse exits, commands return)."""
+    try:
+        code = main(argv)
+    except SystemExit as exc:
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working folder with a file ``afile``, a folder ``adir`` and a folder ``nodocs`` without conf.py."""
+    (tmp_path / "afile").write_text("x\n")
+    (tmp_path / "adir").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+USAGE_MISTAKES = [  # (arguments, the one line on stderr; a line ending in … is compared up to there)
+    # The three of issue 13: each was a traceback.
+    (
+        ["export", str(CEN), "-o", "afile"],
+        "ibcm-runbook export: error: argument -o/--output: afile is a file, not a folder",
+    ),
+    (["build", "--docs", "missing"], "ibcm-runbook build: error: argument --docs: no such folder: missing"),
+    (
+        ["build", "nosuch", "--docs", str(ROOT / "docs"), "-o", "out"],
+        "ibcm-runbook build: error: argument BUILDER: unknown builder 'nosuch' (choose html, pdf or a Sphinx builder: …",
+    ),
+    # Found by trying bad arguments on every command.
+    ([], "ibcm-runbook: error: choose a command: new, check, plan, …"),
+    (["nosuch"], "ibcm-runbook: error: argument COMMAND: invalid choice: 'nosuch' (choose from …"),
+    (["build"], "ibcm-runbook build: error: argument --docs: no such folder: docs"),
+    (
+        ["build", "--docs", "adir"],
+        "ibcm-runbook build: error: argument --docs: adir has no conf.py: give the Sphinx project folder (docs)",
+    ),
+    (
+        ["build", "pdf", "--docs", str(ROOT / "docs"), "-o", "afile"],
+        "ibcm-runbook build: error: argument -o/--output: afile is a file, not a folder",
+    ),
+    (
+        ["build", "--docs", str(ROOT / "docs"), "--sphinx-opts", "-W 'unclosed"],
+        'ibcm-runbook build: error: argument --sphinx-opts: No closing quotation in "-W \'unclosed"',
+    ),
+    (
+        ["build", "--docs", str(ROOT / "docs"), "--sphinx-opts=-j x"],
+        "ibcm-runbook build: error: argument --sphinx-opts: sphinx-build rejects '-j x': argument --jobs/-j: …",
+    ),
+    (["check", "missing.yaml"], "ibcm-runbook check: error: argument PATH: no such file or folder: missing.yaml"),
+    (
+        ["check"],
+        "ibcm-runbook check: error: no site_inputs folder here: give the site input files or folders to check",
+    ),
+    (["plan", "missing.yaml"], "ibcm-runbook plan: error: argument FILE: no such file: missing.yaml"),
+    (["plan", "adir"], "ibcm-runbook plan: error: argument FILE: adir is a folder, not a site input file"),
+    (
+        ["plan", str(CEN), "--format", "xml"],
+        "ibcm-runbook plan: error: argument --format: invalid choice: 'xml' (choose from 'text', 'json')",
+    ),
+    (
+        ["export", "adir", "-o", "out"],
+        "ibcm-runbook export: error: argument FILE: adir is a folder, not a site input file",
+    ),
+    (
+        ["export", str(CEN), "-o", "afile/sub"],
+        "ibcm-runbook export: error: argument -o/--output: afile is a file, not a folder",
+    ),
+    (["generate"], "ibcm-runbook generate: error: argument --inputs: no such folder: site_inputs"),
+    (
+        ["generate", "--inputs", str(ROOT / "site_inputs"), "--templates", "missing"],
+        "ibcm-runbook generate: error: argument --templates: no such folder: missing",
+    ),
+    (
+        ["generate", "--inputs", str(ROOT / "site_inputs"), "--templates", str(ROOT / "templates"), "-o", "afile"],
+        "ibcm-runbook generate: error: argument -o/--output: afile is a file, not a folder",
+    ),
+    (["publish", "afile", "--rollback"], "ibcm-runbook publish: error: argument DEST: afile is a file, not a folder"),
+    (
+        ["publish", "dest", "--keep", "x"],
+        "ibcm-runbook publish: error: argument --keep: must be a whole number (got 'x')",
+    ),
+    (["serve", "--docs", "missing"], "ibcm-runbook serve: error: argument --docs: no such folder: missing"),
+    (
+        ["serve", "--docs", str(ROOT / "docs"), "--port", "70000"],
+        "ibcm-runbook serve: error: argument --port: must be at most 65535 (got 70000)",
+    ),
+    (
+        ["completion", "fish"],
+        "ibcm-runbook completion: error: argument shell: invalid choice: 'fish' (choose from 'bash', 'zsh', 'tcsh')",
+    ),
+    (["check", "--bogus"], "ibcm-runbook: error: unrecognized arguments: --bogus"),
+]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    USAGE_MISTAKES,
+    ids=[" ".join(a[:2]).replace(str(ROOT), "") or "none" for a, _ in USAGE_MISTAKES],
+)
+def test_usage_mistake_is_one_line_and_exit_2(
+    workdir: Path, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run_cli(argv, capsys)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1, err
+    line = err.rstrip("\n")
+    if message.endswith("…"):
+        assert line.startswith(message[:-1]), line
+    else:
+        assert line == message
+    assert "Traceback" not in err
+    assert [p.name for p in sorted(workdir.iterdir())] == ["adir", "afile"], "a usage mistake must write nothing"
+
+
+def test_export_onto_an_existing_file_leaves_it_alone(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _out, _err = run_cli(["export", str(CEN), "-o", "afile"], capsys)
+    assert code == 2
+    assert (workdir / "afile").read_text() == "x\n"
+
+
+@pytest.mark.usefixtures("workdir")
+def test_a_failed_write_is_one_line_and_exit_1(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    def refuse(path: Path, _data: bytes) -> bool:
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("generator.cli.export.write_if_changed", refuse)
+    code, _out, err = run_cli(["export", str(CEN), "-o", "out"], capsys)
+    assert code == 1
+    assert err.splitlines()[-1].startswith("ibcm-runbook: error: out/CEN-")
+    assert err.splitlines()[-1].endswith(".csv: Permission denied")
+    assert "Traceback" not in err
+
+
+def test_python_m_generator_usage_mistake_has_no_traceback(tmp_path: Path) -> None:
+    existing = tmp_path / "existing.csv"
+    existing.write_text("keep\n")
+    proc = subprocess.run(
+        [sys.executable, "-m", "generator", "export", str(CEN), "-o", str(existing)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr == f"ibcm-runbook export: error: argument -o/--output: {existing} is a file, not a folder\n"
+
+
+# --- check on a folder without site inputs ------------------------------------------------------
+
+
+@pytest.mark.parametrize("files", [[], ["_template.yaml", "notes.txt"]], ids=["empty", "only-ignored-files"])
+def test_check_on_a_folder_without_site_inputs_fails(
+    tmp_path: Path, files: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in files:
+        (tmp_path / name).write_text("schema: 1\n")
+    assert main(["check", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        f"ibcm-runbook: error: no site inputs in {tmp_path} (site inputs are *.yaml or *.yml files not starting with _)\n"
+    )
+
+
+# --- help ---------------------------------------------------------------------------------------
+
+
+def command_parsers() -> dict[str, argparse.ArgumentParser]:
+    actions = [a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)]
+    return dict(actions[0].choices)
+
+
+@pytest.mark.parametrize("command", sorted(command_parsers()))
+def test_every_option_has_help_and_every_command_an_example(command: str) -> None:
+    parser = command_parsers()[command]
+    assert parser.epilog and parser.epilog.startswith("example:\n  "), parser.epilog
+    assert f"ibcm-runbook {command}" in parser.epilog
+    for action in parser._actions:
+        assert action.help and action.help != argparse.SUPPRESS, f"{command}: {action.option_strings or action.dest}"
+
+
+def test_top_level_help_lists_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _err = run_cli(["--help"], capsys)
+    assert code == 0
+    for command in command_parsers():
+        assert re.search(rf"^    {command}\b", out, flags=re.MULTILINE), command
+    assert "ibcm-runbook COMMAND --help" in out
+
+
+# --- colour -------------------------------------------------------------------------------------
+
+ANSI = re.compile(r"\x1b\[[0-9;]*m")
+BAD = "schema: 1\nsite: {}\n"
+
+
+class FakeStream(io.StringIO):
+    def __init__(self, tty: bool) -> None:
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self) -> bool:
+        return self.tty
+
+
+@pytest.mark.parametrize(
+    ("tty", "environ", "expected"),
+    [
+        (True, {}, True),
+        (False, {}, False),
+        (True, {"NO_COLOR": "1"}, False),
+        (True, {"NO_COLOR": ""}, True),  # no-color.org: only a non-empty value counts
+        (False, {"FORCE_COLOR": "1"}, True),
+        (True, {"NO_COLOR": "1", "FORCE_COLOR": "1"}, False),
+        (True, {"TERM": "dumb"}, False),
+    ],
+)
+def test_when_to_colour(tty: bool, environ: dict[str, str], expected: bool) -> None:
+    assert use_colour(FakeStream(tty), environ) is expected
+
+
+def test_coloured_diagnostics_are_the_plain_text_plus_colour(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD)
+    plan, diagnostics = plan_site_file(bad)
+    assert plan is None and diagnostics
+    plain, coloured = FakeStream(False), FakeStream(True)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    print_diagnostics(diagnostics, plain)
+    print_diagnostics(diagnostics, coloured)
+    assert plain.getvalue() == "".join(d.format() + "\n" for d in diagnostics)
+    assert "\x1b[1;31merror:\x1b[0m" in coloured.getvalue()
+    assert ANSI.sub("", coloured.getvalue()) == plain.getvalue()
+
+
+def check_bad_file(tmp_path: Path, env: dict[str, str], stderr: int | None = None) -> subprocess.CompletedProcess[str]:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(BAD)
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "check", str(bad)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE if stderr is None else stderr,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        check=False,
+    )
+
+
+def clean_environ(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "FORCE_COLOR"}}
+    return {**env, "TERM": "xterm-256color", **extra}
+
+
+def test_piped_output_is_plain(tmp_path: Path) -> None:
+    proc = check_bad_file(tmp_path, clean_environ())
+    assert proc.returncode == 1
+    assert "\x1b" not in proc.stderr
+    assert f"{tmp_path}/bad.yaml:2:7: error: site: missing required key 'code' [missing-key]" in proc.stderr
+
+
+def read_terminal(master: int) -> str:
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # EIO: the other side is closed and everything was read
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode("utf-8").replace("\r\n", "\n")
+
+
+@pytest.mark.parametrize(("env", "coloured"), [({}, True), ({"NO_COLOR": "1"}, False)], ids=["tty", "tty-NO_COLOR"])
+def test_colour_on_a_terminal_unless_no_color(tmp_path: Path, env: dict[str, str], coloured: bool) -> None:
+    master, slave = pty.openpty()
+    try:
+        proc = check_bad_file(tmp_path, clean_environ(**env), stderr=slave)
+        os.close(slave)
+        text = read_terminal(master)
+    finally:
+        os.close(master)
+    assert proc.returncode == 1
+    assert ("\x1b[1;31merror:\x1b[0m" in text) is coloured
+    assert ("\x1b" in text) is coloured
+    assert f"{tmp_path}/bad.yaml:2:7: error: site: missing required key 'code' [missing-key]" in ANSI.sub("", text)
+    summary = ANSI.sub("", text).splitlines()[-1]
+    assert summary.startswith("1 file(s) checked: 0 valid, ")
+    assert (f"\x1b[1;31m{summary}\x1b[0m" in text) is coloured
+
+
+def test_force_color_colours_errors_and_summaries(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("FORCE_COLOR", "1")
+    assert main(["check", str(ROOT / "site_inputs")]) == 0
+    err = capsys.readouterr().err
+    assert "\x1b[1;33mwarning:\x1b[0m" in err
+    assert re.search(r"\x1b\[1;33m\d+ file\(s\) checked: .* warning\(s\)\x1b\[0m\n$", err)
+    with pytest.raises(SystemExit):
+        main(["plan", str(tmp_path / "missing.yaml")])
+    assert capsys.readouterr().err == (
+        f"ibcm-runbook plan: \x1b[1;31merror:\x1b[0m argument FILE: no such file: {tmp_path}/missing.yaml\n"
+    )
+
+
+# --- shell completion ---------------------------------------------------------------------------
+
+
+def test_completion_scripts_know_every_command(capsys: pytest.CaptureFixture[str]) -> None:
+    for shell in ("bash", "zsh", "tcsh"):
+        assert main(["completion", shell]) == 0
+        script = capsys.readouterr().out
+        assert "ibcm-runbook" in script
+        for command in command_parsers():
+            assert command in script, (shell, command)
+    assert main(["completion", "zsh"]) == 0
+    assert capsys.readouterr().out.startswith("#compdef ibcm-runbook")
+
+
+def complete_in_bash(script: Path, cwd: Path, *words: str) -> list[str]:
+    """What bash offers after ``ibcm-runbook WORDS`` (the last word is the one being completed)."""
+    bash = shutil.which("bash")
+    assert bash, "bash is needed for this test"
+    line = " ".join(("ibcm-runbook", *words))
+    program = (
+        f"source {shlex.quote(str(script))}\n"
+        f"COMP_WORDS=(ibcm-runbook {' '.join(shlex.quote(w) for w in words)})\n"
+        f"COMP_CWORD={len(words)}; COMP_LINE={shlex.quote(line)}; COMP_POINT=${{#COMP_LINE}}\n"
+        "_shtab_ibcm_runbook\n"
+        'printf "%s\\n" "${COMPREPLY[@]}"\n'
+    )
+    proc = subprocess.run([bash, "-c", program], capture_output=True, text=True, cwd=cwd, check=True)
+    return sorted(proc.stdout.split())
+
+
+def test_bash_completion_completes_commands_choices_and_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["completion", "bash"]) == 0
+    script = tmp_path / "ibcm-runbook.bash"
+    script.write_text(capsys.readouterr().out)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs.yaml").write_text("")
+    assert complete_in_bash(script, tmp_path, "ch") == ["check"]
+    assert complete_in_bash(script, tmp_path, "plan", "--format", "") == ["json", "text"]
+    assert complete_in_bash(script, tmp_path, "build", "--docs", "do") == ["docs"]  # folders only
+    assert complete_in_bash(script, tmp_path, "plan", "do") == ["docs", "docs.yaml"]
+
+
+# --- progress of `build pdf` --------------------------------------------------------------------
+
+
+def test_build_pdf_prints_which_site_is_being_built(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The LaTeX run and latexmk are replaced: this checks the progress lines, not TeX (see test_pdf.py)."""
+    from generator.sphinx_ext import pdf
+    from generator.sphinx_ext.runner import SphinxRun
+
+    codes = ["AAA", "BBB", "CCC"]
+    compiled: list[str] = []
+
+    def fake_sphinx(builder: str, _docs: Path, output: Path, _options: list[str]) -> SphinxRun:
+        assert builder == "latex"
+        output.mkdir(parents=True)
+        return SphinxRun(warnings=[], site_codes=codes)
+
+    def fake_latexmk(latex_dir: Path, code: str, _env: dict[str, str]) -> Path:
+        compiled.append(code)
+        target = latex_dir / f"{code}.pdf"
+        target.write_bytes(b"%PDF-1.5\n")
+        return target
+
+    monkeypatch.setattr(pdf, "run_sphinx", fake_sphinx)
+    monkeypatch.setattr(pdf, "site_codes", lambda _latex_dir: codes)
+    monkeypatch.setattr(pdf, "run_latexmk", fake_latexmk)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    assert main(["build", "pdf", "--docs", str(ROOT / "docs"), "-o", str(tmp_path)]) == 0
+    out, err = capsys.readouterr()
+    progress = [line.split() for line in err.splitlines() if line.startswith("[")]
+    assert [count for count, _code in progress] == ["[1/3]", "[2/3]", "[3/3]"]  # numbered as they start
+    assert sorted(code for _count, code in progress) == codes
+    assert sorted(compiled) == codes
+    assert out.splitlines() == [f"PDF runbook: {tmp_path / 'pdf' / code}.pdf" for code in codes]
+
+
+def test_build_pdfs_reports_progress_through_the_callback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from generator.sphinx_ext import pdf
+    from generator.sphinx_ext.runner import SphinxRun
+
+    codes = [f"S{n:02d}" for n in range(12)]
+    monkeypatch.setattr(pdf, "run_sphinx", lambda *_args: SphinxRun(warnings=[], site_codes=codes))
+    monkeypatch.setattr(pdf, "site_codes", lambda _latex_dir: codes)
+    (tmp_path / "latex").mkdir()
+
+    def fake_latexmk(latex_dir: Path, code: str, _env: dict[str, str]) -> Path:
+        (latex_dir / f"{code}.pdf").write_bytes(b"%PDF\n")
+        return latex_dir / f"{code}.pdf"
+
+    calls: list[tuple[int, int, str]] = []
+    pdfs, _run = pdf.build_pdfs(
+        tmp_path / "docs", tmp_path, jobs=4, progress=lambda *call: calls.append(call), latexmk=fake_latexmk
+    )
+    assert [started for started, _total, _code in calls] == list(range(1, 13))
+    assert {total for _started, total, _code in calls} == {12}
+    assert sorted(code for _started, _total, code in calls) == codes
+    assert [p.name for p in pdfs] == [f"{code}.pdf" for code in codes]

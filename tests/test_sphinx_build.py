@@ -157,7 +157,7 @@ def test_bad_input_prints_every_error_and_leaves_previous_output_untouched(scena
     assert [line for line in run.stderr.splitlines() if ": error: " in line] == [
         "site_inputs/broken.yaml:3:1: error: YAML syntax error: expected the node content, "
         "but found '<stream end>' (while parsing a flow node) [yaml-syntax]",
-        "site_inputs/fabrikam-perimeter-direct.yaml:29:11: error: servers[2].zone: "
+        "site_inputs/fabrikam-perimeter-direct.yaml:30:11: error: servers[2].zone: "
         "must be 'intranet' or 'perimeter' (got 'dmz') [invalid-value]",
     ]
     assert scenario.snapshots["bad-cli"] == scenario.snapshots["one-site"]

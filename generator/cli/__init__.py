@@ -1,9 +1,12 @@
 """Command-line interface: one module per command, thin argument parsing, errors mapped to exit codes.
 
 Exit codes: 0 success (warnings allowed), 1 invalid input or failed action,
-2 usage error, 3 external build failure.  No traceback reaches the user.
+2 usage error, 3 external build failure.  No traceback reaches the user: a
+usage mistake is one line ``ibcm-runbook COMMAND: error: ...`` (exit 2), a
+failed action one line ``ibcm-runbook: error: ...`` or the diagnostics (exit 1).
 Each command module has ``NAME``, ``HELP``, ``EXAMPLE``, ``add_arguments(parser)``
-and ``run(args) -> int``; :data:`COMMANDS` lists them in help order.
+and ``run(args) -> int``; :data:`COMMANDS` lists them in help order, followed by
+:func:`tool_commands` (the live preview and shell completion).
 """
 
 from __future__ import annotations
@@ -14,22 +17,32 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from generator import __version__
-from generator.cli import build, check, export, generate, plan, publish
-from generator.cli.output import print_diagnostics
+from generator.cli import build, check, diff, export, generate, new, plan, publish, schema
+from generator.cli.output import Parser, UsageError, describe_os_error, print_diagnostics, print_error
 from generator.errors import GeneratorError, InputError
 
-COMMANDS: tuple[ModuleType, ...] = (check, plan, export, generate, build, publish)
+COMMANDS: tuple[ModuleType, ...] = (new, check, plan, diff, export, generate, build, publish, schema)
+
+
+def tool_commands() -> tuple[ModuleType, ...]:
+    """The commands about working with the tool itself, listed after :data:`COMMANDS`."""
+    from generator.cli import completion, serve
+
+    return (serve, completion)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``ibcm-runbook`` parser with one sub-command per module of :data:`COMMANDS`."""
-    parser = argparse.ArgumentParser(
+    """The ``ibcm-runbook`` parser with one sub-command per module of :data:`COMMANDS` and :func:`tool_commands`."""
+    parser = Parser(
         prog="ibcm-runbook",
         description="Validate ConfigMgr 2007 IBCM site inputs and build their runbooks.",
+        epilog="examples:\n  ibcm-runbook check\n  ibcm-runbook build html\n\n"
+        "`ibcm-runbook COMMAND --help` describes a command and its options.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for command in COMMANDS:
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}", help="print the version")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    for command in (*COMMANDS, *tool_commands()):
         sub = commands.add_parser(
             command.NAME,
             help=command.HELP,
@@ -38,21 +51,35 @@ def build_parser() -> argparse.ArgumentParser:
             formatter_class=argparse.RawDescriptionHelpFormatter,
         )
         command.add_arguments(sub)
-        sub.set_defaults(run=command.run)
+        sub.set_defaults(run=command.run, prog=sub.prog)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit status."""
-    args = build_parser().parse_args(argv)
+    """Run the CLI; returns the exit status (argparse exits with 2 on a usage mistake, 0 after --help)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.error(f"choose a command: {', '.join(_command_names(parser))} (see ibcm-runbook --help)")
     try:
         return int(args.run(args))
+    except UsageError as exc:
+        print_error(args.prog, str(exc))
+        return exc.exit_code
     except InputError as exc:
-        print_diagnostics(exc.diagnostics, sys.stderr)
+        print_diagnostics(exc.diagnostics)
         return exc.exit_code
     except GeneratorError as exc:
-        print(f"ibcm-runbook: error: {exc}", file=sys.stderr)
+        print_error("ibcm-runbook", str(exc))
         return exc.exit_code
+    except OSError as exc:  # a file the action could not read or write
+        print_error("ibcm-runbook", describe_os_error(exc))
+        return 1
     except KeyboardInterrupt:
         print("ibcm-runbook: interrupted", file=sys.stderr)
         return 130
+
+
+def _command_names(parser: argparse.ArgumentParser) -> list[str]:
+    actions = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    return [name for action in actions for name in action.choices]

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from generator.cli.output import load_plan
+from generator.cli.output import existing_file, load_plan, output_folder
 from generator.output.writer import write_if_changed
 from generator.render.csv_export import csv_files
 
@@ -15,8 +14,15 @@ EXAMPLE = "ibcm-runbook export site_inputs/contoso.yaml -o change-request/"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, metavar="FILE", help="one site input file")
-    parser.add_argument("-o", "--output", type=Path, required=True, metavar="DIR", help="folder for the CSV files")
+    parser.add_argument("file", type=existing_file, metavar="FILE", help="one site input file")
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=output_folder,
+        required=True,
+        metavar="DIR",
+        help="folder for the CSV files (created if missing; files of the same name are replaced)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
-from pathlib import Path
 
-from generator.cli.output import DEFAULT_INPUTS, print_diagnostics
+from generator.cli.output import DEFAULT_INPUTS, existing_folder, output_folder, print_diagnostics, print_summary
 from generator.pipeline import Project, generate
 
 NAME = "generate"
@@ -15,29 +13,38 @@ EXAMPLE = "ibcm-runbook generate -o /tmp/runbook-sources"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    # String defaults go through the type check too, so a missing default folder is a usage error.
     parser.add_argument(
-        "--inputs", type=Path, default=DEFAULT_INPUTS, metavar="DIR", help="site input folder (default: site_inputs)"
+        "--inputs",
+        type=existing_folder,
+        default=str(DEFAULT_INPUTS),
+        metavar="DIR",
+        help="site input folder (default: site_inputs)",
     )
     parser.add_argument(
-        "--templates", type=Path, default=Path("templates"), metavar="DIR", help="template folder (default: templates)"
+        "--templates",
+        type=existing_folder,
+        default="templates",
+        metavar="DIR",
+        help="template folder (default: templates)",
     )
     parser.add_argument(
         "-o",
         "--output",
-        type=Path,
-        default=Path("docs/_generated"),
+        type=output_folder,
+        default="docs/_generated",
         metavar="DIR",
-        help="output folder (default: docs/_generated)",
+        help="output folder, created if missing (default: docs/_generated)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
     result = generate(Project(site_inputs=args.inputs, templates=args.templates, output=args.output))
-    print_diagnostics(result.warnings, sys.stderr)
+    print_diagnostics(result.warnings)
     report = result.report
-    print(
+    print_summary(
         f"{len(result.plans)} site(s): {len(report.written)} written, {len(report.unchanged)} unchanged, "
         f"{len(report.removed)} removed in {args.output}",
-        file=sys.stderr,
+        warnings=len(result.warnings),
     )
     return 0

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from generator.cli.output import load_plan
+from generator.cli.output import existing_file, load_plan
 from generator.render.plan_json import dump_json, plan_to_json
 from generator.render.plan_text import format_plan_text
 
@@ -16,7 +15,7 @@ EXAMPLE = "ibcm-runbook plan site_inputs/contoso.yaml --format json"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("file", type=Path, metavar="FILE", help="one site input file")
+    parser.add_argument("file", type=existing_file, metavar="FILE", help="one site input file")
     parser.add_argument(
         "--format", choices=["text", "json"], default="text", help="text for reading, json for tools (default: text)"
     )

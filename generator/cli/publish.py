@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from generator.cli.output import positive
+from generator.cli.output import output_folder, positive, print_note, print_summary
 from generator.publish import publish, rollback
 
 NAME = "publish"
@@ -15,9 +15,15 @@ EXAMPLE = "ibcm-runbook publish /srv/runbooks --keep 10"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("destination", type=Path, metavar="DEST", help="publish folder (served: DEST/current)")
     parser.add_argument(
-        "--build", type=Path, default=Path("docs/_build"), metavar="DIR", help="holds html/ and pdf/ (docs/_build)"
+        "destination", type=output_folder, metavar="DEST", help="publish folder (the web server serves DEST/current)"
+    )
+    parser.add_argument(
+        "--build",
+        type=Path,
+        default=Path("docs/_build"),
+        metavar="DIR",
+        help="the build to publish: holds html/ and pdf/ (default: docs/_build)",
     )
     parser.add_argument(
         "--inputs", type=Path, metavar="DIR", help="site inputs the build must match (default: those it used)"
@@ -30,18 +36,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.rollback:
         undone = rollback(args.destination)
-        print(f"rolled back {args.destination / 'current'}: {undone.previous} -> {undone.current}", file=sys.stderr)
+        print_summary(f"rolled back {args.destination / 'current'}: {undone.previous} -> {undone.current}")
         return 0
     result = publish(
         args.build, args.destination, site_inputs=args.inputs, keep=args.keep, require_pdf=args.require_pdf
     )
     for note in result.notes:
-        print(f"ibcm-runbook: note: {note}", file=sys.stderr)
+        print_note("ibcm-runbook", note)
     release = result.release
-    print(
+    print_summary(
         f"published {result.html_files} HTML file(s) and {len(result.pdf_files)} PDF(s) as release {release.name} "
-        f"(was: {result.previous or 'nothing'})",
-        file=sys.stderr,
+        f"(was: {result.previous or 'nothing'})"
     )
     if result.pruned:
         print(f"removed {len(result.pruned)} old release(s): {', '.join(result.pruned)}", file=sys.stderr)

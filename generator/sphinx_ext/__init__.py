@@ -4,14 +4,23 @@
 expect.  The hooks, in the order Sphinx calls them:
 
 * ``config-inited``: parse, validate and plan every site input once (the
-  configured ``generator_site_inputs`` folder) and fill ``latex_documents``
-  with one document per site;
+  configured ``generator_site_inputs`` folder), plan the approved revision of
+  each site whose ``change.baseline`` names one (read with git; a revision that
+  cannot be read is noted in that runbook and logged, never fatal), and fill
+  ``latex_documents`` with one document per site;
 * ``builder-inited``: abort with every diagnostic when an input is invalid
   (before anything is stamped or written), stamp the build ``running``, then
   render the runbook sources of the plans into ``docs/_generated/`` (writing
   only changed files);
 * ``build-finished``: write the PDF front matter after a LaTeX build, then stamp
-  the build ``ok`` or ``failed`` with the hashes of the inputs it read.
+  the build ``ok`` or ``failed`` with the hashes of the inputs it read.  An HTML
+  build also gets the JSON Schema of the site input format at
+  ``schema/site-input-1.json``, generated from the model (written only when it
+  changed).
+
+In preview mode (``generator_preview``, set by ``ibcm-runbook serve``) invalid
+inputs do not stop the build: every page lists their diagnostics instead, and
+the stamp says ``failed`` (see :mod:`generator.sphinx_ext.serve`).
 
 Nothing after ``config-inited`` reads a site input again.
 """
@@ -29,10 +38,13 @@ from sphinx.util import logging
 from generator import __version__
 from generator.diagnostics import Diagnostic
 from generator.errors import GeneratorError, InputError
+from generator.model.json_schema import SCHEMA_PATH, schema_text
 from generator.output import stamp
-from generator.pipeline import Project, load_plans, write_plans
+from generator.output.writer import write_if_changed
+from generator.pipeline import Project, load_plans, plan_baselines, write_plans
 from generator.plan import SitePlan
-from generator.sphinx_ext import latex, reference
+from generator.plan.diff import Baseline
+from generator.sphinx_ext import latex, reference, serve
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -45,6 +57,7 @@ CONFIG_VALUES: dict[str, tuple[str | bool, str]] = {
     "generator_templates": ("../templates", "Jinja2 template folder, relative to conf.py"),
     "generator_output": ("_generated", "folder for generated sources, relative to conf.py"),
     "generator_latex_documents": (True, "set latex_documents to one PDF per site"),
+    serve.PREVIEW_CONFIG: (False, "live preview: show invalid inputs' diagnostics on every page instead of failing"),
 }
 """Config values (name: (default, meaning)); all paths are relative to the conf.py folder."""
 
@@ -67,6 +80,8 @@ class LoadedProject:
     plans: list[SitePlan] = field(default_factory=list)
     warnings: list[Diagnostic] = field(default_factory=list)
     error: SiteInputError | None = None
+    baselines: dict[str, Baseline] = field(default_factory=dict)
+    """Site code -> the changes since its ``change.baseline``, planned once at ``config-inited``."""
 
     @property
     def input_hashes(self) -> dict[str, str] | None:
@@ -105,6 +120,16 @@ def load_site_plans(app: Sphinx, config: Config) -> None:
     except InputError as exc:
         lines = "\n".join(d.format() for d in exc.diagnostics)
         loaded.error = SiteInputError(f"{exc}; nothing was generated\n{lines}", exc.diagnostics)
+    loaded.baselines = plan_baselines(loaded.plans, root=project.root)
+    for code, baseline in sorted(loaded.baselines.items()):
+        if baseline.problem is not None:
+            # Noted in the runbook's "Changes since the approved revision"; not a build failure.
+            logger.info(
+                "[ibcm-runbook] %s: the approved revision %s could not be read: %s",
+                code,
+                baseline.revision,
+                baseline.problem,
+            )
     _LOADED[app] = loaded
     if config.generator_latex_documents:
         config.latex_documents = latex.latex_documents([p.site.model for p in loaded.plans], config.generator_output)
@@ -114,14 +139,19 @@ def abort_on_invalid_inputs(app: Sphinx) -> None:
     """``builder-inited``, first: stop before anything is stamped or written when an input is invalid."""
     loaded = loaded_project(app)
     if loaded.error is not None:
+        if serve.preview_mode(app):
+            serve.report_invalid_inputs(app, loaded.error.diagnostics)
+            return
         raise loaded.error
 
 
 def generate_sources(app: Sphinx) -> None:
     """``builder-inited``: render the loaded plans into the generated sources (only changed files are written)."""
     loaded = loaded_project(app)
+    if loaded.error is not None:
+        return  # preview mode: the sources of the last valid inputs stay
     try:
-        result = write_plans(loaded.project, loaded.plans, loaded.warnings)
+        result = write_plans(loaded.project, loaded.plans, loaded.warnings, loaded.baselines)
     except GeneratorError as exc:
         raise SiteInputError(str(exc)) from None
     for diagnostic in result.warnings:
@@ -147,6 +177,16 @@ def write_pdf_front_matter(app: Sphinx, exception: BaseException | None) -> None
     latex.write_front_matter(Path(app.outdir), loaded.project.templates, models, latex.build_date())
 
 
+def publish_schema(app: Sphinx, exception: BaseException | None) -> None:
+    """``build-finished`` (HTML builders): the site input JSON Schema at ``<html>/schema/site-input-1.json``.
+
+    Generated from the model like ``ibcm-runbook schema``, never copied from a
+    file, and written only when its content changed.
+    """
+    if exception is None and app.builder.format == "html":
+        write_if_changed(Path(app.outdir) / SCHEMA_PATH, schema_text().encode("utf-8"))
+
+
 def _stamp(app: Sphinx, status: str, reason: str | None = None) -> None:
     loaded = _LOADED.get(app)
     site_inputs = loaded.project.site_inputs if loaded else project_from_config(app).site_inputs
@@ -170,6 +210,9 @@ def failure_reason(app: Sphinx, exception: BaseException | None) -> str | None:
     """Why the build counts as failed, or None when it succeeded."""
     if exception is not None:
         return f"{type(exception).__name__}: {exception}"
+    loaded = _LOADED.get(app)
+    if loaded is not None and loaded.error is not None:
+        return "invalid site inputs (preview build)"
     # Sphinx emits build-finished with no exception even when -W turns warnings into a
     # failing exit status (set only after the event): count those here.
     warnings = int(getattr(app, "_warncount", 0) or 0)
@@ -195,6 +238,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("builder-inited", mark_running, priority=100)
     app.connect("builder-inited", generate_sources)
     app.connect("build-finished", write_pdf_front_matter)
+    app.connect("build-finished", publish_schema)
     app.connect("build-finished", record_result, priority=900)
     reference.setup(app)
+    serve.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -20,6 +20,8 @@ import json
 import os
 import shutil
 import subprocess
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -33,6 +35,12 @@ LATEXMK = ["latexmk", "-pdf", "-dvi-", "-ps-", "-interaction=nonstopmode", "-hal
 
 class PdfError(BuildError):
     """A step of the PDF build failed; the message says which and where the log is."""
+
+
+Progress = Callable[[int, int, str], None]
+"""Called as ``progress(started, total, code)`` when the PDF of site ``code`` starts building (1-based)."""
+Latexmk = Callable[[Path, str, dict[str, str]], Path]
+"""Compiles ``<code>.tex`` in the LaTeX folder and returns the PDF (:func:`run_latexmk`)."""
 
 
 def latex_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
@@ -69,14 +77,32 @@ def build_pdfs(
     options: list[str] | None = None,
     jobs: int | None = None,
     environ: dict[str, str] | None = None,
+    progress: Progress | None = None,
+    latexmk: Latexmk | None = None,
 ) -> tuple[list[Path], SphinxRun]:
-    """Build every site's PDF into ``build/pdf/<CODE>.pdf``; return their paths in site order and the Sphinx run."""
+    """Build every site's PDF into ``build/pdf/<CODE>.pdf``; return their paths in site order and the Sphinx run.
+
+    ``progress`` is told when each site's PDF starts (from the worker threads, one call at a time);
+    ``latexmk`` replaces :func:`run_latexmk` (tests).
+    """
     env = latex_environment(environ)
     latex_dir = build / "latex"
     run = run_sphinx("latex", docs, latex_dir, options or [])
     codes = site_codes(latex_dir)
+    compile_site = latexmk or run_latexmk
+    lock = threading.Lock()
+    started = 0
+
+    def build_one(code: str) -> Path:
+        nonlocal started
+        if progress is not None:
+            with lock:
+                started += 1
+                progress(started, len(codes), code)
+        return compile_site(latex_dir, code, env)
+
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        built = list(pool.map(lambda code: run_latexmk(latex_dir, code, env), codes))
+        built = list(pool.map(build_one, codes))
     out = build / "pdf"
     out.mkdir(parents=True, exist_ok=True)
     targets = []
