@@ -8,6 +8,7 @@ previous output untouched.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -16,8 +17,10 @@ from generator.diagnostics import Diagnostic, Severity, sorted_diagnostics
 from generator.errors import InputError
 from generator.load.codes import DUPLICATE_SITE_CODE
 from generator.load.loader import discover_inputs, display_path, parse_site_text, read_site_file
+from generator.load.revision import RevisionError, read_revision
 from generator.output.writer import SyncReport, sync_tree
 from generator.plan import SitePlan, build_site_plan
+from generator.plan.diff import Baseline, diff_plans
 from generator.plan.review import review_plan
 from generator.render.pages import render_site, site_summary
 from generator.render.templates import create_environment, render_template
@@ -126,19 +129,79 @@ def load_sites(paths: list[Path]) -> tuple[list[ValidSite], list[Diagnostic]]:
     return [p.site for p in plans], diagnostics
 
 
-def render_plans(project: Project, plans: list[SitePlan]) -> dict[str, str | bytes]:
-    """Every generated file of every site, plus the landing page's site table, in memory."""
+def plan_site_revision(
+    path: Path, revision: str, checklist: Checklist = IBCM_CHECKLIST
+) -> tuple[SitePlan | None, list[Diagnostic]]:
+    """:func:`plan_site_text` for ``path`` as it was at git ``revision`` (shown as ``REV:path``).
+
+    Raises :class:`~generator.load.revision.RevisionError` when that text cannot be read.
+    """
+    source = read_revision(path, revision)
+    return plan_site_text(source.text, source.shown, checklist)
+
+
+def input_path(plan: SitePlan, root: Path | None = None) -> Path:
+    """The file a plan was read from: its shown path, relative to ``root`` (default: the working folder)."""
+    shown = Path(plan.site.source)
+    if shown.is_absolute():
+        return shown
+    under_root = (root or Path.cwd()) / shown
+    return under_root if under_root.exists() or not shown.exists() else shown
+
+
+def plan_baseline(plan: SitePlan, *, root: Path | None = None) -> Baseline | None:
+    """The changes since the approved revision ``change.baseline`` names (None without one).
+
+    Reads that revision with git and plans it; when either fails, the
+    :class:`Baseline` says why instead of raising, so a build never stops for it.
+    """
+    change = plan.site.model.change
+    if change is None or change.baseline is None:
+        return None
+    revision = change.baseline
+    try:
+        old, diagnostics = plan_site_revision(input_path(plan, root), revision, plan.checklist)
+    except RevisionError as exc:
+        return Baseline(revision, None, str(exc))
+    if old is None:
+        errors = [d for d in diagnostics if d.is_error]
+        first = f"; the first: {errors[0].format()}" if errors else ""
+        return Baseline(revision, None, f"it is not a valid site input ({len(errors)} error(s){first})")
+    return Baseline(revision, diff_plans(old, plan))
+
+
+def plan_baselines(plans: list[SitePlan], *, root: Path | None = None) -> dict[str, Baseline]:
+    """Site code -> its :class:`Baseline`, for the sites whose ``change.baseline`` names one (git runs once each)."""
+    found = {plan.code: plan_baseline(plan, root=root) for plan in plans}
+    return {code: baseline for code, baseline in found.items() if baseline is not None}
+
+
+def render_plans(
+    project: Project, plans: list[SitePlan], baselines: Mapping[str, Baseline] | None = None
+) -> dict[str, str | bytes]:
+    """Every generated file of every site, plus the landing page's site table, in memory.
+
+    ``baselines`` (site code -> :class:`Baseline`, from :func:`plan_baselines`)
+    are planned here when not given.
+    """
+    if baselines is None:
+        baselines = plan_baselines(plans, root=project.root)
     env = create_environment(project.templates)
     files: dict[str, str | bytes] = {}
     for plan in plans:
-        files.update(render_site(env, plan))
+        files.update(render_site(env, plan, baselines.get(plan.code)))
     files["site-index.md"] = render_template(env, "pages/site-index.md.j2", {"sites": [site_summary(p) for p in plans]})
     return files
 
 
-def write_plans(project: Project, plans: list[SitePlan], warnings: list[Diagnostic]) -> GenerationResult:
+def write_plans(
+    project: Project,
+    plans: list[SitePlan],
+    warnings: list[Diagnostic],
+    baselines: Mapping[str, Baseline] | None = None,
+) -> GenerationResult:
     """Render ``plans`` and write what changed into ``project.output``; nothing is written if rendering fails."""
-    report = sync_tree(project.output, render_plans(project, plans))
+    report = sync_tree(project.output, render_plans(project, plans, baselines))
     return GenerationResult(plans, warnings, report)
 
 

@@ -311,6 +311,8 @@ class Change(_Model):
     """Runbook revision submitted."""
     history: list[HistoryEntry] = []
     """Revision history."""
+    baseline: SingleLine | None = Field(None, examples=["runbook-approved-2026-11", "v3"])
+    """Git revision (commit, tag or branch) of the approved inputs; the runbook then opens with the changes since."""
 
 
 class SiteInput(_Model):

@@ -18,6 +18,7 @@ from generator.derive.network.rules import FirewallScope
 from generator.model.topology import placement_scenarios
 from generator.model.vocabulary import ROLE_ABBREVIATIONS, ConsolePaths, console_paths
 from generator.plan import PlannedStep, SitePlan
+from generator.plan.diff import Baseline
 from generator.render.csv_export import (
     certificates_csv_filename,
     csv_files,
@@ -26,6 +27,7 @@ from generator.render.csv_export import (
     firewall_rules_csv_filenames,
 )
 from generator.render.diagram import placement_dot
+from generator.render.diff import baseline_myst
 from generator.render.escape import Myst
 from generator.render.myst import download_link, label, list_table
 from generator.render.plan_json import dump_json, plan_to_json
@@ -132,6 +134,15 @@ class WarningLine:
 
 
 @dataclass(frozen=True)
+class BaselineView:
+    """The "Changes since the approved revision" section, for a site whose ``change.baseline`` names one."""
+
+    revision: str
+    body: Myst
+    """The changes (:func:`generator.render.diff.baseline_myst`), or why they could not be shown."""
+
+
+@dataclass(frozen=True)
 class PageView:
     """What the runbook page of one site shows around its steps."""
 
@@ -141,10 +152,12 @@ class PageView:
     change: ChangeLine | None
     scenario_titles: tuple[str, ...]
     warnings: tuple[WarningLine, ...]
+    baseline: BaselineView | None = None
+    """Set when the site's ``change.baseline`` names an approved revision."""
 
 
-def page_view(plan: SitePlan) -> PageView:
-    """The facts of the runbook page's header, scope and warnings sections."""
+def page_view(plan: SitePlan, baseline: Baseline | None = None) -> PageView:
+    """The facts of the runbook page's header, changes, scope and warnings sections."""
     change = plan.site.model.change
     return PageView(
         source=plan.site.source,
@@ -153,6 +166,7 @@ def page_view(plan: SitePlan) -> PageView:
         change=ChangeLine(change.id, change.title, change.revision) if change else None,
         scenario_titles=tuple(sc.title for sc in placement_scenarios(plan.site.topology)),
         warnings=tuple(WarningLine(w.message, w.code, str(w.location)) for w in plan.warnings),
+        baseline=BaselineView(baseline.revision, baseline_myst(baseline)) if baseline else None,
     )
 
 
@@ -161,20 +175,22 @@ def step_context(plan: SitePlan, shared: SharedViews, step: PlannedStep) -> dict
     return {"site": plan.site.model.site, "step": step, "ref": step_linker(plan), "shared": shared}
 
 
-def page_context(plan: SitePlan, shared: SharedViews, steps: list[RenderedStep]) -> dict[str, Any]:
+def page_context(
+    plan: SitePlan, shared: SharedViews, steps: list[RenderedStep], baseline: Baseline | None = None
+) -> dict[str, Any]:
     """What the runbook page template receives: the site, its page view, the rendered steps and shared views."""
-    return {"site": plan.site.model.site, "page": page_view(plan), "steps": steps, "shared": shared}
+    return {"site": plan.site.model.site, "page": page_view(plan, baseline), "steps": steps, "shared": shared}
 
 
-def render_site(env: jinja2.Environment, plan: SitePlan) -> dict[str, str | bytes]:
-    """All files of one site, keyed by path relative to the output folder."""
+def render_site(env: jinja2.Environment, plan: SitePlan, baseline: Baseline | None = None) -> dict[str, str | bytes]:
+    """All files of one site, keyed by path relative to the output folder; ``baseline``: its approved revision."""
     code = plan.code
     shared = shared_views(plan)
     steps = []
     for step in plan.steps:
         body = render_template(env, step.template, step_context(plan, shared, step))
         steps.append(RenderedStep(step.number, step.title, Myst(label(code, step.id)), step.reasons, Myst(body)))
-    page = render_template(env, "pages/runbook.md.j2", page_context(plan, shared, steps))
+    page = render_template(env, "pages/runbook.md.j2", page_context(plan, shared, steps, baseline))
     return {
         f"{code}/index.md": page,
         f"{code}/{DIAGRAM_FILE}": placement_dot(plan.site.topology, plan.network),
