@@ -620,6 +620,19 @@ FURTHER_CASES = [
         [("DMZ02", "CRL distribution point", "TCP", "80", FRONT)],
         id="site-system-crl-only-perimeter-internet-servers",
     ),
+    pytest.param(
+        site_text(
+            DMZ_MP_DP
+            + """
+  - {name: FSP01, zone: perimeter, os: windows_server_2003, internet_fqdn: fsp.example.com,
+     roles: {fallback_status_point: {connections: both}}}
+""",
+            crl="true",
+        ),
+        ("site-system-crl",),
+        [("DMZ01", "CRL distribution point", "TCP", "80", FRONT)],
+        id="no-site-system-crl-for-a-fallback-status-point-only",
+    ),
 ]
 
 

@@ -494,9 +494,12 @@ def _crl_flow(b: _Builder) -> None:
 
 
 def _site_system_crl_flows(b: _Builder) -> None:
-    """Each perimeter server with a role accepting Internet connections checks client certificates against the CRL.
+    """Each perimeter server with an HTTPS role accepting Internet connections checks client certificates against the
+    CRL.
 
-    The distribution point is on the Internet when ``pki.crl_published_on_internet``, else in the intranet.
+    A fallback status point takes anonymous HTTP and checks no client certificate, so a server whose only Internet
+    role it is needs no CRL.  The distribution point is on the Internet when ``pki.crl_published_on_internet``, else
+    in the intranet.
     """
     topo = b.topo
     pki = topo.model.pki
@@ -505,7 +508,8 @@ def _site_system_crl_flows(b: _Builder) -> None:
     host, port, _ = _crl_target(pki)
     crl = _Endpoint(host, "internet" if pki.crl_published_on_internet else "intranet", f"crl:{host}")
     for i, server in enumerate(topo.model.servers):
-        if server.zone != "perimeter" or not topo.is_internet_based(server):
+        https_roles = [role for role in topo.internet_roles(server) if role != "fallback_status_point"]
+        if server.zone != "perimeter" or not https_roles:
             continue
         b.add(
             "site-system-crl",
