@@ -2,6 +2,9 @@
 
 Fast checks on the Markdown sources (no Sphinx build): the real build, with
 warnings as errors, runs in ``tests/test_sphinx_build.py`` and ``make html``.
+The architecture page's module map and stage list, and the README's command
+table, are checked against the package, ``tests/test_architecture.py`` and the
+Makefile.
 """
 
 from __future__ import annotations
@@ -13,20 +16,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_architecture import STAGES
 
 from generator.cli import build_parser
 from generator.codes import diagnostic_codes
 from generator.derive.checklist import STEP_IDS
 from generator.sphinx_ext import reference
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
 USAGE = DOCS / "usage.md"
 STEPS = DOCS / "steps.md"
+ARCHITECTURE = DOCS / "architecture.md"
+README = ROOT / "README.md"
+MAKEFILE = ROOT / "Makefile"
 SKIPPED_FOLDERS = {"_build", "_generated", "_static", "_templates"}
 """Folders under docs/ that hold no hand-written pages (``_generated`` is written by the build)."""
 
 FENCE = re.compile(r"^(?P<fence>`{3,}|:{3,})\{(?P<name>[\w-]+)\}(?P<argument>.*)$")
 TABLE_FIRST_CELL = re.compile(r"^\* - `(?P<code>[^`]+)`$")
+ANCHOR = re.compile(r"^\([\w-]+\)=$")
+CODE_SPAN = re.compile(r"`([^`]+)`")
 
 
 def subcommands() -> list[str]:
@@ -152,3 +162,94 @@ def test_every_page_is_reachable_from_the_root_toctree() -> None:
 def test_toctree_entries_are_parsed(text: str, expected: set[str]) -> None:
     """The reachability check above would pass vacuously if toctrees stopped being found."""
     assert toctree_entries("index", text, {"usage", "site-inputs", "guide/a", "guide/b"}) == expected
+
+
+def section(text: str, start: str) -> list[str]:
+    """The lines after the line ``start`` (an anchor or a heading) up to the next anchor or ``#``/``##`` heading."""
+    lines = text.splitlines()
+    assert start in lines, f"no line {start!r}"
+    found: list[str] = []
+    for line in lines[lines.index(start) + 1 :]:
+        if ANCHOR.match(line) or (re.match(r"^##? ", line) and found):
+            break
+        found.append(line)
+    return found
+
+
+def first_cells(lines: list[str]) -> list[str]:
+    """The first cell of every body row of the Markdown pipe tables in ``lines`` (``\\|`` does not split)."""
+    separator = re.compile(r"^\|[-:| ]+\|$")
+    cells = []
+    for index, line in enumerate(lines):
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        if not line.startswith("|") or separator.match(line) or separator.match(following):
+            continue  # not a row, a separator, or a header row
+        cells.append(re.split(r"(?<!\\)\|", line)[1].strip())
+    return cells
+
+
+def test_every_module_has_a_row_in_the_architecture_module_map() -> None:
+    rows = [
+        span
+        for cell in first_cells(section(ARCHITECTURE.read_text(encoding="utf-8"), "(arch-modules)="))
+        for span in CODE_SPAN.findall(cell)
+    ]
+    assert rows, "no module map found under (arch-modules)= in docs/architecture.md"
+    modules = sorted(
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "generator").rglob("*.py")
+        if path.name != "__init__.py" or path.stat().st_size  # a package with an empty __init__.py is only a folder
+    )
+    missing = [m for m in modules if not any(fnmatch.fnmatchcase(m, row) for row in rows)]
+    assert missing == [], f"add these modules to the module map of docs/architecture.md: {missing}"
+    stale = [row for row in rows if not any(fnmatch.fnmatchcase(m, row) for m in modules)]
+    assert stale == [], f"the module map of docs/architecture.md names modules that do not exist: {stale}"
+
+
+def test_the_import_order_in_architecture_is_the_stages_of_test_architecture() -> None:
+    items = [
+        line
+        for line in section(ARCHITECTURE.read_text(encoding="utf-8"), "(arch-imports)=")
+        if re.match(r"^\d+\. ", line)
+    ]
+    documented = [tuple(CODE_SPAN.findall(item)) for item in items]
+    assert documented == list(STAGES), "docs/architecture.md, Import direction, must list STAGES in order"
+
+
+def readme_commands() -> list[str]:
+    """The first cells of the README's Commands table."""
+    return first_cells(section(README.read_text(encoding="utf-8"), "## Commands"))
+
+
+def test_the_readme_command_table_names_every_cli_command() -> None:
+    cells = readme_commands()
+    assert cells, "no Commands table in README.md"
+    missing = [
+        c for c in subcommands() if not any(re.search(rf"`ibcm-runbook {re.escape(c)}(?![\w-])", x) for x in cells)
+    ]
+    assert missing == [], f"add these commands to the Commands table of README.md: {missing}"
+
+
+def test_the_readme_command_table_names_every_make_target() -> None:
+    phony = re.search(r"^\.PHONY:(.*)$", MAKEFILE.read_text(encoding="utf-8"), flags=re.MULTILINE)
+    assert phony, "no .PHONY line in the Makefile"
+    targets = phony[1].split()
+    assert "html" in targets, targets
+    cells = readme_commands()
+    missing = [t for t in targets if not any(re.search(rf"`make {re.escape(t)}(?![\w-])", x) for x in cells)]
+    assert missing == [], f"add these make targets to the Commands table of README.md: {missing}"
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        (["| a | b |", "|---|---|", "| `x` | y |", "| `p \\| q` | r |"], ["`x`", "`p \\| q`"]),
+        (["text", "| h |", "|:-|", "| v |"], ["v"]),
+        (["| h |", "|---|", "| 1 |", "", "| h2 |", "|---|", "| 2 |"], ["1", "2"]),
+        ([], []),
+    ],
+    ids=["escaped-pipe", "aligned-separator", "two-tables", "no-table"],
+)
+def test_first_cells_are_parsed(lines: list[str], expected: list[str]) -> None:
+    """The table checks above would pass vacuously if rows stopped being found."""
+    assert first_cells(lines) == expected

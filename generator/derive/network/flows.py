@@ -1,4 +1,4 @@
-"""Derive every network flow of a site from its topology (the ports: docs/domain-facts.md, Ports).
+"""Derive every network flow of a site from its topology (docs/domain-facts.md, Ports; Flows beyond the checklist).
 
 The firewall tables, the connectivity matrix, the CSV exports, the diagram and
 the JSON plan are all views of the one list returned by :func:`derive_flows`,
@@ -15,8 +15,8 @@ Order of the list (stable, documented because tables number their rules from it)
    followed directly by its proxy-to-server hop; then intranet clients to the
    roles with ``connections: both`` on perimeter servers, in the same order;
 2. certificate revocation: Internet clients to the CRL, then each perimeter
-   server with a role accepting Internet connections to the CRL (IIS checks
-   client certificates), in ``servers`` order;
+   server with an HTTPS role accepting Internet connections to the CRL (IIS
+   checks client certificates), in ``servers`` order;
 3. site server flows, per destination in ``servers`` order: SMB, RPC endpoint
    mapper TCP/UDP, RPC dynamic range, WSUS ports, then the client HTTPS port of
    a management point (availability check); then SQL to the database server;
@@ -97,8 +97,8 @@ DOMAIN_MEMBERSHIP_PORTS: tuple[tuple[Protocol, str, str], ...] = (
     ("TCP", "", "RPC dynamic ports"),
     ("UDP", "123", "time"),
 )
-"""What a member server needs of its domain controllers (reference 16.6, KB 832017), in flow order; the empty
-port stands for the domain controller's dynamic RPC range."""
+"""What a member server needs of its domain controllers (docs/domain-facts.md: facts-domain-membership; KB 832017),
+in flow order; the empty port stands for the domain controller's dynamic RPC range."""
 
 FlowKind = Literal[
     "client",
@@ -380,6 +380,8 @@ def _client_role_flows(b: _Builder, role: RoleKey) -> None:
 def _intranet_client_flows(b: _Builder, role: RoleKey) -> None:
     """Intranet clients to ``role`` on every perimeter server (or its NLB cluster) that has ``connections: both``.
 
+    See docs/domain-facts.md: facts-intranet-clients.
+
     The cluster is the destination when it has an intranet FQDN (intranet clients reach it by that name);
     otherwise each member is. Ports are those the role serves clients on (:meth:`Topology.client_ports`).
     """
@@ -499,7 +501,7 @@ def _site_system_crl_flows(b: _Builder) -> None:
 
     A fallback status point takes anonymous HTTP and checks no client certificate, so a server whose only Internet
     role it is needs no CRL.  The distribution point is on the Internet when ``pki.crl_published_on_internet``, else
-    in the intranet.
+    in the intranet.  To confirm: docs/domain-facts.md, facts-crl-site-systems.
     """
     topo = b.topo
     pki = topo.model.pki
@@ -525,6 +527,8 @@ def _site_system_crl_flows(b: _Builder) -> None:
 
 
 def _site_server_flows(b: _Builder) -> None:
+    """The site server to every site system (installation, WSUS, the management point availability check of
+    docs/domain-facts.md: facts-mp-availability), then to the database server."""
     topo = b.topo
     site_server = topo.site_server
     source = _server_endpoint(site_server)
@@ -687,7 +691,10 @@ def _database_flows(b: _Builder) -> None:
 
 
 def _wsus_database_flows(b: _Builder) -> None:
-    """Each member of an NLB software update point uses the cluster's shared WSUS database."""
+    """Each member of an NLB software update point uses the cluster's shared WSUS database.
+
+    See docs/domain-facts.md: facts-nlb-sup-database.
+    """
     topo = b.topo
     for c, cluster in enumerate(topo.model.nlb_clusters):
         if cluster.role != "software_update_point" or cluster.wsus_database is None:
@@ -712,6 +719,8 @@ def _wsus_database_flows(b: _Builder) -> None:
 
 
 def _software_update_flows(b: _Builder) -> None:
+    """Internet SUP synchronisation (docs/domain-facts.md: facts-sup-sync), then the active SUP to Microsoft Update
+    (facts-microsoft-update: through the front firewall from the perimeter)."""
     topo = b.topo
     active, internet = topo.active_sup, topo.internet_sup
     if active is not None and internet is not None and topo.internet_sup_sync == "automatic":
@@ -766,7 +775,8 @@ def _domain_controllers(topo: Topology, forest: str) -> list[tuple[_Endpoint, Op
 
 
 def _domain_membership_flows(b: _Builder) -> None:
-    """Each perimeter server reaches the domain controllers of its forest (reference 16.6, KB 832017).
+    """Each perimeter server reaches the domain controllers of its forest (docs/domain-facts.md:
+    facts-domain-membership; KB 832017).
 
     Standard Windows traffic, not ConfigMgr's: without it the server cannot authenticate (SQL Server with
     Windows authentication, Group Policy, certificate autoenrolment, time).
