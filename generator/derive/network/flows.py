@@ -69,6 +69,12 @@ SQL_PORT = "1433"
 FORBIDDEN_PORTS = frozenset({"4022"})
 """SQL Service Broker: later ConfigMgr versions only; never emitted for 2007."""
 
+WSUS_DATABASE_PORT_NOTE = (
+    "TCP 1433 is the default port of a SQL Server instance; confirm the port of the instance that holds the shared "
+    "WSUS database with the database team."
+)
+"""The shared WSUS database's port is the SQL Server instance's, not fixed by ConfigMgr (to confirm)."""
+
 MICROSOFT_UPDATE_NOTE = (
     "Leaves through the organisation's usual Internet egress (forward proxy or outbound "
     "firewall), which is not necessarily the IBCM front firewall; not listed in the "
@@ -715,6 +721,7 @@ def _wsus_database_flows(b: _Builder) -> None:
                 "database",
                 "wsus-database",
                 origin=("nlb_clusters", c, "wsus_database"),
+                note=WSUS_DATABASE_PORT_NOTE,
             )
 
 
