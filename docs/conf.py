@@ -12,7 +12,7 @@ project = "IBCM runbooks"
 author = "ibcm-runbook"
 copyright = "ibcm-runbook contributors"
 
-extensions = ["myst_parser", "sphinx.ext.graphviz", "generator.sphinx_ext"]
+extensions = ["myst_parser", "sphinx.ext.graphviz", "generator.sphinx_ext.diagram", "generator.sphinx_ext"]
 
 # The generator: where site inputs and templates are, where sources go.
 generator_site_inputs = "../site_inputs"
@@ -28,6 +28,9 @@ suppress_warnings: list[str] = []
 # User values (names, titles) must reach the reader exactly as typed: no curly quotes.
 smartquotes = False
 
+# Graphviz: SVG in HTML (sharp at any zoom, text searchable); generator.sphinx_ext.diagram links the placement
+# diagram's SVG ("Open the diagram at full size").  The layout itself (font size, width) is set in the DOT text
+# (generator/render/diagram.py), so the HTML and the PDF show the same drawing.
 graphviz_output_format = "svg"
 
 html_theme = "alabaster"

@@ -1,16 +1,32 @@
 """The placement diagram of a site as deterministic Graphviz DOT text.
 
 Drawn from the same flows as the firewall tables, so the picture cannot
-disagree with the rules.  Node ids come from model names (never random) and
-nothing time-dependent is written, so the text is identical from run to run
-and can be golden-tested.  Every user string goes through
-:func:`generator.render.escape.escape_dot_html` (labels) or
-:func:`generator.render.escape.dot_string` (ids).
+disagree with them; the rules themselves stay in the tables.  The diagram is
+made to be read at page width (the HTML content column, 17 cm in the PDF):
 
-Layout: left to right, Internet, front firewall, perimeter, back firewall,
-intranet.  Invisible edges keep that order; flows that run against it
-(intranet to perimeter) are written head-first with ``dir=back`` so they do
-not fold the layout.
+* columns, left to right: Internet, front firewall, perimeter, back firewall,
+  intranet.  A firewall is a narrow band between two zones, not a box of rules;
+* flows are merged into :class:`Group` values (:func:`flow_groups`): one source
+  and the parties of one zone that receive the same services from it, or
+  several sources that send the same services to the same parties.  Each group
+  is one path.  Where it crosses a firewall it passes through a gate on the
+  band labelled with its services ("TCP 443", "SMB, RPC, TCP 8530, 8531", named
+  by :func:`service_of`); a path inside one zone passes through the same kind
+  of label in that zone's column.  Gates are nodes, not edge labels, so they
+  need no column of their own;
+* client traffic is drawn solid and blue with filled arrowheads, site-system
+  traffic dashed and grey with open arrowheads: colour is never the only
+  difference, and the legend under the title says so in words;
+* every text is :data:`FONT_SIZE` points (the title :data:`TITLE_SIZE`) and
+  every label wraps at a few characters, so the drawing is about 17 cm wide:
+  its smallest text stays legible at page width (tests/test_diagram_browser.py
+  measures it in Chromium and in the PDF).  No text is bold: Graphviz measures
+  bold Arial as regular, so it would overflow its box.
+
+Node ids come from model names (never random) and nothing time-dependent is
+written, so the text is identical from run to run and can be golden-tested.
+Every user string goes through :func:`generator.render.escape.escape_dot_html`
+(labels) or :func:`generator.render.escape.dot_string` (ids).
 """
 
 from __future__ import annotations
@@ -18,10 +34,10 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from generator.derive.network.flows import (
     CRL_PLACEHOLDER,
-    INTERNET_CLIENTS,
     MICROSOFT_UPDATE,
     Flow,
     ZoneName,
@@ -34,12 +50,56 @@ from generator.model.topology import Topology
 from generator.model.vocabulary import ROLE_ABBREVIATIONS
 from generator.render.escape import dot_string, escape_dot_html
 
-FONT = "Helvetica"
+FONT = "Arial"
+"""Arial in the SVG (Windows and macOS have it, Linux maps it to Liberation Sans); Graphviz measures it with
+Liberation Sans (fonts-liberation2, which scripts/ensure-system-deps installs), the same metrics."""
+RANKDIR = "RL"
+"""Columns are ranked from the intranet (rank 0, on the right), so edges inside a column loop on its right-hand side
+(towards the more trusted zone) instead of across the paths that come from the Internet side."""
+CLUSTER_LABELJUST = "r"
+"""Cluster titles on the left: with ``rankdir=RL`` Graphviz mirrors ``labeljust`` in clusters."""
+FONT_SIZE = 11
+"""Points, for every text of the diagram but the title."""
+TITLE_SIZE = 13
 ZONE_TITLES: dict[ZoneName, str] = {"internet": "Internet", "perimeter": "Perimeter network", "intranet": "Intranet"}
 ZONE_COLOURS: dict[ZoneName, str] = {"internet": "#fdf1e6", "perimeter": "#fff8d6", "intranet": "#e8f1fb"}
-CLIENT_EDGE = 'color="#1f5fa8", penwidth=1.4'
-SERVER_EDGE = 'color="#555555", style=dashed'
-EGRESS_NOTE = "via usual Internet egress"
+DETAIL_COLOUR = "#444444"
+FIREWALL_FILL = "#f4cfca"
+FIREWALL_LINE = "#b71c1c"
+CLIENT_COLOUR = "#1f5fa8"
+SERVER_COLOUR = "#555555"
+CLIENT_EDGE = f'color="{CLIENT_COLOUR}", penwidth=1.6'
+SERVER_EDGE = f'color="{SERVER_COLOUR}", style=dashed'
+CLIENT_ARROW = "normal"
+SERVER_ARROW = "empty"
+CLIENT_GATE = 'color="#1f5fa8", penwidth=1.6, fontcolor="#0d3c73"'
+SERVER_GATE = 'color="#555555", style="rounded,dashed,filled"'
+EGRESS_NOTE = "via the usual Internet egress"
+LABEL_WIDTH = 13
+"""Characters per line of a services label before it wraps."""
+NODE_WIDTH = 16
+"""Characters per line of a node label before it wraps (server names, host names, firewall names)."""
+TITLE_WIDTH = 64
+"""Characters per line of the title (a long site name wraps instead of widening the drawing)."""
+
+_WELL_KNOWN: dict[tuple[str, str], str] = {
+    ("TCP", "53"): "DNS",
+    ("UDP", "53"): "DNS",
+    ("TCP", "88"): "Kerberos",
+    ("UDP", "88"): "Kerberos",
+    ("TCP", "464"): "Kerberos",
+    ("UDP", "464"): "Kerberos",
+    ("TCP", "389"): "LDAP",
+    ("UDP", "389"): "LDAP",
+    ("TCP", "3268"): "GC",
+    ("TCP", "445"): "SMB",
+    ("TCP", "135"): "RPC",
+    ("UDP", "135"): "RPC",
+    ("TCP", "1433"): "SQL 1433",
+    ("UDP", "123"): "NTP",
+}
+"""Ports shown by the name of their service; every other port is shown as ``<protocol> <port>``."""
+_NAMED_ORDER = ("DNS", "Kerberos", "LDAP", "GC", "SMB", "RPC", "SQL 1433", "NTP")
 
 
 class _Ids:
@@ -50,311 +110,540 @@ class _Ids:
         self._used: set[str] = set()
 
     def get(self, ref: str) -> str:
+        """The id of ``ref`` (the same for the same ref)."""
         ref = ref.casefold()  # names compare case-insensitively: "SUP2" and "sup2" are one node
         if ref not in self._by_ref:
-            kind, _, name = ref.partition(":")
-            base = re.sub(r"[^a-z0-9]+", "_", f"{kind}_{name}".lower()).strip("_") or "node"
-            candidate, n = base, 2
-            while candidate in self._used:
-                candidate, n = f"{base}_{n}", n + 1
-            self._used.add(candidate)
-            self._by_ref[ref] = candidate
+            self._by_ref[ref] = self.new(ref)
         return self._by_ref[ref]
+
+    def new(self, ref: str) -> str:
+        """A new id made from ``ref`` (``_2``, ``_3``... when the plain one is taken)."""
+        kind, _, name = ref.casefold().partition(":")
+        base = re.sub(r"[^a-z0-9]+", "_", f"{kind}_{name}").strip("_") or "node"
+        candidate, n = base, 2
+        while candidate in self._used:
+            candidate, n = f"{base}_{n}", n + 1
+        self._used.add(candidate)
+        return candidate
 
 
 def _html(lines: Iterable[str], bold_first: bool = True) -> str:
-    """An HTML-like label from plain text lines (each escaped)."""
+    """An HTML-like label from plain text lines (each escaped); with ``bold_first``, the first line is the name
+    and the others are details, in grey.
+
+    No bold: Graphviz measures bold Arial as regular, so bold text would overflow its box.
+    """
     escaped = [escape_dot_html(line) for line in lines]
-    if bold_first and escaped:
-        escaped[0] = f"<B>{escaped[0]}</B>"
+    if bold_first and len(escaped) > 1:
+        details = "<BR/>".join(escaped[1:])
+        return f'<{escaped[0]}<BR/><FONT COLOR="{DETAIL_COLOUR}">{details}</FONT>>'
     return "<" + "<BR/>".join(escaped) + ">"
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters where it can break: at spaces, else after ``.``, ``-``
+    or ``_`` (host names, firewall names); a longer unbreakable word stays whole."""
+    pieces: list[tuple[str, str]] = []  # (text, what joins it to the previous piece on one line)
+    for word in text.split(" "):
+        glue = " "
+        while len(word) > width:
+            cut = max(word.rfind(c, 0, width) for c in ".-_")
+            if cut <= 0:
+                break
+            pieces.append((word[: cut + 1], glue))
+            word, glue = word[cut + 1 :], ""
+        pieces.append((word, glue))
+    lines: list[str] = []
+    for piece, glue in pieces:
+        if lines and len(lines[-1]) + len(glue) + len(piece) <= width:
+            lines[-1] += glue + piece
+        else:
+            lines.append(piece)
+    return lines
+
+
+def _wrapped(lines: Iterable[str], width: int) -> list[str]:
+    return [part for line in lines for part in wrap(line, width)]
+
+
+# --- services ---------------------------------------------------------------------------------
+
+
+def _port_key(port: str) -> tuple[int, str]:
+    head = port.split("-")[0]
+    return (int(head) if head.isdigit() else 1 << 30, port)
+
+
+def service_of(flow: Flow, pair_ports: set[tuple[str, str]]) -> str:
+    """What the diagram calls the service of ``flow``: a well-known name (SMB, RPC, SQL 1433...) or ``TCP 443``.
+
+    A port range between two parties that also use the RPC endpoint mapper (TCP 135) is the RPC dynamic
+    range, so it is RPC too; the tables list the ports.
+    """
+    named = _WELL_KNOWN.get((flow.protocol, flow.port))
+    if named is not None:
+        return named
+    if "-" in flow.port and ("TCP", "135") in pair_ports:
+        return "RPC"
+    return f"{flow.protocol} {flow.port}"
+
+
+def services_lines(services: Iterable[str], width: int = LABEL_WIDTH) -> list[str]:
+    """A compact label: the named services first, then each protocol with its ports; wrapped at ``width``."""
+    wanted = list(dict.fromkeys(services))
+    words = [s for s in _NAMED_ORDER if s in wanted]
+    ports: dict[str, list[str]] = {}
+    for service in wanted:
+        if service not in _NAMED_ORDER:
+            protocol, _, port = service.partition(" ")
+            ports.setdefault(protocol, []).append(port)
+    words += [
+        f"{protocol} {', '.join(sorted(ports[protocol], key=_port_key))}"
+        for protocol in sorted(ports, key=lambda p: (p != "TCP", p))
+    ]
+    lines: list[str] = []
+    for word in words:
+        if lines and len(lines[-1]) + 2 + len(word) <= width:
+            lines[-1] += f", {word}"
+        else:
+            if lines:
+                lines[-1] += ","
+            lines += _split_ports(word, width)
+    return lines
+
+
+def _split_ports(word: str, width: int) -> list[str]:
+    """``TCP 80, 443, ...`` on lines of about ``width`` characters (a protocol's ports stay together if they fit
+    in ``width`` + 4, so that "TCP 8530, 8531" is not broken)."""
+    if len(word) <= width + 4:
+        return [word]
+    lines: list[str] = []
+    for port in word.split(", "):
+        if lines and len(lines[-1]) + 2 + len(port) <= width:
+            lines[-1] += f", {port}"
+        else:
+            if lines:
+                lines[-1] += ","
+            lines.append(port)
+    return lines
+
+
+# --- groups -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Group:
+    """Flows drawn as one path: its sources, its destinations (all of one zone), its services."""
+
+    sources: tuple[str, ...]
+    """Flow refs (``server:<name>``, ``cluster:<name>``, ``clients``...), in flow order."""
+    destinations: tuple[str, ...]
+    source_zone: ZoneName
+    destination_zone: ZoneName
+    firewalls: tuple[str, ...]
+    """The firewalls crossed, from the source's side."""
+    client: bool
+    """Client traffic (drawn in the client style)."""
+    services: tuple[str, ...]
+
+    @property
+    def lines(self) -> list[str]:
+        return services_lines(self.services)
+
+    @property
+    def label(self) -> str:
+        return " ".join(self.lines)
+
+
+_Class = tuple[ZoneName, ZoneName, tuple[str, ...], bool]
+
+
+def flow_groups(plan: NetworkPlan) -> list[Group]:
+    """The flows of ``plan`` merged into groups, in the order of their first flow.
+
+    1. the flows from one source to one destination make one set of services (per zone pair, firewalls
+       crossed and kind: client or site-system traffic);
+    2. the destinations (of one zone) that receive the same services from one source share a path;
+    3. so do the sources that send the same services to the same destinations.
+    """
+    pair_ports: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for flow in plan.flows:
+        pair_ports.setdefault((flow.source_ref, flow.destination_ref), set()).add((flow.protocol, flow.port))
+
+    by_pair: dict[tuple[str, str, _Class], list[str]] = {}
+    for flow in plan.flows:
+        cls: _Class = (flow.source_zone, flow.destination_zone, flow.firewalls, flow.is_client_traffic)
+        services = by_pair.setdefault((flow.source_ref, flow.destination_ref, cls), [])
+        service = service_of(flow, pair_ports[(flow.source_ref, flow.destination_ref)])
+        if service not in services:
+            services.append(service)
+
+    by_source: dict[tuple[str, _Class, tuple[str, ...]], list[str]] = {}
+    for (source, destination, cls), services in by_pair.items():
+        by_source.setdefault((source, cls, tuple(services_lines(services))), []).append(destination)
+
+    by_destinations: dict[tuple[_Class, tuple[str, ...], tuple[str, ...]], list[str]] = {}
+    for (source, cls, lines), destinations in by_source.items():
+        by_destinations.setdefault((cls, tuple(destinations), lines), []).append(source)
+
+    services_of = {
+        (source, cls, lines): by_pair[(source, dests[0], cls)] for (source, cls, lines), dests in by_source.items()
+    }
+    return [
+        Group(
+            sources=tuple(sources),
+            destinations=destinations,
+            source_zone=cls[0],
+            destination_zone=cls[1],
+            firewalls=cls[2],
+            client=cls[3],
+            services=tuple(services_of[(sources[0], cls, lines)]),
+        )
+        for (cls, destinations, lines), sources in by_destinations.items()
+    ]
+
+
+# --- parties ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Party:
+    """Something a flow starts or ends at that is not a server of the site: clients, CRL, directory..."""
+
+    ref: str
+    name: str
+    zone: ZoneName
+
+
+def _role_lines(server: Server) -> list[str]:
+    """``MP, DP (internet)``: the roles, grouped by the connections they accept."""
+    by_connections: dict[str, list[str]] = {}
+    for key, role in server.roles.items():
+        by_connections.setdefault(str(role.connections), []).append(ROLE_ABBREVIATIONS[key])
+    return [f"{', '.join(roles)} ({connections})" for connections, roles in by_connections.items()]
 
 
 def _server_lines(topo: Topology, server: Server) -> list[str]:
     lines = [server.name]
-    duties = []
     if server.key == topo.site_server.key:
-        duties.append(f"site server {topo.site.code}")
+        lines.append(f"site server {topo.site.code}")
     if server.key == topo.database_server.key:
-        duties.append("site database")
+        lines.append("site database")
     replica = topo.model.database_replica
     if replica is not None and topo.replica_server is not None and server.key == topo.replica_server.key:
-        duties.append(f"SQL replica {replica.database}")
-    if duties:
-        lines.append(", ".join(duties))
-    for key, role in server.roles.items():
-        lines.append(f"{ROLE_ABBREVIATIONS[key]}: {role.connections}")
+        lines += ["SQL replica", replica.database]
+    lines += _role_lines(server)
     if topo.in_other_forest(server):
         lines.append(f"forest {topo.forest_of(server)}")
     return lines
 
 
-def _server_node(ids: _Ids, topo: Topology, server: Server, indent: str) -> str:
-    fill = "#ffffff" if not topo.is_internet_based(server) else "#eaf5e4"
-    return (
-        f"{indent}{dot_string(ids.get(f'server:{server.name}'))} "
-        f'[label={_html(_server_lines(topo, server))}, fillcolor="{fill}"];'
-    )
+def _party_lines(party: _Party) -> list[str]:
+    kind, _, rest = party.ref.partition(":")
+    if kind == "crl":
+        return ["CRL", "distribution point"] if rest == CRL_PLACEHOLDER else ["CRL", rest]
+    if kind == "dc":
+        return [party.name, "domain controller"]
+    if kind == "directory":
+        return ["Domain controllers", f"forest {rest}"]
+    if party.ref == "microsoft-update":
+        return [MICROSOFT_UPDATE]
+    words = party.name.split(" ")
+    if len(words) == 2 and len(party.name) > 12:  # "Internet clients" on two lines
+        return words
+    return [party.name]
 
 
-def _zone_members(topo: Topology, zone: ZoneName) -> tuple[list[Server], list[NlbCluster]]:
-    clusters = [c for c in topo.model.nlb_clusters if cluster_zone(topo, c) == zone]
-    clustered = {m.upper() for c in clusters for m in c.members}
-    servers = [s for s in topo.model.servers if s.zone == zone and s.key not in clustered]
-    return servers, clusters
+_COLUMNS: dict[str, int] = {"internet": 0, "front": 1, "perimeter": 2, "back": 3, "intranet": 4}
+"""Column of each zone and firewall, left to right."""
 
 
-def _cluster_block(ids: _Ids, topo: Topology, cluster: NlbCluster) -> list[str]:
-    lines = [f"NLB {cluster.name}"]
-    lines += [fqdn for fqdn in (cluster.internet_fqdn, cluster.intranet_fqdn) if fqdn]
-    out = [
-        f"    subgraph {dot_string('cluster_' + ids.get(f'cluster:{cluster.name}'))} {{",
-        f"      label={_html(lines)};",
-        '      style="rounded,dashed"; color="#2e7d32"; margin=10;',
-    ]
-    for name in cluster.members:
-        member = topo.server(name)
-        if member is not None:
-            out.append(_server_node(ids, topo, member, "      "))
-    out.append("    }")
-    return out
+@dataclass
+class _Unit:
+    """What a column shows as one piece: a node, or the member nodes of an NLB cluster in their subgraph."""
+
+    nodes: list[str]
+    lines: list[str]
 
 
-def _outside_nodes(ids: _Ids, plan: NetworkPlan) -> list[str]:
-    """Internet clients, CRL host and Microsoft Update: the parties in the Internet zone."""
-    out = [
-        (
-            f"    {dot_string(ids.get('clients'))} [label={_html([INTERNET_CLIENTS])}, shape=box, "
-            'style="rounded,filled", fillcolor="#cfe2f3"];'
+class _Diagram:
+    """Builds the DOT text of one site."""
+
+    def __init__(self, topo: Topology, plan: NetworkPlan) -> None:
+        self.topo = topo
+        self.ids = _Ids()
+        self.groups = flow_groups(plan)
+        self.firewall_roles = {fw.name: fw.role for fw in plan.firewall_infos}
+        self.firewall_names = {fw.role: fw.name for fw in plan.firewall_infos}
+        self.columns: dict[int, list[str]] = {}
+        """Column -> its node ids, for the rank constraints."""
+        self._gate_ids: dict[tuple[Group, str], str] = {}
+        self.egress = [g for g in self.groups if not g.firewalls and g.source_zone != g.destination_zone]
+        """Groups that leave through the usual Internet egress (Microsoft Update from the intranet)."""
+        self.inner = [g for g in self.groups if not g.firewalls and g.source_zone == g.destination_zone]
+        """Groups inside one zone, drawn down its column."""
+        self.answers: set[int] = set()
+        """Indexes in ``inner`` of the groups that answer an earlier one (B to A after A to B): they do not order
+        the column, so that the two cannot contradict each other."""
+        pairs: set[tuple[str, str]] = set()
+        for i, group in enumerate(self.inner):
+            ends = {(a, b) for a in group.sources for b in group.destinations}
+            if any((b, a) in pairs for a, b in ends):
+                self.answers.add(i)
+            pairs |= ends
+        known = {f"server:{s.name}".casefold() for s in topo.model.servers}
+        known |= {f"cluster:{c.name}".casefold() for c in topo.model.nlb_clusters}
+        proxy = topo.model.network.reverse_proxy
+        if proxy is not None:
+            known.add(f"proxy:{proxy.name}".casefold())
+        egress_refs = {r for g in self.egress for r in g.destinations}
+        self.parties: dict[tuple[str, ZoneName], _Party] = {}
+        """The other ends of flows (clients, CRL, domain controllers...) by ref and zone, in flow order: a party
+        that flows place in two zones (a CRL that clients reach on the Internet, site systems in the intranet) is
+        drawn in both."""
+        for flow in plan.flows:
+            for ref, name, zone in (
+                (flow.source_ref, flow.source, flow.source_zone),
+                (flow.destination_ref, flow.destination, flow.destination_zone),
+            ):
+                if ref.casefold() not in known and ref not in egress_refs:
+                    self.parties.setdefault((ref, zone), _Party(ref, name, zone))
+
+    def _place(self, column: int, units: Iterable[_Unit]) -> list[str]:
+        """The DOT lines of ``units``, recorded in ``column``."""
+        out = []
+        for unit in units:
+            self.columns.setdefault(column, []).extend(unit.nodes)
+            out += unit.lines
+        return out
+
+    def _nlb(self, ref: str) -> NlbCluster | None:
+        if ref.startswith("cluster:"):
+            name = ref.partition(":")[2].casefold()
+            return next((c for c in self.topo.model.nlb_clusters if c.name.casefold() == name), None)
+        return None
+
+    def _party_id(self, party: _Party) -> str:
+        first = next(p for p in self.parties.values() if p.ref == party.ref)
+        return self.ids.get(party.ref if first is party else f"{party.ref}@{party.zone}")
+
+    def _node_id(self, ref: str, zone: ZoneName) -> str:
+        """The node an edge to ``ref`` in ``zone`` attaches to; for an NLB cluster, its first member (the edge is
+        clipped at the cluster's border)."""
+        party = self.parties.get((ref, zone))
+        if party is not None:
+            return self._party_id(party)
+        cluster = self._nlb(ref)
+        if cluster is not None:
+            member = next(m for m in (self.topo.server(n) for n in cluster.members) if m is not None)
+            return self.ids.get(f"server:{member.name}")
+        return self.ids.get(ref)
+
+    # --- nodes ------------------------------------------------------------------------------
+
+    def _server_unit(self, server: Server, indent: str) -> _Unit:
+        fill = "#eaf5e4" if self.topo.is_internet_based(server) else "#ffffff"
+        node = self.ids.get(f"server:{server.name}")
+        label = _html(_wrapped(_server_lines(self.topo, server), NODE_WIDTH))
+        return _Unit([node], [f'{indent}{dot_string(node)} [label={label}, fillcolor="{fill}"];'])
+
+    def _cluster_unit(self, cluster: NlbCluster) -> _Unit:
+        title = [f"NLB {cluster.name}", *(fqdn for fqdn in (cluster.internet_fqdn, cluster.intranet_fqdn) if fqdn)]
+        members = [self._server_unit(m, "      ") for m in (self.topo.server(n) for n in cluster.members) if m]
+        return _Unit(
+            [node for unit in members for node in unit.nodes],
+            [
+                f"    subgraph {dot_string('cluster_' + self.ids.get(f'cluster:{cluster.name}'))} {{",
+                f"      label={_html(_wrapped(title, NODE_WIDTH))};",
+                f'      style="rounded,dashed"; color="#2e7d32"; margin=4; labeljust={CLUSTER_LABELJUST};',
+                *(line for unit in members for line in unit.lines),
+                "    }",
+            ],
         )
-    ]
-    refs = dict.fromkeys(
-        r
-        for f in plan.flows
-        for r in (f.source_ref, f.destination_ref)
-        if r.startswith("crl:") or r == "microsoft-update"
-    )
-    for ref in refs:
-        if ref == "microsoft-update":
-            label = _html([MICROSOFT_UPDATE, "update catalogue"])
+
+    def _party_unit(self, party: _Party) -> _Unit:
+        node = self._party_id(party)
+        if party.ref.endswith("clients"):
+            shape = 'style="rounded,filled", fillcolor="#cfe2f3"'
         else:
-            host = ref.partition(":")[2]
-            label = _html([host] if host == CRL_PLACEHOLDER else [host, CRL_PLACEHOLDER])
-        out.append(f'    {dot_string(ids.get(ref))} [label={label}, shape=note, fillcolor="#ffffff"];')
-    return out
+            shape = 'shape=note, style="filled", fillcolor="#ffffff"'
+        label = _html(_wrapped(_party_lines(party), NODE_WIDTH))
+        return _Unit([node], [f"    {dot_string(node)} [label={label}, {shape}];"])
 
+    def _gate_id(self, group: Group, where: str) -> str:
+        """The gate of ``group`` at ``where``: named after the firewall or zone, its first source and destination."""
+        if (group, where) not in self._gate_ids:
+            self._gate_ids[(group, where)] = self.ids.new(f"gate:{where}:{group.sources[0]}:{group.destinations[0]}")
+        return self._gate_ids[(group, where)]
 
-def _zone_cluster(ids: _Ids, topo: Topology, plan: NetworkPlan, zone: ZoneName) -> tuple[list[str], list[str]]:
-    """The DOT block of one zone, and the ids of its top-level nodes (for ordering)."""
-    out = [
-        f"  subgraph {dot_string('cluster_zone_' + zone)} {{",
-        f"    label={_html([ZONE_TITLES[zone]])};",
-        f'    style="filled"; fillcolor="{ZONE_COLOURS[zone]}"; color="#999999"; margin=14;',
-    ]
-    anchors: list[str] = []
-    if zone == "internet":
-        out += _outside_nodes(ids, plan)
-        anchors.append(ids.get("clients"))
-    servers, clusters = _zone_members(topo, zone)
-    proxy = topo.model.network.reverse_proxy
-    if proxy is not None and proxy.zone == zone:
-        mode = "SSL bridging" if proxy.mode == "ssl_bridging" else "SSL tunnelling"
-        lines = [proxy.name, f"reverse proxy ({mode})", "publishes " + ", ".join(proxy.publishes)]
-        node = ids.get(f"proxy:{proxy.name}")
-        out.append(f'    {dot_string(node)} [label={_html(lines)}, fillcolor="#f3e5f5"];')
-        anchors.append(node)
-    for server in servers:
-        out.append(_server_node(ids, topo, server, "    "))
-        anchors.append(ids.get(f"server:{server.name}"))
-    for cluster in clusters:
-        out += _cluster_block(ids, topo, cluster)
-        anchors += [ids.get(f"server:{m}") for m in cluster.members if topo.server(m) is not None]
-    if not anchors:
-        placeholder = f"empty_{zone}"
-        out.append(
-            f"    {dot_string(placeholder)} [label={_html(['no servers'], bold_first=False)}, "
-            'shape=plaintext, style="", fontcolor="#777777"];'
-        )
-        anchors.append(placeholder)
-    out.append("  }")
-    return out, anchors
+    def _gate(self, group: Group, where: str, indent: str, lines: list[str] | None = None) -> _Unit:
+        """The gate of ``group`` at ``where`` (a firewall role, a zone or ``egress``), labelled with its services."""
+        node = self._gate_id(group, where)
+        style = CLIENT_GATE if group.client else SERVER_GATE
+        label = _html(lines or group.lines, bold_first=False)
+        return _Unit([node], [f"{indent}{dot_string(node)} [label={label}, {style}];"])
 
+    # --- columns ----------------------------------------------------------------------------
 
-def _port_lines(flows: list[Flow]) -> list[str]:
-    by_protocol: dict[str, list[str]] = {}
-    for flow in flows:
-        ports = by_protocol.setdefault(flow.protocol, [])
-        if flow.port not in ports:
-            ports.append(flow.port)
-    return [f"{protocol} {', '.join(ports)}" for protocol, ports in by_protocol.items()]
-
-
-def _node_for(ids: _Ids, topo: Topology, ref: str) -> tuple[str, str | None]:
-    """The node an edge attaches to, and the DOT cluster to clip at (for NLB clusters)."""
-    if ref.startswith("cluster:"):
-        name = ref.partition(":")[2]
-        for cluster in topo.model.nlb_clusters:
-            if cluster.name == name:
-                member = next(m for m in (topo.server(n) for n in cluster.members) if m is not None)
-                return dot_string(ids.get(f"server:{member.name}")), "cluster_" + ids.get(ref)
-    return dot_string(ids.get(ref)), None
-
-
-def _groups(plan: NetworkPlan) -> dict[tuple[str, str], list[Flow]]:
-    """Flows merged per (source, destination), in flow order."""
-    groups: dict[tuple[str, str], list[Flow]] = {}
-    for flow in plan.flows:
-        groups.setdefault((flow.source_ref, flow.destination_ref), []).append(flow)
-    return groups
-
-
-def _style(flows: list[Flow]) -> str:
-    return CLIENT_EDGE if all(f.is_client_traffic for f in flows) else SERVER_EDGE
-
-
-class _FirewallRows:
-    """One row per merged flow crossing a firewall; edges pass through the row's port."""
-
-    def __init__(self, plan: NetworkPlan) -> None:
-        self.rows: dict[str, list[tuple[str, list[Flow]]]] = {fw.name: [] for fw in plan.firewall_infos}
-        self.node: dict[str, str] = {fw.name: f"firewall_{fw.role}" for fw in reversed(plan.firewall_infos)}
-        self.ports: dict[tuple[str, str, str], str] = {}
-        for pair, pair_flows in _groups(plan).items():
-            for name in dict.fromkeys(n for f in pair_flows for n in f.firewalls):
-                rows = self.rows[name]
-                self.ports[(name, *pair)] = f"r{len(rows) + 1}"
-                rows.append((f"r{len(rows) + 1}", pair_flows))
-
-    def port(self, name: str, pair: tuple[str, str]) -> str:
-        return self.ports[(name, *pair)]
-
-    def label(self, fw_name: str, fw_role: str) -> str:
-        cells = [
-            (
-                f'<TR><TD BGCOLOR="#c62828"><FONT COLOR="#ffffff"><B>{escape_dot_html(fw_name)}</B><BR/>'
-                f"{escape_dot_html(fw_role)} firewall</FONT></TD></TR>"
-            )
+    def zone(self, zone: ZoneName) -> list[str]:
+        """A zone's subgraph: clients, the proxy, servers, NLB clusters, other parties, then the gates of the
+        groups inside the zone."""
+        parties = [p for p in self.parties.values() if p.zone == zone]
+        units = [self._party_unit(p) for p in parties if p.ref.endswith("clients")]
+        proxy = self.topo.model.network.reverse_proxy
+        if proxy is not None and proxy.zone == zone:
+            mode = "SSL bridging" if proxy.mode == "ssl_bridging" else "SSL tunnelling"
+            node = self.ids.get(f"proxy:{proxy.name}")
+            label = _html(_wrapped([proxy.name, "reverse proxy", mode], NODE_WIDTH))
+            units.append(_Unit([node], [f'    {dot_string(node)} [label={label}, fillcolor="#f3e5f5"];']))
+        clusters = [c for c in self.topo.model.nlb_clusters if cluster_zone(self.topo, c) == zone]
+        clustered = {m.upper() for c in clusters for m in c.members}
+        units += [
+            self._server_unit(s, "    ") for s in self.topo.model.servers if s.zone == zone and s.key not in clustered
         ]
-        for port, flows in self.rows[fw_name]:
-            first = flows[0]
-            text = "<BR/>".join(
-                escape_dot_html(line) for line in [f"{first.source} \u2192 {first.destination}", *_port_lines(flows)]
-            )
-            fill = "#dde8f6" if all(f.is_client_traffic for f in flows) else "#f4f4f4"
-            cells.append(f'<TR><TD PORT="{port}" BGCOLOR="{fill}" ALIGN="LEFT" BALIGN="LEFT">{text}</TD></TR>')
-        if not self.rows[fw_name]:
-            cells.append('<TR><TD BGCOLOR="#f4f4f4">no flows</TD></TR>')
-        return (
-            '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="4" COLOR="#8e2020">'
-            + "".join(cells)
-            + "</TABLE>>"
-        )
+        units += [self._cluster_unit(c) for c in clusters]
+        units += [self._party_unit(p) for p in parties if not p.ref.endswith("clients")]
+        if not units:
+            node, label = f"empty_{zone}", _html(["no servers"], bold_first=False)
+            units.append(_Unit([node], [f'    {dot_string(node)} [label={label}, shape=plaintext, style=""];']))
+        units += [self._gate(g, zone, "    ") for g in self.inner if g.source_zone == zone]
+        return [
+            f"  subgraph {dot_string('cluster_zone_' + zone)} {{",
+            f"    label={_html(wrap(ZONE_TITLES[zone], 10), bold_first=False)};",
+            f'    style="filled"; fillcolor="{ZONE_COLOURS[zone]}"; color="#999999"; margin=4; '
+            f"labeljust={CLUSTER_LABELJUST};",
+            *self._place(_COLUMNS[zone], units),
+            "  }",
+        ]
 
+    def firewall(self, role: str) -> list[str]:
+        """A firewall: a narrow band with one gate per group that crosses it, no rules."""
+        name = self.firewall_names[role]
+        units = [self._gate(g, role, "    ") for g in self.groups if name in g.firewalls]
+        if not units:
+            node, label = f"firewall_{role}_closed", _html(["no flows"], bold_first=False)
+            units.append(_Unit([node], [f'    {dot_string(node)} [label={label}, shape=plaintext, style=""];']))
+        return [
+            f"  subgraph {dot_string('cluster_firewall_' + role)} {{",
+            f"    label={_html([*wrap(name, NODE_WIDTH), f'({role})'], bold_first=False)};",
+            f'    style="filled"; fillcolor="{FIREWALL_FILL}"; color="{FIREWALL_LINE}"; penwidth=2; margin=3;',
+            *self._place(_COLUMNS[role], units),
+            "  }",
+        ]
 
-def _edges(ids: _Ids, topo: Topology, plan: NetworkPlan, rows: _FirewallRows) -> list[str]:
-    out = []
-    for (source_ref, destination_ref), flows in _groups(plan).items():
-        first = flows[0]
-        style = _style(flows)
-        source, source_cluster = _node_for(ids, topo, source_ref)
-        destination, destination_cluster = _node_for(ids, topo, destination_ref)
-        reverse = zone_rank(first.source_zone) > zone_rank(first.destination_zone)
-        firewalls = list(dict.fromkeys(name for f in flows for name in f.firewalls))
-        if not firewalls:
-            lines = _port_lines(flows)
-            if first.kind == "microsoft-update":
-                lines.append(EGRESS_NOTE)
-            attributes = [f"label={_html(lines, bold_first=False)}", style]
-            tail, head, tail_cluster, head_cluster = source, destination, source_cluster, destination_cluster
-            if reverse:
-                tail, head, tail_cluster, head_cluster = head, tail, head_cluster, tail_cluster
-                attributes.append("dir=back")
-            if first.kind == "microsoft-update":
-                attributes.append("constraint=false")
-            out.append(_edge(tail, head, attributes, tail_cluster, head_cluster))
-            continue
-        # Lay the path out left to right (Internet side first), then point arrows the flow's way.
-        left, right = (destination, source) if reverse else (source, destination)
-        left_cluster, right_cluster = (
-            (destination_cluster, source_cluster) if reverse else (source_cluster, destination_cluster)
-        )
-        hops = [f"{dot_string(rows.node[name])}:{rows.port(name, (source_ref, destination_ref))}" for name in firewalls]
-        chain = [left, *hops, right]
-        for i, (tail, head) in enumerate(itertools.pairwise(chain)):
-            # Every hop leaves eastwards and arrives westwards, so paths run straight through the rows.
-            tail += ":e" if i > 0 or not left_cluster else ""
-            head += ":w" if i < len(chain) - 2 or not right_cluster else ""
-            attributes = [style] + (["dir=back"] if reverse else [])
-            out.append(
-                _edge(
-                    tail,
-                    head,
-                    attributes,
-                    left_cluster if i == 0 else None,
-                    right_cluster if i == len(chain) - 2 else None,
+    def egress_nodes(self) -> list[str]:
+        """Microsoft Update reached through the usual Internet egress: a note in its source's column (but out of
+        its zone), not a party across the IBCM firewalls."""
+        out = []
+        for group in self.egress:
+            units = []
+            for ref in group.destinations:
+                node = self.ids.get(ref)
+                label = _html([MICROSOFT_UPDATE if ref == "microsoft-update" else ref.partition(":")[2], "(Internet)"])
+                units.append(
+                    _Unit(
+                        [node],
+                        [f'  {dot_string(node)} [label={label}, shape=note, style="filled", fillcolor="#ffffff"];'],
+                    )
                 )
-            )
-    return out
+            units.append(self._gate(group, "egress", "  ", [*wrap(EGRESS_NOTE, NODE_WIDTH), *group.lines]))
+            out += self._place(_COLUMNS[group.source_zone], units)
+        return out
+
+    # --- paths ------------------------------------------------------------------------------
+
+    def paths(self) -> list[str]:
+        """One path per group: its sources, its gates, its destinations."""
+        out = []
+        for group in self.groups:
+            if group.firewalls:
+                gates = [self._gate_id(group, self.firewall_roles[name]) for name in group.firewalls]
+                out += self._path(group, gates, across=True)
+            elif group in self.egress:
+                out += self._path(group, [self._gate_id(group, "egress")], across=False)
+            else:
+                answer = self.inner.index(group) in self.answers
+                out += self._path(group, [self._gate_id(group, group.source_zone)], across=False, orders=not answer)
+        return out
+
+    def _path(self, group: Group, gates: list[str], *, across: bool, orders: bool = True) -> list[str]:
+        """The edges of one group: each source to the first gate, gate to gate, the last gate to each destination.
+
+        ``across`` columns, edges are written from the intranet side, the way the columns are ranked
+        (:data:`RANKDIR`), with ``dir=back`` when the flow runs towards the intranet; within a column they follow
+        the flow and, unless they ``orders`` the column, do not constrain it.
+        """
+        segments = [(self._node_id(r, group.source_zone), gates[0], self._nlb(r), False) for r in group.sources]
+        segments += [(a, b, None, False) for a, b in itertools.pairwise(gates)]
+        segments += [
+            (gates[-1], self._node_id(r, group.destination_zone), self._nlb(r), True) for r in group.destinations
+        ]
+        towards_intranet = across and zone_rank(group.source_zone) < zone_rank(group.destination_zone)
+        style = CLIENT_EDGE if group.client else SERVER_EDGE
+        arrow = CLIENT_ARROW if group.client else SERVER_ARROW
+        out = []
+        for tail, head, nlb, to_destination in segments:
+            attributes = [style]
+            party_is_head = to_destination
+            if towards_intranet:
+                tail, head, party_is_head = head, tail, not party_is_head
+                attributes.append(f"dir=back, arrowtail={arrow}" if to_destination else "dir=none")
+            else:
+                attributes.append(f"arrowhead={arrow}" if to_destination else "arrowhead=none")
+            if nlb is not None:
+                cluster = dot_string("cluster_" + self.ids.get(f"cluster:{nlb.name}"))
+                attributes.append(f"lhead={cluster}" if party_is_head else f"ltail={cluster}")
+            if not orders:
+                attributes.append("constraint=false")
+            out.append(f"  {dot_string(tail)} -> {dot_string(head)} [{', '.join(attributes)}];")
+        return out
+
+    def ranks(self) -> list[str]:
+        """Each column is one rank; an invisible chain orders the columns."""
+        out = ["  // columns: Internet, front firewall, perimeter, back firewall, intranet"]
+        out += [
+            f"  {{rank=same; {' '.join(f'{dot_string(n)};' for n in nodes)}}}"
+            for _, nodes in sorted(self.columns.items())
+        ]
+        firsts = [nodes[0] for _, nodes in sorted(self.columns.items(), reverse=True)]
+        out.append(f"  {' -> '.join(dot_string(n) for n in firsts)} [style=invis];")
+        return out
 
 
-def _edge(tail: str, head: str, attributes: list[str], tail_cluster: str | None, head_cluster: str | None) -> str:
-    if tail_cluster:
-        attributes = [*attributes, f"ltail={dot_string(tail_cluster)}"]
-    if head_cluster:
-        attributes = [*attributes, f"lhead={dot_string(head_cluster)}"]
-    return f"  {tail} -> {head} [{', '.join(attributes)}];"
-
-
-def _legend() -> list[str]:
-    return [
-        f"  subgraph {dot_string('cluster_legend')} {{",
-        f'    label={_html(["Legend"])}; style="rounded"; color="#bbbbbb"; fontsize=9;',
-        '    node [shape=point, width=0.05, style="", label=""];',
-        '    "legend_a1"; "legend_a2"; "legend_b1"; "legend_b2";',
-        f'    "legend_a1" -> "legend_a2" [label={_html(["client traffic"], bold_first=False)}, {CLIENT_EDGE}];',
-        f'    "legend_b1" -> "legend_b2" [label={_html(["server to server"], bold_first=False)}, {SERVER_EDGE}];',
-        "  }",
-    ]
+def _heading(title: str) -> str:
+    """The graph label: the title, then the legend, which says in words what colour, line style and bands show."""
+    left = '<BR ALIGN="LEFT"/>'
+    lines = left.join(escape_dot_html(line) for line in wrap(title, TITLE_WIDTH))
+    client = f'<FONT COLOR="{CLIENT_COLOUR}">\u2501\u2501\u2501\u25b6</FONT>\u00a0client traffic (solid line)'
+    server = f'<FONT COLOR="{SERVER_COLOUR}">- - -\u25b7</FONT>\u00a0site-system traffic (dashed line)'
+    firewall = f'<FONT COLOR="{FIREWALL_LINE}">\u2588\u2588</FONT>\u00a0firewall, with the services it lets through'
+    return f'<<FONT POINT-SIZE="{TITLE_SIZE}">{lines}</FONT>{left}{client}\u2003 {server}{left}{firewall}{left}>'
 
 
 def placement_dot(topo: Topology, plan: NetworkPlan) -> str:
     """The placement diagram of one site as DOT text (deterministic)."""
-    ids = _Ids()
-    network = topo.model.network
+    diagram = _Diagram(topo, plan)
     title = f"Placement and flows of site {topo.site.code} ({topo.site.name})"
     lines = [
         f"digraph {dot_string('placement_' + topo.site.code)} {{",
         (
-            f'  graph [rankdir=LR, newrank=true, compound=true, fontname="{FONT}", fontsize=12, '
-            f"labelloc=t, labeljust=l, nodesep=0.3, ranksep=0.55, label={_html([title])}];"
+            f'  graph [rankdir={RANKDIR}, newrank=true, compound=true, fontname="{FONT}", fontsize={FONT_SIZE}, '
+            f"labelloc=t, labeljust=l, nodesep=0.08, ranksep=0.15, margin=0, pad=0.05, label={_heading(title)}];"
         ),
         (
-            f'  node [fontname="{FONT}", fontsize=9, shape=box, style="rounded,filled", fillcolor="#ffffff", '
-            'color="#444444", margin="0.12,0.06"];'
+            f'  node [fontname="{FONT}", fontsize={FONT_SIZE}, shape=box, style="rounded,filled", '
+            'fillcolor="#ffffff", color="#444444", margin="0.06,0.03", height=0.3];'
         ),
-        f'  edge [fontname="{FONT}", fontsize=8, arrowsize=0.6];',
+        "  edge [arrowsize=0.7];",
+        *diagram.zone("internet"),
+        *diagram.firewall("front"),
+        *diagram.zone("perimeter"),
+        *diagram.firewall("back"),
+        *diagram.zone("intranet"),
+        *diagram.egress_nodes(),
+        "  // one path per group of flows, through gates labelled with its services",
+        *diagram.paths(),
+        *diagram.ranks(),
+        "}",
     ]
-    anchors: dict[str, list[str]] = {}
-    rows = _FirewallRows(plan)
-    for zone, fw_role, fw_name in (
-        ("internet", "front", network.front_firewall.name),
-        ("perimeter", "back", network.back_firewall.name),
-        ("intranet", None, None),
-    ):
-        block, anchors[zone] = _zone_cluster(ids, topo, plan, zone)  # type: ignore[arg-type]
-        lines += block
-        if fw_role is not None and fw_name is not None:
-            lines.append(
-                f'  {dot_string("firewall_" + fw_role)} [label={rows.label(fw_name, fw_role)}, shape=plain, style=""];'
-            )
-    lines.append("  // zone order: Internet, front firewall, perimeter, back firewall, intranet")
-    order = [anchors["internet"], ["firewall_front"], anchors["perimeter"], ["firewall_back"], anchors["intranet"]]
-    for left, right in itertools.pairwise(order):
-        for a in left:
-            for b in right:
-                lines.append(f"  {dot_string(a)} -> {dot_string(b)} [style=invis];")
-    lines.append("  // flows, merged per source and destination")
-    lines += _edges(ids, topo, plan, rows)
-    lines += _legend()
-    lines.append("}")
     return "\n".join(lines) + "\n"
