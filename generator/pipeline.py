@@ -51,7 +51,7 @@ def plan_site_text(
     text: str, shown: str, checklist: Checklist = IBCM_CHECKLIST
 ) -> tuple[SitePlan | None, list[Diagnostic]]:
     """Parse, validate, plan and review one site input; the plan is None when anything is an error."""
-    parsed, diagnostics = parse_site_text(text, shown)
+    parsed, diagnostics = parse_site_text(text, shown, salvage=True)  # a salvaged site still reports its rules
     if parsed is None:
         return None, diagnostics
     site, found = validate_site(parsed)

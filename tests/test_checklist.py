@@ -75,7 +75,13 @@ CASES = {
     ),
     "sup-sync-automatic": ([INTERNET_SUP_INTRANET], [INTERNET_SUP_PERIMETER]),
     "sup-sync-export-import": ([INTERNET_SUP_PERIMETER], [INTERNET_SUP_INTRANET]),
-    "mp-internet": ([], [set_path("servers[DMZ01].roles.management_point.connections", "intranet")]),
+    "mp-internet": (
+        [],
+        [  # no Internet role left: a role that accepts Internet connections needs an Internet MP (rule 15)
+            set_path("servers[DMZ01].roles.management_point.connections", "intranet"),
+            set_path("servers[DMZ01].roles.distribution_point.connections", "intranet"),
+        ],
+    ),
     "dp-internet": ([], [set_path("servers[DMZ01].roles.distribution_point.connections", "intranet")]),
     "fsp-internet": (
         [

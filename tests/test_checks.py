@@ -237,8 +237,20 @@ RULE_CASES: dict[str, tuple[list[Mutation], list[str]]] = {
         [set_path("servers[DMZ01].forest", "dmz.example.test")],
         [
             (
+                "site_inputs/t.yaml:29:7: warning: servers[2] (DMZ01): the management point in forest dmz.example.test "
+                "reads the site database on SQL01 in forest corp.example.test (database: site); it needs a management "
+                "point database connection account, or a SQL Server replica (database: replica), which the checklist "
+                "suggests [mp-other-forest-site-database]"
+            ),
+            (
                 "site_inputs/t.yaml:32:11: error: servers[2] (DMZ01): forest dmz.example.test differs from "
                 "site.forest corp.example.test; set install_account (DOMAIN\\user) [missing-install-account]"
+            ),
+            (
+                "site_inputs/t.yaml:32:11: warning: servers[2] (DMZ01): the server is in forest dmz.example.test, "
+                "not in site.forest corp.example.test, and has no intranet_fqdn; give the FQDN the site server "
+                "resolves it by, through a conditional forwarder or a stub zone for dmz.example.test in the DNS of "
+                "corp.example.test [other-forest-without-intranet-fqdn]"
             ),
         ],
     ),
@@ -491,6 +503,16 @@ RULE_CASES: dict[str, tuple[list[Mutation], list[str]]] = {
             ),
         ],
     ),
+    "no-internet-mp": (
+        [set_path("servers[DMZ01].roles.management_point.connections", "intranet")],
+        [
+            (
+                "site_inputs/t.yaml:31:20: error: servers[2] (DMZ01): the distribution point accepts Internet "
+                "connections but no management point does; Internet clients could not get policy (give a management "
+                "point connections: internet or both) [no-internet-mp]"
+            ),
+        ],
+    ),
     "intranet-server-internet-facing": (
         [
             set_path("servers[CM01].roles.software_update_point.connections", "both"),
@@ -553,6 +575,18 @@ RULE_CASES: dict[str, tuple[list[Mutation], list[str]]] = {
         ],
         [
             (
+                "site_inputs/t.yaml:29:7: warning: servers[2] (DMZ01): the management point in forest dmz.example.test "
+                "reads the site database on SQL01 in forest corp.example.test (database: site); it needs a management "
+                "point database connection account, or a SQL Server replica (database: replica), which the checklist "
+                "suggests [mp-other-forest-site-database]"
+            ),
+            (
+                "site_inputs/t.yaml:32:11: warning: servers[2] (DMZ01): the server is in forest dmz.example.test, "
+                "not in site.forest corp.example.test, and has no intranet_fqdn; give the FQDN the site server "
+                "resolves it by, through a conditional forwarder or a stub zone for dmz.example.test in the DNS of "
+                "corp.example.test [other-forest-without-intranet-fqdn]"
+            ),
+            (
                 "site_inputs/t.yaml:34:26: warning: servers[2] (DMZ01): site_server_initiated is false for a "
                 "perimeter server in forest dmz.example.test; it will open connections to the site server "
                 "[perimeter-server-initiates]"
@@ -563,8 +597,141 @@ RULE_CASES: dict[str, tuple[list[Mutation], list[str]]] = {
         [set_path("servers[DMZ01].os", "windows_server_2008")],
         [
             (
-                "site_inputs/t.yaml:24:7: warning: servers[2] (DMZ01): on windows_server_2008 the management point or "
-                "BITS distribution point needs WebDAV installed and configured by hand [webdav-manual]"
+                "site_inputs/t.yaml:24:7: warning: servers[2] (DMZ01): the Internet management point and distribution "
+                "point on Windows Server 2008 need WebDAV, which is set up by hand: download and install WebDAV for "
+                "IIS 7.0, then enable WebDAV and its authoring rules [webdav-manual]"
+            ),
+        ],
+    ),
+    "webdav-manual/2008 R2": (
+        [set_path("servers[DMZ01].os", "windows_server_2008_r2")],
+        [
+            (
+                "site_inputs/t.yaml:24:7: warning: servers[2] (DMZ01): the Internet management point and distribution "
+                "point on Windows Server 2008 R2 need WebDAV, which is set up by hand: add the WebDAV role service "
+                "(WebDAV Publishing, in Web Server (IIS)), then enable WebDAV and its authoring rules [webdav-manual]"
+            ),
+        ],
+    ),
+    "webdav-manual/not for an intranet MP the change leaves alone": (
+        [
+            set_path("servers[CM01].os", "windows_server_2008"),
+            set_path("servers[CM01].roles.management_point", {"connections": "intranet"}),
+            set_path("servers[CM01].roles.distribution_point", {"connections": "intranet"}),
+        ],
+        [],
+    ),
+    "internet-sup-without-internet-dp": (
+        [
+            set_path("servers[DMZ01].roles.distribution_point.connections", "intranet"),
+            add_server(name="SUP1", internet_fqdn="s1.example.com", roles=SUP_INTERNET),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:38:20: warning: servers[3] (SUP1): the software update point accepts Internet "
+                "connections but no distribution point does; Internet clients can scan for updates but cannot "
+                "download them [internet-sup-without-internet-dp]"
+            ),
+        ],
+    ),
+    "os-needs-newer-version": (
+        [set_path("site.version", "RTM"), set_path("servers[SQL01].os", "windows_server_2008")],
+        [
+            (
+                "site_inputs/t.yaml:21:7: warning: servers[1] (SQL01): a site system on Windows Server 2008 needs "
+                "ConfigMgr 2007 SP1 or later, but site.version is RTM [os-needs-newer-version]"
+            ),
+        ],
+    ),
+    "os-needs-newer-version/R2 implies only SP1": (
+        [set_path("site.version", "R2"), set_path("servers[SQL01].os", "windows_server_2008_r2")],
+        [
+            (
+                "site_inputs/t.yaml:21:7: warning: servers[1] (SQL01): a site system on Windows Server 2008 R2 needs "
+                "ConfigMgr 2007 SP2 or later, but site.version is R2 (R2 implies only SP1) [os-needs-newer-version]"
+            ),
+        ],
+    ),
+    "os-needs-newer-version/not for a server that is no site system": (
+        [set_path("site.version", "RTM"), add_server(name="OTHER", zone="intranet", os="windows_server_2008")],
+        [],
+    ),
+    "other-forest-without-intranet-fqdn": (
+        [add_server(name="DMZ02", forest="dmz.example.test", install_account="DMZ\\svc-install")],
+        [
+            (
+                "site_inputs/t.yaml:35:11: warning: servers[3] (DMZ02): the server is in forest dmz.example.test, "
+                "not in site.forest corp.example.test, and has no intranet_fqdn; give the FQDN the site server "
+                "resolves it by, through a conditional forwarder or a stub zone for dmz.example.test in the DNS of "
+                "corp.example.test [other-forest-without-intranet-fqdn]"
+            ),
+        ],
+    ),
+    "mp-other-forest-site-database": (
+        [
+            set_path("servers[DMZ01].forest", "dmz.example.test"),
+            set_path("servers[DMZ01].install_account", "DMZ\\svc-install"),
+            set_path("servers[DMZ01].intranet_fqdn", "dmz01.dmz.example.test"),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:29:7: warning: servers[2] (DMZ01): the management point in forest dmz.example.test "
+                "reads the site database on SQL01 in forest corp.example.test (database: site); it needs a management "
+                "point database connection account, or a SQL Server replica (database: replica), which the checklist "
+                "suggests [mp-other-forest-site-database]"
+            ),
+        ],
+    ),
+    "intranet-internet-sup-export-import": (
+        [
+            add_server(name="SUP1", zone="intranet", internet_fqdn="s1.example.com", roles=SUP_INTERNET),
+            set_path("software_updates", {"internet_sup_sync": "export_import"}),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:32:9: warning: servers[3] (SUP1): an intranet server accepts Internet connections "
+                "directly (no reverse proxy publishes it); this bridges the perimeter and is only suitable for tests "
+                "[intranet-server-internet-facing]"
+            ),
+            (
+                "site_inputs/t.yaml:47:22: warning: software_updates.internet_sup_sync: export_import for the "
+                "Internet-only SUP SUP1 in the intranet; the checklist has an Internet-based SUP in the intranet "
+                "synchronise automatically (set automatic or leave the key out) [intranet-internet-sup-export-import]"
+            ),
+        ],
+    ),
+    "public-name-ipv6-only": (
+        [set_path("servers[DMZ01].public_ip", "2001:db8::10")],
+        [
+            (
+                "site_inputs/t.yaml:26:14: warning: servers[2] (DMZ01): the public name ibcm.example.com has only the "
+                "IPv6 address 2001:db8::10; IPv4-only clients on the Internet cannot reach it (publish it on an IPv4 "
+                "address too) [public-name-ipv6-only]"
+            ),
+        ],
+    ),
+    "public-name-ipv6-only/the reverse proxy's address": (
+        [
+            set_path(
+                "network.reverse_proxy",
+                {"name": "P", "mode": "ssl_bridging", "public_ip": "2001:db8::80", "publishes": ["DMZ01"]},
+            )
+        ],
+        [
+            (
+                "site_inputs/t.yaml:40:16: warning: servers[2] (DMZ01): the public name ibcm.example.com has only the "
+                "IPv6 address 2001:db8::80; IPv4-only clients on the Internet cannot reach it (publish it on an IPv4 "
+                "address too) [public-name-ipv6-only]"
+            ),
+        ],
+    ),
+    "public-name-ipv6-only/an NLB cluster": (
+        [*NLB_MPS, lambda data: data["nlb_clusters"][0].update(public_ip="2001:db8::20")],
+        [
+            (
+                "site_inputs/t.yaml:53:14: warning: nlb_clusters[0] (MPNLB): the public name mp.example.com has only "
+                "the IPv6 address 2001:db8::20; IPv4-only clients on the Internet cannot reach it (publish it on an "
+                "IPv4 address too) [public-name-ipv6-only]"
             ),
         ],
     ),
@@ -617,6 +784,18 @@ RULE_CASES: dict[str, tuple[list[Mutation], list[str]]] = {
                 "to confirm), but network.back_firewall.perimeter_may_initiate is false and "
                 "pki.crl_published_on_internet is false; confirm with the PKI team and publish the CRL where the "
                 "perimeter can reach it [perimeter-crl-check]"
+            ),
+            (
+                "site_inputs/t.yaml:33:11: warning: servers[2] (DMZ01): the server is in forest dmz.example.test, "
+                "not in site.forest corp.example.test, and has no intranet_fqdn; give the FQDN the site server "
+                "resolves it by, through a conditional forwarder or a stub zone for dmz.example.test in the DNS of "
+                "corp.example.test [other-forest-without-intranet-fqdn]"
+            ),
+            (
+                "site_inputs/t.yaml:38:11: warning: servers[3] (DMZSQL): the server is in forest dmz.example.test, "
+                "not in site.forest corp.example.test, and has no intranet_fqdn; give the FQDN the site server "
+                "resolves it by, through a conditional forwarder or a stub zone for dmz.example.test in the DNS of "
+                "corp.example.test [other-forest-without-intranet-fqdn]"
             ),
             (
                 "site_inputs/t.yaml:47:3: warning: pki: client_crl_checking is true but crl_published_on_internet is "

@@ -6,10 +6,13 @@ the codes of the rules have theirs in ``test_checks.py``.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from helpers import code_of, formatted, load
+from helpers import code_of, formatted, load, set_path, site_dict
 
 from generator.diagnostics import Code
 from generator.load import codes as load_codes
@@ -149,6 +152,119 @@ def test_bad_input_diagnostic(case: str) -> None:
     site, diagnostics = load(text, "site_inputs/x.yaml")
     assert formatted(diagnostics) == expected
     assert site is None
+
+
+ONE_RUN: dict[str, tuple[str, list[str]]] = {
+    "a malformed FQDN beside mixed mode and an unknown site server": (
+        VALID.replace("ibcm.example.com", "ibcm_example")
+        .replace("mode: native", "mode: mixed")
+        .replace("site_server: CM01", "site_server: CM99"),
+        [
+            "site_inputs/x.yaml:6:9: error: site.mode: Internet-based client management needs native mode "
+            "(got 'mixed'); migrate the site to native mode first [mixed-mode-site]",
+            "site_inputs/x.yaml:9:16: error: site.site_server: server 'CM99' is not in servers (known: CM01, DMZ01) "
+            "[unknown-server]",
+            "site_inputs/x.yaml:20:20: error: servers[1].internet_fqdn: must be an RFC 1123 FQDN: at least two labels "
+            "(got 'ibcm_example') [invalid-value]",
+        ],
+    ),
+    # The item is dropped: no unknown-server for database_server SQL01, since every rule that reads the list waits.
+    "a list item of the wrong type": (
+        VALID.replace("mode: native", "mode: mixed")
+        .replace("database_server: CM01", "database_server: SQL01")
+        .replace("network:", "  - SQL01\nnetwork:"),
+        [
+            "site_inputs/x.yaml:6:9: error: site.mode: Internet-based client management needs native mode "
+            "(got 'mixed'); migrate the site to native mode first [mixed-mode-site]",
+            "site_inputs/x.yaml:23:5: error: servers[2]: must be a mapping of keys to values (got 'SQL01') "
+            "[invalid-value]",
+        ],
+    ),
+    # Warnings wait too: the rule behind feature-unsupported-on-internet reads the list that lost an item.
+    "a list item outside its allowed values": (
+        VALID.replace("type: primary", "type: secondary").replace(
+            "pki: {crl_published_on_internet: true}",
+            "pki: {crl_published_on_internet: true}\nclients: {internet_features: [nap, 5]}",
+        ),
+        [
+            "site_inputs/x.yaml:5:9: error: site.type: Internet-based client management needs a primary site "
+            "(got 'secondary') [secondary-site]",
+            "site_inputs/x.yaml:27:36: error: clients.internet_features[1]: must be 'inventory', 'software_metering', "
+            "'software_distribution', 'software_updates', 'desired_configuration', 'user_targeted_distribution', "
+            "'branch_distribution_points', 'client_push', 'auto_site_assignment', 'nap', 'wake_on_lan', "
+            "'os_deployment', 'task_sequences', 'remote_control', 'out_of_band_management' or 'client_status_ping' "
+            "(got 5) [invalid-value]",
+        ],
+    ),
+    # The required name gets a stand-in (CM01, its example): no duplicate-server-name from it.
+    "a required key of the wrong type": (
+        VALID.replace("mode: native", "mode: mixed").replace("  - name: DMZ01", "  - name: 5"),
+        [
+            "site_inputs/x.yaml:6:9: error: site.mode: Internet-based client management needs native mode "
+            "(got 'mixed'); migrate the site to native mode first [mixed-mode-site]",
+            "site_inputs/x.yaml:17:11: error: servers[1].name: must be text (got 5); quote it in YAML [invalid-value]",
+        ],
+    ),
+    # The stand-in zone (intranet) would make DMZ01 an Internet-facing intranet server: no warning from it.
+    "a required value outside its allowed values": (
+        VALID.replace("mode: native", "mode: mixed").replace("zone: perimeter", "zone: 5"),
+        [
+            "site_inputs/x.yaml:6:9: error: site.mode: Internet-based client management needs native mode "
+            "(got 'mixed'); migrate the site to native mode first [mixed-mode-site]",
+            "site_inputs/x.yaml:18:11: error: servers[1].zone: must be 'intranet' or 'perimeter' (got 5) "
+            "[invalid-value]",
+        ],
+    ),
+    "another format version: no rules": (
+        VALID.replace("schema: 1", "schema: 2").replace("mode: native", "mode: mixed"),
+        ["site_inputs/x.yaml:1:9: error: schema: must be 1 (got 2) [invalid-value]"],
+    ),
+}
+"""Case id -> (input text that fails the schema, every diagnostic it prints): the rules still run in the same run."""
+
+
+@pytest.mark.parametrize("case", list(ONE_RUN), ids=list(ONE_RUN))
+def test_every_independent_problem_in_one_run(case: str) -> None:
+    text, expected = ONE_RUN[case]
+    site, diagnostics = load(text, "site_inputs/x.yaml")
+    assert formatted(diagnostics) == expected
+    assert site is None
+
+
+def _leaf_paths(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[str | int, ...]]:
+    if path:
+        yield path
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else []
+    for key, child in children:
+        yield from _leaf_paths(child, (*path, key))
+
+
+def test_pruning_never_adds_a_rule_finding() -> None:
+    """Any value made invalid: the rules report a subset of what they report on the valid site, never more."""
+    base = site_dict(
+        set_path("site.mode", "mixed"),
+        set_path("pki.crl_published_on_internet", False),
+        set_path("clients.internet_features", ["nap"]),
+        set_path("servers[DMZ01].os", "windows_server_2008"),
+    )
+    _, found = load(base)
+    expected = {(d.code, d.message) for d in found}
+    assert {code for code, _ in expected} == {
+        "mixed-mode-site",
+        "crl-not-published",
+        "feature-unsupported-on-internet",
+        "webdav-manual",
+    }
+    load_codes = {code.name for code in LOAD_CODES}
+    for path in _leaf_paths(base):
+        data = copy.deepcopy(base)
+        target: Any = data
+        for part in path[:-1]:
+            target = target[part]
+        target[path[-1]] = {"not": "valid"}
+        _, diagnostics = load(data)
+        assert any(d.code in load_codes for d in diagnostics), path
+        assert {(d.code, d.message) for d in diagnostics if d.code not in load_codes} <= expected, path
 
 
 BAD_FILES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {

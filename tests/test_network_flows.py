@@ -114,6 +114,12 @@ PERIMETER_SUP = """
   - {name: SUP2, zone: perimeter, os: windows_server_2008, intranet_fqdn: sup2.corp.test,
      internet_fqdn: sup.example.com, roles: {software_update_point: {connections: internet}}}
 """
+INTERNET_MP = """
+  - {name: MPI, zone: intranet, os: windows_server_2003, site_server_initiated: true, internet_fqdn: mpi.example.com,
+     roles: {management_point: {connections: both}}}
+"""
+"""The Internet MP that rule 15 asks of every site with Internet roles, for cases about other roles: in the intranet
+and site-server-initiated, so that it adds no perimeter, status or domain flows."""
 PROXIED = """
   - {name: MP1, zone: intranet, os: windows_server_2008, internet_fqdn: mp.example.com,
      roles: {management_point: {connections: both}}}
@@ -212,7 +218,7 @@ RULE_CASES = [
         id="rpc-range-override",
     ),
     pytest.param(
-        site_text(INTRANET_SUP),
+        site_text(INTRANET_SUP + INTERNET_MP),
         ("site-server-wsus",),
         [("CM01", "SUP2", "TCP", "8531", ()), ("CM01", "SUP2", "TCP", "8530", ())],
         id="site-server-wsus-custom-ports",
@@ -236,7 +242,7 @@ RULE_CASES = [
         id="no-status-smb-when-site-server-initiated",
     ),
     pytest.param(
-        site_text(DMZ_MP_DP.replace("management_point: {connections: internet}, ", "")),
+        site_text(DMZ_MP_DP.replace("management_point: {connections: internet}, ", "") + INTERNET_MP),
         ("site-system-status",),
         [],
         id="no-status-smb-from-dp-only-server",
@@ -248,13 +254,13 @@ RULE_CASES = [
         id="replica-mp-and-push-replication",
     ),
     pytest.param(
-        site_text(INTRANET_SUP),
+        site_text(INTRANET_SUP + INTERNET_MP),
         ("sup-sync",),
         [("SUP2", "CM01", "TCP", "443", ()), ("SUP2", "CM01", "TCP", "80", ())],
         id="internet-sup-automatic-sync-on-active-sup-ports",
     ),
     pytest.param(
-        site_text(PERIMETER_SUP),
+        site_text(PERIMETER_SUP + INTERNET_MP),
         ("sup-sync",),
         [],
         id="perimeter-sup-export-import-has-no-flow",
@@ -329,16 +335,18 @@ def test_nlb_cluster_is_the_client_destination() -> None:
 
 
 def test_internet_sup_on_intranet_crosses_both_firewalls() -> None:
-    flows = derive_flows(load(site_text(INTRANET_SUP)).topology)
+    flows = derive_flows(load(site_text(INTRANET_SUP + INTERNET_MP)).topology)
     assert of_kind(flows, "client") == [
+        ("Internet clients", "MPI", "TCP", "443", BOTH),
         ("Internet clients", "SUP2", "TCP", "8531", BOTH),
         ("Internet clients", "SUP2", "TCP", "8530", BOTH),
     ]
 
 
 def test_internet_sup_in_perimeter() -> None:
-    flows = derive_flows(load(site_text(PERIMETER_SUP)).topology)
+    flows = derive_flows(load(site_text(PERIMETER_SUP + INTERNET_MP)).topology)
     assert of_kind(flows, "client") == [
+        ("Internet clients", "MPI", "TCP", "443", BOTH),
         ("Internet clients", "SUP2", "TCP", "443", FRONT),
         ("Internet clients", "SUP2", "TCP", "80", FRONT),
     ]
@@ -350,7 +358,7 @@ def test_internet_sup_in_perimeter() -> None:
 
 
 def test_perimeter_sup_automatic_sync_is_perimeter_initiated() -> None:
-    text = site_text(PERIMETER_SUP, "software_updates: {internet_sup_sync: automatic}\n")
+    text = site_text(PERIMETER_SUP + INTERNET_MP, "software_updates: {internet_sup_sync: automatic}\n")
     site = load(text)
     flows = derive_flows(site.topology)
     initiated = perimeter_initiated_flows(flows)
@@ -372,7 +380,7 @@ def test_perimeter_may_initiate_false_with_explicit_initiation_is_reported_with_
     servers = servers.replace(
         "internet_fqdn:", "forest: dmz.test, install_account: DMZ\\svc, site_server_initiated: false, internet_fqdn:"
     )
-    text = site_text(servers, may="false")
+    text = site_text(servers + INTERNET_MP, may="false")
     topo = Topology(SiteInput.model_validate(yaml.safe_load(text)))
     initiated = perimeter_initiated_flows(derive_flows(topo))
     assert summary(initiated) == [("DMZ01", "CM01", "TCP", "445", BACK)]
@@ -437,7 +445,7 @@ def crl_text(published: str, url: str = "") -> str:
 
 
 def nlb_sup_text(zone: str, database: str) -> str:
-    servers = NLB_SUP % {"zone": zone}
+    servers = NLB_SUP % {"zone": zone} + INTERNET_MP
     return site_text(servers, NLB_SUP_EXTRA % {"database": database}).replace(*NO_CM01_SUP, 1)
 
 
@@ -469,7 +477,7 @@ FURTHER_CASES = [
         id="dc-perimeter-forest-without-directory",
     ),
     pytest.param(
-        site_text(INTRANET_SUP, CORP_DIRECTORY),
+        site_text(INTRANET_SUP + INTERNET_MP, CORP_DIRECTORY),
         ("domain-membership",),
         [],
         id="no-dc-flows-without-perimeter-servers",
@@ -492,7 +500,7 @@ FURTHER_CASES = [
     ),
     pytest.param(
         site_text(
-            PERIMETER_ACTIVE_SUP.replace("connections: both}", "connections: both, wsus_website: custom}")
+            PERIMETER_ACTIVE_SUP.replace("connections: both}", "connections: both, wsus_website: custom}") + INTERNET_MP
         ).replace(*NO_CM01_SUP, 1),
         ("intranet-client",),
         [("Intranet clients", "SUP1", "TCP", "8531", BACK), ("Intranet clients", "SUP1", "TCP", "8530", BACK)],
@@ -530,14 +538,14 @@ FURTHER_CASES = [
         id="mp-check-intranet-mp-no-firewall",
     ),
     pytest.param(
-        site_text(INTRANET_SUP).replace(*MP_ON_SITE_SERVER, 1),
+        site_text("").replace(*MP_ON_SITE_SERVER, 1),
         ("mp-availability",),
         [],
         id="no-mp-check-for-mp-on-the-site-server",
     ),
     # Microsoft Update
     pytest.param(
-        site_text(PERIMETER_ACTIVE_SUP).replace(*NO_CM01_SUP, 1),
+        site_text(PERIMETER_ACTIVE_SUP + INTERNET_MP).replace(*NO_CM01_SUP, 1),
         ("microsoft-update",),
         [("SUP1", "Microsoft Update", "TCP", "80", FRONT), ("SUP1", "Microsoft Update", "TCP", "443", FRONT)],
         id="microsoft-update-from-perimeter-active-sup-crosses-front",
@@ -678,14 +686,14 @@ def test_intranet_clients_are_client_traffic_with_the_role_need() -> None:
 
 
 def test_mp_availability_check_falls_back_without_an_internet_mp() -> None:
-    plan = plan_of(site_text(INTRANET_SUP + INTRANET_MP))
+    plan = plan_of(site_text(INTRANET_MP))
     flow = next(f for f in plan.network.flows if f.kind == "mp-availability")
     assert (flow.need, plan.step_of(flow)) == ("mp-availability", "network-infrastructure")
-    assert "MPControl.log" in flow.purpose and flow.origin == ("servers", 3, "roles", "management_point")
+    assert "MPControl.log" in flow.purpose and flow.origin == ("servers", 2, "roles", "management_point")
 
 
 def test_microsoft_update_from_the_perimeter_is_in_the_front_firewall_table() -> None:
-    plan = plan_of(site_text(PERIMETER_ACTIVE_SUP).replace(*NO_CM01_SUP, 1))
+    plan = plan_of(site_text(PERIMETER_ACTIVE_SUP + INTERNET_MP).replace(*NO_CM01_SUP, 1))
     rules = [f for f in plan.network.firewall_rules("FW-FRONT") if f.kind == "microsoft-update"]
     assert [(f.port, plan.network.direction(f, "FW-FRONT")) for f in rules] == [("80", "outbound"), ("443", "outbound")]
     assert all(f.note and "front firewall" in f.note for f in rules)
@@ -744,11 +752,13 @@ NEED_CASES = [
         id="direct-sql",
     ),
     pytest.param(
-        site_text(DMZ_MP_DP.replace("management_point: {connections: internet}, ", "")),
+        site_text(DMZ_MP_DP.replace("management_point: {connections: internet}, ", "") + INTERNET_MP),
         {
-            "client": {("internet-distribution-point", "dp-internet")},
+            "client": {MP, ("internet-distribution-point", "dp-internet")},
             "site-server": {INSTALL},
+            "mp-availability": {MP_CHECK},
             "site-server-sql": {DATABASE},
+            "mp-database": {DATABASE},
             "microsoft-update": {MICROSOFT},
             "domain-membership": {DOMAIN},
         },
@@ -798,13 +808,15 @@ NEED_CASES = [
         id="unused-replica-falls-back",
     ),
     pytest.param(
-        site_text(INTRANET_SUP),
+        site_text(INTRANET_SUP + INTERNET_MP),
         {
-            "client": {INTERNET_SUP},
+            "client": {MP, INTERNET_SUP},
             "site-server": {INSTALL},
             "site-server-wsus": {INTERNET_SUP},
+            "mp-availability": {MP_CHECK},
             "site-server-sql": {DATABASE},
             "site-system-status": {STATUS},
+            "mp-database": {DATABASE},
             "sup-sync": {("sup-synchronisation", "sup-sync-automatic")},
             "microsoft-update": {MICROSOFT},
         },
@@ -863,12 +875,12 @@ SCENARIOS = [
     site_text(DMZ_MP_DP),
     site_text(REPLICA, REPLICA_EXTRA, may="false"),
     site_text(NLB, NLB_EXTRA),
-    site_text(INTRANET_SUP),
-    site_text(PERIMETER_SUP),
+    site_text(INTRANET_SUP + INTERNET_MP),
+    site_text(PERIMETER_SUP + INTERNET_MP),
     proxied_text("ssl_bridging"),
     proxied_text("ssl_tunneling"),
     site_text(BOTH_MP_DP, CORP_DIRECTORY),
-    site_text(PERIMETER_ACTIVE_SUP).replace(*NO_CM01_SUP, 1),
+    site_text(PERIMETER_ACTIVE_SUP + INTERNET_MP).replace(*NO_CM01_SUP, 1),
     nlb_sup_text("perimeter", "SQL01"),
     crl_text("false"),
 ]

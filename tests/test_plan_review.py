@@ -124,7 +124,8 @@ CASES = {
     ),
     "forest-with-intranet-servers-has-its-dcs-in-the-intranet": (
         HEAD
-        + "  - {name: APP01, zone: intranet, forest: dmz.test, os: windows_server_2003, install_account: DMZ\\svc}\n"
+        + "  - {name: APP01, zone: intranet, forest: dmz.test, os: windows_server_2003, install_account: DMZ\\svc,"
+        + " intranet_fqdn: app01.dmz.test}\n"
         + PERIMETER_FOREST
         + DMZ_TAIL
         + NETWORK % "false"
@@ -141,7 +142,15 @@ CASES = {
     ),
     "nlb-sup-members-with-intranet-wsus-database": (
         HEAD + PERIMETER_FOREST + NLB_SUP + DMZ_TAIL + NETWORK % "false" + PUBLISHED,
-        [wsus_error("SUPA"), wsus_error("SUPB")],
+        [
+            (
+                "site.yaml:14:81: warning: servers[4] (SUPA): the software update point (NLB cluster SUPNLB) accepts "
+                "Internet connections but no distribution point does; Internet clients can scan for updates but "
+                "cannot download them [internet-sup-without-internet-dp]"
+            ),
+            wsus_error("SUPA"),
+            wsus_error("SUPB"),
+        ],
     ),
     "crl-not-published-is-a-warning-to-confirm": (
         HEAD

@@ -3,33 +3,76 @@
 This is the first stage of the pipeline: nothing here knows the semantic rules
 (``generator.validate``) or what comes after.  Nothing raises on bad input:
 each file yields a :class:`ParsedSite` or located diagnostics.
+
+A document that fails the schema can still be *salvaged* (``parse_site_text(...,
+salvage=True)``): the values that failed are pruned and the rest is checked
+again, so that the rules can report the problems that do not rest on them in the
+same run (docs/site-inputs.md, Validation rules).
 """
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
+import types
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, get_args, get_origin
+from typing import Any, Literal, Union, get_args, get_origin
 
 import pydantic
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from generator.diagnostics import Diagnostic, SourceLocation
 from generator.load.codes import INVALID_DOCUMENT, INVALID_VALUE, MISSING_KEY, UNKNOWN_KEY, UNREADABLE_FILE
 from generator.load.yaml_source import LocatedDocument, format_path, load_document
+from generator.load.yaml_source import Path as InputPath
 from generator.model.schema import SiteInput
 
 
 @dataclass(frozen=True)
+class Pruning:
+    """What was taken out of a document that failed the schema so that a model of the rest could be built.
+
+    Every path is a path of the document (as the user wrote it, so it locates at ``file:line:column``).
+    """
+
+    values: frozenset[InputPath]
+    """Fields whose value is in doubt: its value failed the schema or was missing, and it was removed (its
+    default applies) or, when required, replaced by a stand-in (its first allowed value or its example); or
+    an unknown key may stand for it (the key it resembles, else every key its mapping leaves out)."""
+    containers: frozenset[InputPath]
+    """Lists and mappings that lost an item (a list item or a ``directory`` forest that failed the schema)."""
+    kept: Mapping[InputPath, tuple[int, ...]]
+    """For each list that lost items: the document index of each item left, in order."""
+
+    def document_path(self, path: InputPath) -> InputPath:
+        """The document path of ``path`` in the pruned model (list indices shift where items were dropped)."""
+        return _document_path(path, self.kept)
+
+    def observes(self, read: InputPath) -> bool:
+        """Whether reading the field at document path ``read`` can see what the pruning changed."""
+        return read in self.containers or self.covers(read)
+
+    def covers(self, path: InputPath) -> bool:
+        """Whether ``path`` lies in a value in doubt."""
+        return any(path[: len(value)] == value for value in self.values)
+
+
+@dataclass(frozen=True)
 class ParsedSite:
-    """A site input that matches the schema: its model and the document that locates its values."""
+    """A parsed site input: its model and the document that locates its values (salvaged when ``pruning`` is set)."""
 
     source: str
     """Path of the input file as shown in diagnostics."""
     model: SiteInput
     document: LocatedDocument
+    pruning: Pruning | None = None
+    """None when the document matches the schema.  Otherwise the document failed it and ``model`` is built from
+    what is left once :class:`Pruning` is taken out: the site is invalid, and only the rules' findings that rest
+    on none of it are worth reporting."""
 
 
 def discover_inputs(paths: list[Path]) -> list[Path]:
@@ -74,8 +117,12 @@ def read_site_file(path: Path, *, shown_as: str | None = None) -> tuple[SourceTe
         return None, [UNREADABLE_FILE.at(SourceLocation(shown, 1, 1), f"cannot read file: {reason}")]
 
 
-def parse_site_text(text: str, shown: str) -> tuple[ParsedSite | None, list[Diagnostic]]:
-    """Parse YAML text and check it against the schema; semantic rules come later (``generator.validate``)."""
+def parse_site_text(text: str, shown: str, *, salvage: bool = False) -> tuple[ParsedSite | None, list[Diagnostic]]:
+    """Parse YAML text and check it against the schema; semantic rules come later (``generator.validate``).
+
+    A document that fails the schema gives None, or with ``salvage`` the model of what is left once the
+    failing values are pruned (a :class:`ParsedSite` with ``pruning``), when one can be built.
+    """
     document, diagnostics = load_document(text, shown)
     if document is None:
         return None, diagnostics
@@ -91,8 +138,184 @@ def parse_site_text(text: str, shown: str) -> tuple[ParsedSite | None, list[Diag
         model = SiteInput.model_validate(document.data)
     except pydantic.ValidationError as exc:
         diagnostics += [_from_pydantic(error, document) for error in exc.errors()]
-        return None, diagnostics
+        salvaged = _Pruner(document.data).salvage(exc.errors()) if salvage else None
+        if salvaged is None:
+            return None, diagnostics
+        return ParsedSite(shown, salvaged[0], document, salvaged[1]), diagnostics
     return ParsedSite(shown, model, document), diagnostics
+
+
+# --- salvaging a document that fails the schema ---------------------------------
+
+
+_NO_STAND_IN = object()
+_SALVAGE_ROUNDS = 20
+"""Each round prunes what the last validation rejected; a stand-in that fails too is pruned at its parent."""
+
+
+class _Pruner:
+    """Prune the values of a document that fail the schema until the rest validates (see :class:`Pruning`).
+
+    A value that failed is removed when its key is optional, dropped when it is a list item or a
+    ``directory`` forest, replaced by a stand-in when its key is required, and otherwise pruned at its
+    parent.  An unknown key is removed, and the fields it may stand for are in doubt.  The format version
+    (``schema``) is never pruned: a document of another version is not read at all.
+    """
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self.data = data
+        self.removed: set[InputPath] = set()
+        self.stand_ins: dict[InputPath, Any] = {}
+        self.values: set[InputPath] = set()
+        self.containers: set[InputPath] = set()
+        self.kept: dict[InputPath, tuple[int, ...]] = {}
+
+    def salvage(self, errors: list[Any]) -> tuple[SiteInput, Pruning] | None:
+        """The model of what is left and what was pruned, or None when no model can be built."""
+        for _ in range(_SALVAGE_ROUNDS):
+            before = (len(self.removed), len(self.stand_ins))
+            for error in errors:
+                if not self._prune(error):
+                    return None
+            if (len(self.removed), len(self.stand_ins)) == before:
+                return None
+            self.kept = {}
+            candidate = self._rebuild(self.data, ())
+            try:
+                model = SiteInput.model_validate(candidate)
+            except pydantic.ValidationError as exc:
+                errors = exc.errors()
+                continue
+            return model, Pruning(frozenset(self.values), frozenset(self.containers), dict(self.kept))
+        return None
+
+    def _prune(self, error: Any) -> bool:
+        loc = _document_path(tuple(error["loc"]), self.kept)
+        if loc[:1] == ("schema",) or not loc:
+            return False
+        if error["type"] == "extra_forbidden":
+            parent = loc[:-1]
+            self.removed.add(loc)
+            allowed = _allowed_keys(parent)
+            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1, cutoff=0.6)
+            mapping = self._value_at(parent)
+            meant = close or [key for key in allowed if not isinstance(mapping, dict) or key not in mapping]
+            self.values.update((*parent, key) for key in meant)
+            return True
+        if error["type"] == "missing":
+            return self._replace(loc)
+        return self._replace(self._present(loc))
+
+    def _replace(self, path: InputPath) -> bool:
+        """Remove, drop or stand in for the value at ``path``, or at the closest parent where one of them applies."""
+        while path:
+            slot = _slot(path)
+            if slot.kind == "item":
+                self.removed.add(path)
+                self.containers.add(path[:-1])
+                return True
+            if slot.info is not None and not slot.info.is_required():
+                self.removed.add(path)
+                self.values.add(path)
+                return True
+            if slot.info is not None and path not in self.stand_ins:  # a stand-in that failed is pruned at its parent
+                stand_in = _stand_in(slot.info)
+                if stand_in is not _NO_STAND_IN:
+                    self.stand_ins[path] = stand_in
+                    self.values.add(path)
+                    return True
+            path = path[:-1]
+        return False
+
+    def _present(self, loc: InputPath) -> InputPath:
+        """The longest part of ``loc`` that exists in the document (an error may name a dict key's ``[key]``)."""
+        value: Any = self.data
+        for depth, part in enumerate(loc):
+            in_list = isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value)
+            if not (in_list or (isinstance(value, dict) and part in value)):
+                return loc[:depth]
+            value = value[part]
+        return loc
+
+    def _value_at(self, path: InputPath) -> Any:
+        value: Any = self.data
+        for part in path:
+            value = value[part]
+        return value
+
+    def _rebuild(self, value: Any, path: InputPath) -> Any:
+        """A copy of the document without what was removed and with the stand-ins; fills :attr:`kept`."""
+        if path in self.stand_ins:
+            return copy.deepcopy(self.stand_ins[path])
+        if isinstance(value, dict):
+            result = {k: self._rebuild(v, (*path, k)) for k, v in value.items() if (*path, k) not in self.removed}
+            for at, stand_in in self.stand_ins.items():
+                if at[:-1] == path and at[-1] not in result:
+                    result[str(at[-1])] = copy.deepcopy(stand_in)
+            return result
+        if isinstance(value, list):
+            indices = [i for i in range(len(value)) if (*path, i) not in self.removed]
+            if len(indices) < len(value):
+                self.kept[path] = tuple(indices)
+            return [self._rebuild(value[i], (*path, i)) for i in indices]
+        return value
+
+
+def _document_path(path: InputPath, kept: Mapping[InputPath, tuple[int, ...]]) -> InputPath:
+    result: list[str | int] = []
+    for part in path:
+        indices = kept.get(tuple(result))
+        result.append(indices[part] if indices is not None and isinstance(part, int) else part)
+    return tuple(result)
+
+
+@dataclass(frozen=True)
+class _Slot:
+    """What a document path names in the model."""
+
+    kind: Literal["document", "field", "item", "unknown"]
+    """The whole document, a field of a model, a list item or mapping entry, or nothing the model has."""
+    annotation: Any = None
+    """The type of the value there."""
+    info: FieldInfo | None = None
+    """The field's info, for a field."""
+
+
+def _slot(path: InputPath) -> _Slot:
+    """What ``path`` (keys as written, so aliases) names in the model."""
+    slot = _Slot("document", SiteInput)
+    for part in path:
+        annotation = _optional_of(slot.annotation)
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            fields = annotation.model_fields
+            info = next((f for name, f in fields.items() if (f.alias or name) == part), None)
+            if info is None:
+                return _Slot("unknown")
+            slot = _Slot("field", info.annotation, info)
+        elif get_origin(annotation) in (list, dict):
+            slot = _Slot("item", get_args(annotation)[-1])
+        else:
+            return _Slot("unknown")
+    return slot
+
+
+def _optional_of(annotation: Any) -> Any:
+    """``X`` for ``X | None``; anything else unchanged."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        args = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(args) == 1:
+            return args[0]
+    return annotation
+
+
+def _stand_in(info: FieldInfo) -> Any:
+    """A value a required field accepts: its first allowed value, or its first example; else ``_NO_STAND_IN``."""
+    annotation = _optional_of(info.annotation)
+    if get_origin(annotation) is Literal:
+        return get_args(annotation)[0]
+    if info.examples:
+        return info.examples[0]
+    return _NO_STAND_IN
 
 
 # --- pydantic errors -> diagnostics -----------------------------------------
@@ -157,20 +380,9 @@ def _show(value: Any) -> str:
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
-    """Field names (by alias) of the model at ``loc``, for did-you-mean suggestions."""
-    model: Any = SiteInput
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        info = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
-        if info is None:
-            info = next((f for f in model.model_fields.values() if f.alias == part), None)
-        if info is None:
-            return []
-        model = _model_in(info.annotation)
-        if model is None:
-            return []
-    return sorted(info.alias or name for name, info in model.model_fields.items())
+    """Keys (field names by alias) of the mapping at ``loc``, for did-you-mean suggestions."""
+    model = _model_in(_slot(loc).annotation)
+    return sorted(info.alias or name for name, info in model.model_fields.items()) if model else []
 
 
 def _model_in(annotation: Any) -> type[BaseModel] | None:

@@ -12,13 +12,15 @@ turns paths into ``file:line:column``.  Each rule is registered in
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import ipaddress
+from collections.abc import Callable, Iterator
 
 from generator.diagnostics import Code, Severity
 from generator.load.yaml_source import Path, format_path
-from generator.model.topology import Topology, accepts_internet, accepts_intranet
+from generator.model.schema import OperatingSystem, Server
+from generator.model.topology import Topology, WebDavSetup, accepts_internet, accepts_intranet
 from generator.model.vocabulary import ROLE_TITLES, UNSUPPORTED_FEATURES
-from generator.validate.registry import Finding, RuleRegistry
+from generator.validate.registry import Finding, Rule, RuleRegistry
 
 SITE_RULES: RuleRegistry[Topology] = RuleRegistry()
 """The validation rules of a site input, in the order of docs/site-inputs.md, Validation rules (errors first)."""
@@ -565,6 +567,29 @@ def check_nlb_sups(topo: Topology) -> Iterator[Finding]:
             )
 
 
+NO_INTERNET_MP = Code(
+    "no-internet-mp", Severity.ERROR, "rule 15: a role accepts Internet connections but no management point does"
+)
+
+
+@SITE_RULES.rule(NO_INTERNET_MP, lookups=False)
+def check_internet_mp(topo: Topology) -> Iterator[Finding]:
+    """Error 15: Internet clients get their policy only from a management point that accepts Internet connections."""
+    if topo.internet_mps:
+        return
+    for i, server in enumerate(topo.model.servers):
+        roles = topo.internet_roles(server)
+        if roles:
+            yield Finding(
+                NO_INTERNET_MP,
+                ("servers", i, "roles", roles[0], "connections"),
+                f"servers[{i}] ({server.name}): the {ROLE_TITLES[roles[0]]} accepts Internet connections but no "
+                "management point does; Internet clients could not get policy (give a management point "
+                "connections: internet or both)",
+            )
+            return
+
+
 # --- warnings ---------------------------------------------------------------
 
 
@@ -690,20 +715,207 @@ def warn_perimeter_initiates(topo: Topology) -> Iterator[Finding]:
 WEBDAV_MANUAL = Code(
     "webdav-manual",
     Severity.WARNING,
-    "warning 7: WebDAV must be set up by hand for an MP or BITS DP on Windows Server 2008",
+    "warning 7: WebDAV must be set up by hand for an Internet MP or BITS DP on Windows Server 2008 (R2)",
 )
+
+_OS_TITLES: dict[OperatingSystem, str] = {
+    "windows_server_2003": "Windows Server 2003",
+    "windows_server_2008": "Windows Server 2008",
+    "windows_server_2008_r2": "Windows Server 2008 R2",
+}
+
+
+_WEBDAV_SETUP: dict[WebDavSetup, str] = {
+    "download": "download and install WebDAV for IIS 7.0",
+    "role-service": "add the WebDAV role service (WebDAV Publishing, in Web Server (IIS))",
+}
 
 
 @SITE_RULES.rule(WEBDAV_MANUAL, lookups=False)
 def warn_webdav(topo: Topology) -> Iterator[Finding]:
-    """Warning 7: MPs and BITS DPs on Windows Server 2008 need WebDAV set up by hand."""
+    """Warning 7: an MP or BITS DP that this change opens to Internet clients needs WebDAV on Windows Server 2008 (R2).
+
+    Only roles that accept Internet connections: an intranet MP or DP the change does not touch has WebDAV already.
+    """
     for i, server in enumerate(topo.model.servers):
-        if topo.needs_manual_webdav(server):
+        roles = topo.internet_webdav_roles(server)
+        setup = topo.webdav_setup(server)
+        if not roles or setup is None:
+            continue
+        titles = " and ".join(ROLE_TITLES[key] for key in roles)
+        verb = "need" if len(roles) > 1 else "needs"
+        yield Finding(
+            WEBDAV_MANUAL,
+            ("servers", i, "os"),
+            f"servers[{i}] ({server.name}): the Internet {titles} on {_OS_TITLES[server.os]} {verb} WebDAV, "
+            f"which is set up by hand: {_WEBDAV_SETUP[setup]}, then enable WebDAV and its authoring rules",
+        )
+
+
+INTERNET_SUP_WITHOUT_INTERNET_DP = Code(
+    "internet-sup-without-internet-dp",
+    Severity.WARNING,
+    "warning 8: an Internet-based SUP but no Internet-based DP",
+)
+
+
+@SITE_RULES.rule(INTERNET_SUP_WITHOUT_INTERNET_DP, lookups=False)
+def warn_sup_without_dp(topo: Topology) -> Iterator[Finding]:
+    """Warning 8: Internet clients find updates on an Internet SUP but download them from an Internet DP."""
+    if topo.internet_dps:
+        return
+    index = _server_index(topo)
+    for sup in topo.internet_sup_endpoints:
+        server = sup.servers[0]
+        i = index[server.key]
+        via = f" (NLB cluster {sup.cluster.name})" if sup.cluster else ""
+        yield Finding(
+            INTERNET_SUP_WITHOUT_INTERNET_DP,
+            ("servers", i, "roles", "software_update_point", "connections"),
+            f"servers[{i}] ({server.name}): the software update point{via} accepts Internet connections but no "
+            "distribution point does; Internet clients can scan for updates but cannot download them",
+        )
+
+
+OS_NEEDS_NEWER_VERSION = Code(
+    "os-needs-newer-version",
+    Severity.WARNING,
+    "warning 9: a Windows Server 2008 (R2) site system needs a later ConfigMgr 2007 product level",
+)
+
+_LEVEL_OF_VERSION = {"RTM": 0, "SP1": 1, "SP2": 2, "R2": 1, "R3": 2}
+"""The service pack a product level implies: R2 needs SP1 (and implies only SP1), R3 needs SP2."""
+_LEVEL_NEEDED: dict[OperatingSystem, int] = {"windows_server_2008": 1, "windows_server_2008_r2": 2}
+"""The ConfigMgr 2007 service pack a site system on this OS needs (docs/domain-facts.md, Prerequisites)."""
+
+
+@SITE_RULES.rule(OS_NEEDS_NEWER_VERSION, lookups=False)
+def warn_os_version(topo: Topology) -> Iterator[Finding]:
+    """Warning 9: Windows Server 2008 site systems need SP1 or later, 2008 R2 ones SP2 or later."""
+    version = topo.site.version
+    for i, server in enumerate(topo.model.servers):
+        needed = _LEVEL_NEEDED.get(server.os)
+        if needed is None or _LEVEL_OF_VERSION[version] >= needed or not topo.is_site_system(server):
+            continue
+        implied = f" ({version} implies only SP{_LEVEL_OF_VERSION[version]})" if version in ("R2", "R3") else ""
+        yield Finding(
+            OS_NEEDS_NEWER_VERSION,
+            ("servers", i, "os"),
+            f"servers[{i}] ({server.name}): a site system on {_OS_TITLES[server.os]} needs ConfigMgr 2007 "
+            f"SP{needed} or later, but site.version is {version}{implied}",
+        )
+
+
+OTHER_FOREST_WITHOUT_INTRANET_FQDN = Code(
+    "other-forest-without-intranet-fqdn",
+    Severity.WARNING,
+    "warning 10: a server in another forest has no intranet_fqdn",
+)
+
+
+@SITE_RULES.rule(OTHER_FOREST_WITHOUT_INTRANET_FQDN, lookups=False)
+def warn_other_forest_fqdn(topo: Topology) -> Iterator[Finding]:
+    """Warning 10: the site server must resolve a server of another forest by a name the input does not give."""
+    site_forest = topo.site.forest
+    for i, server in enumerate(topo.model.servers):
+        if topo.in_other_forest(server) and not server.intranet_fqdn:
+            forest = topo.forest_of(server)
             yield Finding(
-                WEBDAV_MANUAL,
-                ("servers", i, "os"),
-                f"servers[{i}] ({server.name}): on {server.os} the management point or BITS "
-                "distribution point needs WebDAV installed and configured by hand",
+                OTHER_FOREST_WITHOUT_INTRANET_FQDN,
+                ("servers", i, "forest"),
+                f"servers[{i}] ({server.name}): the server is in forest {forest}, not in site.forest "
+                f"{site_forest}, and has no intranet_fqdn; give the FQDN the site server resolves it by, through "
+                f"a conditional forwarder or a stub zone for {forest} in the DNS of {site_forest}",
+            )
+
+
+MP_OTHER_FOREST_SITE_DATABASE = Code(
+    "mp-other-forest-site-database",
+    Severity.WARNING,
+    "warning 11: a management point in another forest reads the site database",
+)
+
+
+@SITE_RULES.rule(MP_OTHER_FOREST_SITE_DATABASE)
+def warn_mp_other_forest(topo: Topology) -> Iterator[Finding]:
+    """Warning 11: an MP whose computer account cannot log on to the site database's SQL Server in another forest."""
+    database = topo.database_server
+    for i, server in enumerate(topo.model.servers):
+        mp = server.roles.management_point
+        if mp is None or mp.database != "site":
+            continue
+        forest = topo.forest_of(server)
+        if forest.lower() == topo.forest_of(database).lower():
+            continue
+        yield Finding(
+            MP_OTHER_FOREST_SITE_DATABASE,
+            ("servers", i, "roles", "management_point", "database"),
+            f"servers[{i}] ({server.name}): the management point in forest {forest} reads the site database on "
+            f"{database.name} in forest {topo.forest_of(database)} (database: site); it needs a management point "
+            "database connection account, or a SQL Server replica (database: replica), which the checklist suggests",
+        )
+
+
+INTRANET_INTERNET_SUP_EXPORT_IMPORT = Code(
+    "intranet-internet-sup-export-import",
+    Severity.WARNING,
+    "warning 12: export and import for an Internet-only SUP in the intranet",
+)
+
+
+@SITE_RULES.rule(INTRANET_INTERNET_SUP_EXPORT_IMPORT, lookups=False)
+def warn_intranet_sup_export(topo: Topology) -> Iterator[Finding]:
+    """Warning 12: an intranet Internet-based SUP synchronises automatically (the checklist's choice)."""
+    sup = topo.internet_sup
+    if sup and sup.servers[0].zone == "intranet" and topo.model.software_updates.internet_sup_sync == "export_import":
+        yield Finding(
+            INTRANET_INTERNET_SUP_EXPORT_IMPORT,
+            ("software_updates", "internet_sup_sync"),
+            f"software_updates.internet_sup_sync: export_import for the Internet-only SUP {sup.name} in the "
+            "intranet; the checklist has an Internet-based SUP in the intranet synchronise automatically "
+            "(set automatic or leave the key out)",
+        )
+
+
+PUBLIC_NAME_IPV6_ONLY = Code(
+    "public-name-ipv6-only", Severity.WARNING, "warning 13: a public name whose only address is IPv6"
+)
+
+
+@SITE_RULES.rule(PUBLIC_NAME_IPV6_ONLY)
+def warn_ipv6_only(topo: Topology) -> Iterator[Finding]:
+    """Warning 13: IPv4-only clients on the Internet cannot reach a name that has only an IPv6 address.
+
+    The address of a public name is the one the DNS table gives it: the reverse proxy's when the proxy
+    publishes the server (or a cluster member), otherwise the server's or cluster's ``public_ip``.
+    """
+    names: list[tuple[str, str, list[Server], str | None, Path]] = [
+        (f"servers[{i}] ({s.name})", s.internet_fqdn, [s], s.public_ip, ("servers", i, "public_ip"))
+        for i, s in enumerate(topo.model.servers)
+        if s.internet_fqdn and topo.is_internet_based(s)
+    ]
+    for c, cluster in enumerate(topo.model.nlb_clusters):
+        if cluster.internet_fqdn:
+            members = [m for m in (topo.server(name) for name in cluster.members) if m is not None]
+            names.append(
+                (
+                    f"nlb_clusters[{c}] ({cluster.name})",
+                    cluster.internet_fqdn,
+                    members,
+                    cluster.public_ip,
+                    ("nlb_clusters", c, "public_ip"),
+                )
+            )
+    proxy = topo.model.network.reverse_proxy
+    for holder, name, servers, address, path in names:
+        if proxy is not None and any(topo.published_by_proxy(s) for s in servers):
+            address, path = proxy.public_ip, ("network", "reverse_proxy", "public_ip")
+        if address is not None and ipaddress.ip_address(address).version == 6:
+            yield Finding(
+                PUBLIC_NAME_IPV6_ONLY,
+                path,
+                f"{holder}: the public name {name} has only the IPv6 address {address}; IPv4-only clients on the "
+                "Internet cannot reach it (publish it on an IPv4 address too)",
             )
 
 
@@ -720,12 +932,30 @@ def _dotted(path: Path) -> str:
 
 
 def run_checks(topo: Topology) -> list[Finding]:
-    """All findings of :data:`SITE_RULES` for one site.
+    """All findings of :data:`SITE_RULES` for one site."""
+
+    def run(rule: Rule[Topology]) -> tuple[list[Finding], list[Finding]]:
+        findings = list(rule(topo))
+        return findings, findings
+
+    return run_rules(run)
+
+
+def run_rules(run: Callable[[Rule[Topology]], tuple[list[Finding], list[Finding]]]) -> list[Finding]:
+    """The findings of :data:`SITE_RULES` that ``run`` keeps; ``run`` returns a rule's findings and those to keep.
 
     Rules that look servers up by name need every reference to resolve; the
     others run regardless, so one run reports as much as it can.
     """
-    findings = [f for rule in SITE_RULES if not rule.lookups for f in rule(topo)]
-    if any(f.code is UNKNOWN_SERVER for f in findings):
-        return findings
-    return findings + [f for rule in SITE_RULES if rule.lookups for f in rule(topo)]
+    kept: list[Finding] = []
+    resolved = True
+    for rule in SITE_RULES:
+        if not rule.lookups:
+            found, keep = run(rule)
+            kept += keep
+            resolved = resolved and not any(f.code is UNKNOWN_SERVER for f in found)
+    if resolved:
+        for rule in SITE_RULES:
+            if rule.lookups:
+                kept += run(rule)[1]
+    return kept
