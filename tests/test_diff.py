@@ -228,8 +228,9 @@ def test_accounts_added_removed_and_changed() -> None:
 def test_warnings_added_and_removed() -> None:
     diff = diff_of([], [WINDOWS_2008])
     assert labels(diff, "warnings", "added") == [
-        "servers[2] (DMZ01): on windows_server_2008 the management point or BITS distribution point needs WebDAV "
-        "installed and configured by hand [webdav-manual]"
+        "servers[2] (DMZ01): the Internet management point and distribution point on Windows Server 2008 need "
+        "WebDAV, which is set up by hand: download and install WebDAV for IIS 7.0, then enable WebDAV and its "
+        "authoring rules [webdav-manual]"
     ]
     assert labels(diff_of([WINDOWS_2008], []), "warnings", "removed") == labels(diff, "warnings", "added")
     # The OS also changes the RPC range: one flow replaced, one rule's services changed.

@@ -1,7 +1,9 @@
-"""DNS records and certificate requests derived from the example sites and small inline scenarios."""
+"""DNS records and certificates (new or existing) derived from the example sites and small inline scenarios."""
 
 from __future__ import annotations
 
+import csv
+import io
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,11 @@ import pytest
 from generator.derive.network.certificates import VERSION_3_TEMPLATE_NOTE, derive_certificates
 from generator.derive.network.dns import derive_dns_records
 from generator.pipeline import load_site_text, plan_sites
+from generator.render.csv_export import certificates_csv
+from generator.render.pages import shared_views, step_context
 from generator.render.plan_json import plan_to_json
+from generator.render.tables import certificates_table
+from generator.render.templates import create_environment, render_template
 from generator.validate import ValidSite as LoadedSite
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -144,3 +150,88 @@ def test_certificate_json_shape() -> None:
     entry = plan_to_json(PLANS["CEN"])["certificates"][0]
     assert {"holder", "kind", "names"} <= set(entry)
     assert entry["names"] == ["cm01.corp.contoso.test"]
+
+
+# --- new versus existing certificates ------------------------------------------
+
+
+def statuses(site: LoadedSite) -> list[tuple[str, str, str]]:
+    return [(c.holder, c.kind, c.status) for c in derive_certificates(site.topology)]
+
+
+def test_certificate_status_per_kind() -> None:
+    # Internet names (and the Internet-based SUP, always both names): new; intranet names only, the site server
+    # signing certificate and the roaming clients' certificates: in place since the site is in native mode.
+    assert statuses(SITES["CEN"]) == [
+        ("CM01", "web_server", "existing"),
+        ("DMZMP01", "web_server", "new"),
+        ("DMZMP02", "web_server", "new"),
+        ("DMZDP01", "web_server", "new"),
+        ("DMZSUP01", "web_server", "new"),
+        ("CM01", "site_server_signing", "existing"),
+        ("Internet clients", "client_authentication", "existing"),
+    ]
+    # Dual-connection MP: its certificate must now also hold the Internet FQDN.
+    assert ("TSMP01", "web_server", "new") in statuses(SITES["TSP"])
+
+
+def test_clients_that_never_join_the_intranet_need_new_certificates() -> None:
+    wgb = {(c.holder, c.kind): c for c in derive_certificates(SITES["WGB"].topology)}
+    client = wgb[("Internet clients", "client_authentication")]
+    assert client.status == "new" and client.note is not None and "per computer" in client.note
+    roaming = next(c for c in derive_certificates(SITES["CEN"].topology) if c.kind == "client_authentication")
+    assert roaming.note is not None and "Roaming clients have theirs" in roaming.note
+
+
+def test_reverse_proxy_certificates_are_new() -> None:
+    assert [s for s in statuses(proxied("ssl_bridging")) if s[0] == "RP1"] == [
+        ("RP1", "web_server", "new"),
+        ("RP1", "proxy_client_authentication", "new"),
+    ]
+
+
+def test_other_forest_servers_enrol_with_a_request_file() -> None:
+    forests = {c.holder: c.forest for c in derive_certificates(SITES["CEN"].topology) if c.kind == "web_server"}
+    assert forests == {
+        "CM01": None,
+        "DMZMP01": "dmz.contoso.test",
+        "DMZMP02": "dmz.contoso.test",
+        "DMZDP01": "dmz.contoso.test",
+        "DMZSUP01": "dmz.contoso.test",
+    }
+    assert all(c.forest is None for c in derive_certificates(SITES["FAB"].topology))
+
+
+def test_certificate_json_and_csv_carry_the_status() -> None:
+    entries = plan_to_json(PLANS["CEN"])["certificates"]
+    assert [(e["holder"], e["kind"], e["status"]) for e in entries] == statuses(SITES["CEN"])
+    rows = list(csv.DictReader(io.StringIO(certificates_csv(PLANS["CEN"].network))))
+    assert list(rows[0]) == ["holder", "kind", "status", "names", "purpose", "eku", "bound_to", "note"]
+    assert [(r["holder"], r["kind"], r["status"]) for r in rows] == statuses(SITES["CEN"])
+
+
+def test_certificate_tables_request_then_verify() -> None:
+    text = certificates_table(PLANS["CEN"].network, "CEN-certificates.csv")
+    request = text.index("````{list-table} Certificates to request\n")
+    verify = text.index("````{list-table} Certificates that must already exist: verify, do not request\n")
+    assert request < text.index("**Note:** Do not use version 3") < verify
+    new_rows, existing_rows = text[request:verify], text[verify:]
+    assert "* - DMZMP01" in new_rows and "* - DMZMP01" not in existing_rows
+    assert "  - Site server signing" in existing_rows and "  - Site server signing" not in new_rows
+    assert "* - Internet clients" in existing_rows
+
+
+def install_site_systems(code: str) -> str:
+    plan = PLANS[code]
+    env = create_environment(ROOT / "templates")
+    step = next(s for s in plan.steps if s.id == "install-site-systems")
+    return render_template(env, step.template, step_context(plan, shared_views(plan), step))
+
+
+def test_request_file_enrolment_only_where_servers_are_in_another_forest() -> None:
+    cen = install_site_systems("CEN")
+    assert "**Servers in another forest.**" in cen
+    assert "- **DMZSUP01** (forest `dmz.contoso.test`): `sup.ibcm.contoso.example`, `dmzsup01.dmz.contoso.test`." in cen
+    assert "submits the request file to the issuing CA" in cen and "a CA in that forest" in cen
+    for code in ("FAB", "TSP", "WGB"):
+        assert "request file" not in install_site_systems(code), code

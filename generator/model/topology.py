@@ -8,9 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import Literal
 
 from generator.model.schema import DomainController, NlbCluster, RoleKey, Server, SiteInput, Zone
 from generator.model.vocabulary import ROLE_TITLES, RPC_RANGES
+
+WebDavSetup = Literal["download", "role-service"]
+"""How WebDAV gets onto a Windows Server 2008 (R2) management point or BITS distribution point: a separate
+download for IIS 7.0 on Windows Server 2008, an IIS role service to add on 2008 R2 (docs/domain-facts.md,
+Prerequisites)."""
 
 
 def accepts_internet(connections: str) -> bool:
@@ -146,6 +152,16 @@ class Topology:
         dp = server.roles.distribution_point
         has_webdav_role = server.roles.management_point is not None or (dp is not None and dp.bits)
         return server.os != "windows_server_2003" and has_webdav_role
+
+    def webdav_setup(self, server: Server) -> WebDavSetup | None:
+        """How WebDAV is set up by hand on ``server``: None when it needs none (Windows Server 2003, or no MP or BITS DP).
+
+        See docs/domain-facts.md, Prerequisites: a download for IIS 7.0 on Windows Server 2008, an IIS role
+        service on Windows Server 2008 R2.
+        """
+        if not self.needs_manual_webdav(server):
+            return None
+        return "role-service" if server.os == "windows_server_2008_r2" else "download"
 
     def fsp_shares_server(self, server: Server) -> bool:
         """The fallback status point shares ``server`` with a role that takes HTTPS client traffic.
@@ -305,6 +321,27 @@ class Topology:
     def site_server_connection_group(self) -> str:
         """The site server's local group for site systems; servers of an untrusted forest are not added to it."""
         return f"SMS_SiteSystemToSiteServerConnection_{self.site.code}"
+
+    # --- questions of the validation rules ------------------------------------
+
+    def is_site_system(self, server: Server) -> bool:
+        """The site server, the site database server, or a server with a site system role."""
+        keys = {self.site.site_server.upper(), self.site.database_server.upper()}
+        return server.key in keys or bool(server.roles.items())
+
+    def internet_webdav_roles(self, server: Server) -> list[RoleKey]:
+        """The roles of ``server`` that need WebDAV for Internet clients, in catalog order.
+
+        Its management point and its BITS-enabled distribution point when they accept Internet connections
+        (docs/domain-facts.md, Prerequisites); whether WebDAV must be set up by hand depends on the OS.
+        """
+        mp, dp = server.roles.management_point, server.roles.distribution_point
+        roles: list[RoleKey] = []
+        if mp is not None and accepts_internet(mp.connections):
+            roles.append("management_point")
+        if dp is not None and dp.bits and accepts_internet(dp.connections):
+            roles.append("distribution_point")
+        return roles
 
 
 @dataclass(frozen=True)

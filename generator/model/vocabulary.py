@@ -85,20 +85,16 @@ SCENARIO_DESCRIPTIONS: Mapping[str, str] = {
     "perimeter-direct": (
         "The Internet-based site systems sit in the perimeter network and the site server in the intranet, "
         "so the site server is shielded from Internet traffic and there is no SQL Server replica to build or "
-        "wait for. The cost: the back firewall must allow SQL Server (TCP 1433) from the perimeter management "
-        "point to the site database, and SMB traffic."
+        "wait for."
     ),
     "perimeter-replica": (
-        "As above, but the Internet management point reads a SQL Server replica of the site database instead "
-        "of the site database itself, so no SQL Server connection is opened from the perimeter into the "
-        "intranet for client traffic. You must build and monitor SQL Server replication, and changes reach "
+        "The Internet-based site systems sit in the perimeter network and the site server in the intranet, and "
+        "the Internet management point reads a SQL Server replica of the site database instead of the site "
+        "database itself: with the replica in the perimeter, client traffic opens no SQL Server connection from "
+        "the perimeter into the intranet. You must build and monitor SQL Server replication, and changes reach "
         "the replica with a delay."
     ),
-    "reverse-proxy": (
-        "Site systems in the intranet are published to the Internet by a web proxy in the perimeter. With SSL "
-        "bridging the proxy ends and inspects each session before it opens a new authenticated one to the "
-        "site system."
-    ),
+    "reverse-proxy": "Site systems in the intranet are published to the Internet by a web proxy in the perimeter.",
     "intranet-direct": (
         "Intranet site systems accept Internet connections with no proxy in front of them. This bridges the "
         "perimeter security boundary: it is suitable only for tests, never for production."

@@ -56,7 +56,7 @@ RULES_HEADER = (
 )
 """The grouped rules of one firewall; list cells are joined with ``; `` and ``flows`` gives the flow numbers."""
 DNS_HEADER = ("scope", "name", "type", "value", "holder", "purpose", "note")
-CERTIFICATE_HEADER = ("holder", "kind", "names", "purpose", "eku", "bound_to", "note")
+CERTIFICATE_HEADER = ("holder", "kind", "status", "names", "purpose", "eku", "bound_to", "note")
 UNASSIGNED = "to be assigned"
 LIST_SEPARATOR = "; "
 
@@ -193,7 +193,8 @@ def dns_csv(plan: NetworkPlan) -> str:
 
 def certificates_csv(plan: NetworkPlan) -> str:
     rows = [
-        (c.holder, c.kind, "; ".join(c.names), c.purpose, c.eku, c.bound_to, c.note or "") for c in plan.certificates
+        (c.holder, c.kind, c.status, "; ".join(c.names), c.purpose, c.eku, c.bound_to, c.note or "")
+        for c in plan.certificates
     ]
     return _csv_text(CERTIFICATE_HEADER, rows)
 

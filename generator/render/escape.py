@@ -49,6 +49,24 @@ def myst_code(value: object) -> str:
     return f"{fence}{pad}{text}{pad}{fence}"
 
 
+_FENCE_INFO = re.compile(r"[A-Za-z0-9_+-]*")
+
+
+def myst_fence(value: object, info: str = "text") -> str:
+    """A fenced code block that shows ``value`` literally, line for line.
+
+    Code blocks show their content as it is, so nothing inside is escaped; the only thing MyST needs is a
+    fence that no line of the content can close: backticks, longer than any backtick run inside (at least
+    three).  ``info`` (the language, e.g. ``bat``) is template text, never user text.
+    """
+    if not _FENCE_INFO.fullmatch(info):
+        raise ValueError(f"fence info must be a plain language name (got {info!r})")
+    text = "\n".join(line.rstrip() for line in str(value).strip("\n").splitlines())
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * max(3, longest + 1)
+    return f"{fence}{info}\n{text}\n{fence}"
+
+
 _LATEX = {
     "\\": r"\textbackslash{}",
     "{": r"\{",

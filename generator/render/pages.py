@@ -42,6 +42,10 @@ from generator.render.templates import render_template
 
 DIAGRAM_FILE = "placement.dot"
 
+MICROSOFT_CHECKLIST_ITEMS = 12
+"""The items of Microsoft's "Administrator Checklist: Configuring a Site for Internet-Based Client Management"
+(bb632535), the seed of the step catalog; the catalog splits some of them (docs/steps.md, steps-seed)."""
+
 
 @dataclass(frozen=True)
 class FirewallSection:
@@ -149,6 +153,9 @@ class PageView:
     source: str
     included_count: int
     checklist_count: int
+    """The steps of the catalog this tool plans with, included or not."""
+    microsoft_items: int
+    """The items of Microsoft's checklist that the catalog covers."""
     change: ChangeLine | None
     scenario_titles: tuple[str, ...]
     warnings: tuple[WarningLine, ...]
@@ -163,6 +170,7 @@ def page_view(plan: SitePlan, baseline: Baseline | None = None) -> PageView:
         source=plan.site.source,
         included_count=len(plan.included),
         checklist_count=len(plan.decisions),
+        microsoft_items=MICROSOFT_CHECKLIST_ITEMS,
         change=ChangeLine(change.id, change.title, change.revision) if change else None,
         scenario_titles=tuple(sc.title for sc in placement_scenarios(plan.site.topology)),
         warnings=tuple(WarningLine(w.message, w.code, str(w.location)) for w in plan.warnings),

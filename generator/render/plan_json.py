@@ -100,10 +100,12 @@ def dns_json(record: DnsRecord) -> dict[str, Any]:
 
 
 def certificate_json(cert: CertificateRequest) -> dict[str, Any]:
-    """A certificate request in the JSON plan shape, plus purpose, EKU, binding and note."""
+    """A certificate in the JSON plan shape, plus purpose, EKU, binding, note and status (``new``: this change
+    requests it; ``existing``: it must already be in place and is only verified)."""
     return {
         "holder": cert.holder,
         "kind": cert.kind,
+        "status": cert.status,
         "names": list(cert.names),
         "purpose": cert.purpose,
         "eku": cert.eku,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from generator.derive.network.certificates import VERSION_3_TEMPLATE_NOTE, CertificateKind
+from generator.derive.network.certificates import VERSION_3_TEMPLATE_NOTE, CertificateKind, CertificateRequest
 from generator.derive.network.flows import Flow
 from generator.derive.network.plan import NetworkPlan
 from generator.derive.network.rules import (
@@ -205,23 +205,53 @@ def dns_table(plan: NetworkPlan, csv_filename: str) -> Myst:
     return Myst("\n".join(parts) + "\n")
 
 
-def certificates_table(plan: NetworkPlan, csv_filename: str | None = None) -> Myst:
-    """One row per certificate to request, followed by the version 3 template note."""
-    header = ["Holder", "Certificate", "Subject / SAN names", "Purpose (EKU)", "Where", "Note"]
-    rows = [
+CERTIFICATES_TO_REQUEST = "Certificates to request"
+CERTIFICATES_TO_VERIFY = "Certificates that must already exist: verify, do not request"
+_CERTIFICATE_HEADER = ["Holder", "Certificate", "Subject / SAN names", "Purpose (EKU)", "Where", "Note"]
+_CERTIFICATE_WIDTHS = (13, 13, 20, 16, 17, 21)
+
+
+def _certificate_rows(certificates: Sequence[CertificateRequest]) -> list[list[str]]:
+    return [
         [
             escape_myst(c.holder),
             CERTIFICATE_KIND_TITLES[c.kind],
             ", ".join(escape_myst(n) for n in c.names) or "any unique name",
             escape_myst(c.eku),
             escape_myst(c.bound_to),
-            " ".join(escape_myst(t) for t in (c.purpose, c.note) if t),
+            " ".join(escape_myst(_sentence(t)) for t in (c.purpose, c.note) if t),
         ]
-        for c in plan.certificates
+        for c in certificates
     ]
+
+
+def _sentence(text: str) -> str:
+    """``text`` as a sentence of the Note cell: capital first letter, full stop at the end."""
+    text = text[:1].upper() + text[1:]
+    return text if text.endswith(".") else text + "."
+
+
+def certificates_table(plan: NetworkPlan, csv_filename: str | None = None) -> Myst:
+    """Two tables: the certificates this change requests (``status: new``) with the version 3 template note,
+    then those that must already exist and are only verified (``status: existing``)."""
+    new = [c for c in plan.certificates if c.status == "new"]
+    existing = [c for c in plan.certificates if c.status == "existing"]
     parts = [download_link("CSV of the certificates", csv_filename), ""] if csv_filename else []
-    parts.append(_list_table("Certificates to request", (13, 13, 20, 16, 17, 21), header, rows))
+    if new:
+        parts.append(
+            _list_table(CERTIFICATES_TO_REQUEST, _CERTIFICATE_WIDTHS, _CERTIFICATE_HEADER, _certificate_rows(new))
+        )
+    else:
+        parts.append("This change requests no new certificate.")
     parts += ["", f"**Note:** {escape_myst(VERSION_3_TEMPLATE_NOTE)}"]
+    if existing:
+        parts += [
+            "",
+            "These are in place already, because the site is in native mode: check their names, validity and "
+            "chain, and do not request them again.",
+            "",
+            _list_table(CERTIFICATES_TO_VERIFY, _CERTIFICATE_WIDTHS, _CERTIFICATE_HEADER, _certificate_rows(existing)),
+        ]
     fsp_holders = plan.fallback_status_points
     if fsp_holders:
         names = ", ".join(escape_myst(n) for n in fsp_holders)

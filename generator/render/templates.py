@@ -3,7 +3,7 @@
 Every ``{{ expression }}`` in a template is escaped for MyST by the
 environment's ``finalize`` hook unless our own code produced it as
 :class:`~generator.render.escape.Myst`; template authors opt *out* of escaping
-(with the ``code``/``block`` filters or pre-rendered tables), never in.
+(with the ``code``/``block``/``fence`` filters or pre-rendered tables), never in.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 import jinja2
 
 from generator.errors import TemplateError
-from generator.render.escape import Myst, escape_myst, escape_myst_block, myst_code
+from generator.render.escape import Myst, escape_myst, escape_myst_block, myst_code, myst_fence
 
 
 def _finalize(value: Any) -> str:
@@ -36,6 +36,10 @@ def _code(value: object) -> Myst:
 
 def _block(value: object) -> Myst:
     return Myst(escape_myst_block(value))
+
+
+def _fence(value: object, info: str = "text") -> Myst:
+    return Myst(myst_fence(value, info))
 
 
 def _strong(value: object) -> Myst:
@@ -61,7 +65,7 @@ def create_environment(
         **syntax,  # type: ignore[arg-type]
     )
     if finalize is _finalize:
-        env.filters.update(code=_code, block=_block, strong=_strong, mjoin=_join)
+        env.filters.update(code=_code, block=_block, fence=_fence, strong=_strong, mjoin=_join)
     return env
 
 

@@ -4,6 +4,18 @@ In native mode every FQDN typed into a site system must match its web server
 certificate, so the names are computed from the same model facts that decide
 the FQDNs.  Facts marked "to confirm" in docs/domain-facts.md are worded as
 "to confirm" in the notes, never as certain.
+
+Each certificate is either **new** (this change requests it) or **existing**
+(it must already be in place and is only verified).  IBCM needs a site that is
+already in native mode, and native mode needs every certificate in place before
+it is turned on (Configuration Manager checks only the site server signing
+certificate then).  So the site server signing certificate, the web server
+certificates of site systems that serve intranet clients only, and the client
+authentication certificates of roaming clients exist already; what IBCM adds
+(web server certificates that hold an Internet FQDN, the always-both-names
+certificate of the Internet-based software update point, the reverse proxy's
+certificates, and the certificates of clients that never join the intranet)
+is new.
 """
 
 from __future__ import annotations
@@ -15,6 +27,8 @@ from generator.model.schema import RoleKey, Server
 from generator.model.topology import Topology, accepts_internet, accepts_intranet
 
 CertificateKind = Literal["web_server", "site_server_signing", "client_authentication", "proxy_client_authentication"]
+CertificateStatus = Literal["new", "existing"]
+"""``new``: this change requests it; ``existing``: it must already be in place (native mode) and is only verified."""
 
 SERVER_AUTHENTICATION = "Server Authentication (1.3.6.1.5.5.7.3.1)"
 CLIENT_AUTHENTICATION = "Client Authentication (1.3.6.1.5.5.7.3.2)"
@@ -32,7 +46,7 @@ _WEB_ROLES: tuple[RoleKey, ...] = ("management_point", "distribution_point", "so
 
 @dataclass(frozen=True)
 class CertificateRequest:
-    """One certificate to request from the PKI team, and where it goes."""
+    """One certificate the site needs, where it goes, and whether this change requests it or only verifies it."""
 
     holder: str
     kind: CertificateKind
@@ -41,7 +55,12 @@ class CertificateRequest:
     purpose: str
     eku: str
     bound_to: str
+    status: CertificateStatus
+    """``new`` (request it) or ``existing`` (verify it, do not request it)."""
     note: str | None = None
+    forest: str | None = None
+    """The holder's forest when the holder is a site system in another forest than the site server: it cannot
+    autoenrol from the intranet CA, so a new certificate is requested with a request file."""
 
 
 def _unique(names: list[str]) -> tuple[str, ...]:
@@ -88,6 +107,12 @@ def _web_server_certificate(topo: Topology, server: Server) -> CertificateReques
             "Internet-based software update point: always both the Internet and the intranet FQDN "
             "(WSUSUtil configuressl uses the intranet FQDN)"
         )
+    new = bool(internet_names) or is_internet_sup
+    other_forest = topo.forest_of(server) if new and topo.in_other_forest(server) else None
+    if other_forest:
+        notes.append(f"forest {other_forest}: no autoenrolment from the intranet CA, request it with a request file")
+    if not new:
+        notes.append("intranet names only: in place since the site is in native mode")
     bindings = []
     if server.roles.management_point or server.roles.distribution_point:
         bindings.append("IIS web site used by ConfigMgr (Default Web Site)")
@@ -102,7 +127,9 @@ def _web_server_certificate(topo: Topology, server: Server) -> CertificateReques
         purpose=f"web server certificate for the {role_names}",
         eku=SERVER_AUTHENTICATION,
         bound_to="; ".join(bindings) + "; computer Personal store",
+        status="new" if new else "existing",
         note="; ".join(dict.fromkeys(notes)) or None,
+        forest=other_forest,
     )
 
 
@@ -115,9 +142,10 @@ def _site_server_signing(topo: Topology) -> CertificateRequest:
         purpose="site server signing certificate (signs client policy; needed for native mode)",
         eku=DOCUMENT_SIGNING,
         bound_to="site properties, Site Mode tab; computer Personal store of the site server",
+        status="existing",
         note=(
-            f"No default template: duplicate a version 2 template and change its purpose. Subject to confirm: "
-            f"usually CN=The site code of this site server is {code}."
+            f"In place since the site is in native mode. No default template: duplicate a version 2 template and "
+            f"change its purpose. Subject to confirm: usually CN=The site code of this site server is {code}."
         ),
     )
 
@@ -145,6 +173,7 @@ def _proxy_certificates(topo: Topology) -> list[CertificateRequest]:
             purpose="web server certificate of the reverse proxy listener (SSL bridging)",
             eku=SERVER_AUTHENTICATION,
             bound_to="reverse proxy web listener; proxy computer store",
+            status="new",
         ),
         CertificateRequest(
             holder=proxy.name,
@@ -153,13 +182,25 @@ def _proxy_certificates(topo: Topology) -> list[CertificateRequest]:
             purpose="client authentication certificate the proxy presents to the published site systems",
             eku=CLIENT_AUTHENTICATION,
             bound_to="proxy computer store (used for the new SSL session to each site system)",
+            status="new",
             note="Details follow the proxy's publishing guide (to confirm, e.g. the ISA Server guide).",
         ),
     ]
 
 
 def _client_certificate(topo: Topology) -> CertificateRequest:
-    del topo
+    """Existing for roaming clients (native-mode clients already have one); new when no client joins the intranet.
+
+    Computers that never join the intranet (Internet-only and workgroup clients) cannot autoenrol from the
+    intranet CA: each gets its certificate from the PKI team before its client is installed (next-steps).
+    """
+    internet_only = topo.clients_internet_only
+    others = "Computers" if internet_only else "Roaming clients have theirs since the site is in native mode; computers"
+    note = (
+        f"Any unique name. {others} that never join the intranet cannot autoenrol: the PKI team issues one per "
+        "computer, imported into its computer Personal store before the client is installed (next-steps). "
+        "Set the certificate selection criteria when a client has several."
+    )
     return CertificateRequest(
         holder=INTERNET_CLIENTS,
         kind="client_authentication",
@@ -167,7 +208,8 @@ def _client_certificate(topo: Topology) -> CertificateRequest:
         purpose="client authentication certificate on every Internet client (Workstation Authentication template)",
         eku=CLIENT_AUTHENTICATION,
         bound_to="computer Personal store of each client",
-        note="Any unique name; set the certificate selection criteria when a client has several.",
+        status="new" if internet_only else "existing",
+        note=note,
     )
 
 
@@ -177,7 +219,7 @@ def fallback_status_points(topo: Topology) -> list[str]:
 
 
 def derive_certificates(topo: Topology) -> list[CertificateRequest]:
-    """Web server certificates (servers in model order), site server signing, proxy, clients."""
+    """Web server certificates (servers in model order), site server signing, proxy, clients; each new or existing."""
     result = [c for c in (_web_server_certificate(topo, s) for s in topo.model.servers) if c is not None]
     result.append(_site_server_signing(topo))
     result += _proxy_certificates(topo)

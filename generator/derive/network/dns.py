@@ -105,6 +105,17 @@ def _crl_record(topo: Topology) -> DnsRecord | None:
     )
 
 
+def _intranet_note(topo: Topology, server: Server) -> str:
+    """A name of the site server's forest is usually registered by the computer itself; a name of another forest
+    is in that forest's DNS, which the site server must be able to query (docs/domain-facts.md, DNS)."""
+    if not topo.in_other_forest(server):
+        return "informational: usually registered automatically"
+    return (
+        f"in the DNS of forest {topo.forest_of(server)}: the site server {topo.site_server.name} resolves it "
+        "through a conditional forwarder or a stub zone, or a hosts file entry"
+    )
+
+
 def derive_dns_records(topo: Topology) -> list[DnsRecord]:
     """Public records (servers, NLB clusters, CRL host) then intranet records, each in model order."""
     public: list[DnsRecord | None] = [_public_server_record(topo, s) for s in topo.model.servers]
@@ -118,7 +129,7 @@ def derive_dns_records(topo: Topology) -> list[DnsRecord]:
             None,
             server.name,
             f"intranet FQDN of {server.name}",
-            "informational: usually registered automatically",
+            _intranet_note(topo, server),
         )
         for server in topo.model.servers
         if server.intranet_fqdn

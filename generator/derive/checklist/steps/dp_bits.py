@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
-from generator.model.topology import Topology
+from generator.model.topology import Topology, WebDavSetup
 from generator.model.vocabulary import ROLE_CONSOLE_NODES
 
 
@@ -15,8 +15,9 @@ class BitsDpEntry:
     """One Internet-based distribution point that must allow BITS, HTTP and HTTPS."""
 
     name: str
-    manual_webdav: bool
-    """WebDAV must be installed and configured by hand (Windows Server 2008)."""
+    webdav: WebDavSetup | None
+    """How WebDAV is set up by hand: a download on Windows Server 2008, an IIS role service on 2008 R2; None on
+    Windows Server 2003."""
     url: str
     """The HTTPS URL a pilot Internet client downloads from."""
 
@@ -35,7 +36,7 @@ def view(topo: Topology) -> DpBitsView:
     dps = tuple(
         BitsDpEntry(
             name=server.name,
-            manual_webdav=topo.needs_manual_webdav(server),
+            webdav=topo.webdav_setup(server),
             url=f"https://{server.internet_fqdn}:{https}/",
         )
         for server in topo.internet_dps

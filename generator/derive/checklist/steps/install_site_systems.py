@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
 from generator.derive.checklist.ids import StepId
+from generator.derive.network.certificates import derive_certificates
 from generator.model.schema import NlbCluster, Server
-from generator.model.topology import Topology
+from generator.model.topology import Topology, WebDavSetup
 from generator.model.vocabulary import ROLE_TITLES
 
 
@@ -45,7 +46,19 @@ class SiteSystemEntry:
     """Roles reached through an NLB cluster (worded only when the server has no Internet FQDN of its own)."""
     other_forest: bool
     install_account: str | None
-    needs_manual_webdav: bool
+    webdav: WebDavSetup | None
+    """How WebDAV is set up by hand: a download on Windows Server 2008, an IIS role service on 2008 R2; None on
+    Windows Server 2003 or without a management point or BITS distribution point."""
+
+
+@dataclass(frozen=True)
+class RequestFileEnrolment:
+    """A server in another forest that needs a new certificate and cannot autoenrol from the intranet CA."""
+
+    server: str
+    forest: str
+    names: tuple[str, ...]
+    """The FQDNs its certificate request must hold."""
 
 
 @dataclass(frozen=True)
@@ -54,6 +67,12 @@ class InstallSiteSystemsView:
 
     servers: tuple[SiteSystemEntry, ...]
     connection_group: str
+    nlb_members: bool
+    """Some servers are members of an NLB cluster, so their certificates hold the cluster's FQDNs (to confirm)."""
+    internet_only_sup: bool
+    """The site has an Internet-based software update point, whose certificate needs both FQDNs."""
+    request_file_enrolments: tuple[RequestFileEnrolment, ...] = ()
+    """Servers in another forest than the site server that need a new certificate (empty: none on this site)."""
 
 
 def _nlb_step(cluster: NlbCluster) -> StepId:
@@ -88,7 +107,7 @@ def _entry(topo: Topology, server: Server) -> SiteSystemEntry:
         clustered_roles=_clustered_roles(topo, server),
         other_forest=topo.in_other_forest(server),
         install_account=server.install_account,
-        needs_manual_webdav=topo.needs_manual_webdav(server),
+        webdav=topo.webdav_setup(server),
     )
 
 
@@ -97,6 +116,18 @@ def view(topo: Topology) -> InstallSiteSystemsView:
     return InstallSiteSystemsView(
         servers=tuple(_entry(topo, server) for server in topo.internet_servers),
         connection_group=topo.site_server_connection_group,
+        nlb_members=bool(topo.model.nlb_clusters),
+        internet_only_sup=topo.internet_sup is not None,
+        request_file_enrolments=_request_file_enrolments(topo),
+    )
+
+
+def _request_file_enrolments(topo: Topology) -> tuple[RequestFileEnrolment, ...]:
+    """The new certificates of servers in another forest: they cannot autoenrol from the intranet CA."""
+    return tuple(
+        RequestFileEnrolment(c.holder, c.forest, c.names)
+        for c in derive_certificates(topo)
+        if c.status == "new" and c.forest is not None
     )
 
 

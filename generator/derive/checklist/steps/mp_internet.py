@@ -6,8 +6,11 @@ from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
-from generator.model.topology import Topology
+from generator.model.topology import Topology, WebDavSetup
 from generator.model.vocabulary import ROLE_CONSOLE_NODES
+
+DEFAULT_HTTPS_PORT = 443
+"""The test URLs leave the port out when the site's client HTTPS port is the default."""
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,13 @@ class InternetMpEntry:
     """The FQDN Internet clients use: the cluster's when clustered, else the server's."""
     url: str
     """The HTTPS URL Internet clients reach it at."""
-    manual_webdav: bool
-    """WebDAV must be installed and configured by hand (Windows Server 2008)."""
+    mplist_url: str
+    """The management point's test URL that returns the management point list (``/sms_mp/.sms_aut?mplist``)."""
+    mpcert_url: str
+    """The management point's test URL that returns its certificate (``/sms_mp/.sms_aut?mpcert``)."""
+    webdav: WebDavSetup | None
+    """How WebDAV is set up by hand: a download on Windows Server 2008, an IIS role service on 2008 R2; None on
+    Windows Server 2003."""
 
 
 @dataclass(frozen=True)
@@ -46,11 +54,16 @@ class MpInternetView:
     replica_database: str | None
     clients_internet_only: bool
     """Clients never join the intranet, so the site needs no default management point."""
+    internet_only: bool
+    """Some management point accepts Internet connections only (whether the console offers that is to confirm)."""
+    site_server: str
+    """Where ``MPControl.log`` is: the site server's ``SMS_MP_CONTROL_MANAGER`` polls every management point."""
 
 
 def view(topo: Topology) -> MpInternetView:
     """Resolve each Internet MP's connections, database, cluster and WebDAV need so the template only words them."""
     https = topo.site.client_ports.https
+    port = "" if https == DEFAULT_HTTPS_PORT else f":{https}"
     replica = topo.model.database_replica
     mps = []
     for server in topo.internet_mps:
@@ -69,7 +82,9 @@ def view(topo: Topology) -> MpInternetView:
                 internet_fqdn=server.internet_fqdn,
                 client_fqdn=client_fqdn,
                 url=f"https://{client_fqdn}:{https}/",
-                manual_webdav=topo.needs_manual_webdav(server),
+                mplist_url=f"https://{client_fqdn}{port}/sms_mp/.sms_aut?mplist",
+                mpcert_url=f"https://{client_fqdn}{port}/sms_mp/.sms_aut?mpcert",
+                webdav=topo.webdav_setup(server),
             )
         )
     return MpInternetView(
@@ -79,6 +94,8 @@ def view(topo: Topology) -> MpInternetView:
         replica_server=topo.replica_server.name if topo.replica_server else None,
         replica_database=replica.database if replica else None,
         clients_internet_only=topo.clients_internet_only,
+        internet_only=any(mp.internet_only for mp in mps),
+        site_server=topo.site_server.name,
     )
 
 

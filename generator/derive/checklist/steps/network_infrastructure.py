@@ -54,11 +54,32 @@ class HttpAllowance:
 
 
 @dataclass(frozen=True)
+class ListeningPort:
+    """One port an Internet FQDN answers on, named once however many of its roles share it."""
+
+    protocol: str
+    port: int
+    wsus: bool
+    """Only the WSUS web site (a software update point) listens on it."""
+
+
+@dataclass(frozen=True)
 class ReachabilityCheck:
-    """An Internet FQDN to test from the Internet, and what listens behind it."""
+    """An Internet FQDN to test from the Internet, and the ports its roles listen on (each once)."""
 
     fqdn: str
     listeners: tuple[ClientListener, ...]
+    ports: tuple[ListeningPort, ...]
+
+
+def _reachability(fqdn: str, listeners: tuple[ClientListener, ...]) -> ReachabilityCheck:
+    """Two roles of one server may share a port (a management point and a distribution point on HTTPS 443)."""
+    wsus_only: dict[tuple[str, int], bool] = {}
+    for listener in listeners:
+        for key in listener.ports:
+            wsus_only[key] = wsus_only.get(key, True) and listener.wsus
+    ports = tuple(ListeningPort(protocol, port, wsus) for (protocol, port), wsus in wsus_only.items())
+    return ReachabilityCheck(fqdn, listeners, ports)
 
 
 @dataclass(frozen=True)
@@ -110,7 +131,7 @@ def _cluster_check(topo: Topology, cluster: NlbCluster) -> ReachabilityCheck:
     assert cluster.internet_fqdn is not None
     member = topo.server(cluster.members[0])
     assert member is not None, "checked by validation"
-    return ReachabilityCheck(cluster.internet_fqdn, (_listener(topo, member, cluster.role),))
+    return _reachability(cluster.internet_fqdn, (_listener(topo, member, cluster.role),))
 
 
 def view(topo: Topology) -> NetworkInfrastructureView:
@@ -120,7 +141,7 @@ def view(topo: Topology) -> NetworkInfrastructureView:
         reverse_proxy=_reverse_proxy(topo),
         http_allowances=tuple(_http_allowance(role) for role in topo.internet_role_keys),
         server_checks=tuple(
-            ReachabilityCheck(s.internet_fqdn, _listeners(topo, s)) for s in topo.internet_servers if s.internet_fqdn
+            _reachability(s.internet_fqdn, _listeners(topo, s)) for s in topo.internet_servers if s.internet_fqdn
         ),
         cluster_checks=tuple(_cluster_check(topo, c) for c in topo.model.nlb_clusters if c.internet_fqdn),
     )

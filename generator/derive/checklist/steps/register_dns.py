@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.derive.network.dns import derive_dns_records
 from generator.model.topology import Topology
 
 
@@ -15,6 +16,14 @@ class PublicName:
 
     fqdn: str
     owner: str
+
+
+@dataclass(frozen=True)
+class OtherForestNames:
+    """Servers whose intranet FQDN is in the DNS of a forest other than the site server's."""
+
+    forest: str
+    servers: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -29,18 +38,34 @@ class RegisterDnsView:
     """The CRL location, when clients check revocation (its host must resolve in public DNS)."""
     server_names: tuple[PublicName, ...]
     cluster_names: tuple[PublicName, ...]
+    unassigned_public: bool
+    """A server's or NLB cluster's public record has no address yet ("to be assigned" until the input gives it)."""
+    site_server: str
+    other_forests: tuple[OtherForestNames, ...]
+    """Per other forest, the servers whose intranet FQDN the site server must resolve in that forest's DNS."""
 
 
 def view(topo: Topology) -> RegisterDnsView:
     """Internet clients find site systems, NLB clusters and the CRL only through public DNS."""
     model = topo.model
     pki = model.pki
+    # Public records of servers and clusters take their address from the site input; the CRL host's does not.
+    owners = {s.name for s in model.servers} | {c.name for c in model.nlb_clusters}
+    forests: dict[str, list[str]] = {}
+    for server in model.servers:
+        if server.intranet_fqdn and topo.in_other_forest(server):
+            forests.setdefault(topo.forest_of(server), []).append(server.name)
     return RegisterDnsView(
         nlb_management_points=tuple(c.name for c in model.nlb_clusters if c.role == "management_point"),
         mp_srv_record=f"_mssms_mp_{topo.site.code.lower()}._tcp",
         checked_crl_url=pki.crl_url if pki.client_crl_checking else None,
         server_names=tuple(PublicName(s.internet_fqdn, s.name) for s in topo.internet_servers if s.internet_fqdn),
         cluster_names=tuple(PublicName(c.internet_fqdn, c.name) for c in model.nlb_clusters if c.internet_fqdn),
+        unassigned_public=any(
+            r.scope == "public" and r.value is None and r.holder in owners for r in derive_dns_records(topo)
+        ),
+        site_server=topo.site_server.name,
+        other_forests=tuple(OtherForestNames(forest, tuple(names)) for forest, names in forests.items()),
     )
 
 

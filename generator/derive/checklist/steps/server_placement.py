@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
-from generator.model.topology import Topology, placement_scenarios
+from generator.derive.network.flows import Flow, FlowKind, derive_flows, perimeter_initiated_flows
+from generator.model.topology import SCENARIO_PERIMETER_REPLICA, Topology, placement_scenarios
 from generator.model.vocabulary import SCENARIO_DESCRIPTIONS
 
 
@@ -43,6 +45,38 @@ class PublishingProxy:
     name: str
     publishes: tuple[str, ...]
     mode: str
+    ssl_bridging: bool
+    """The proxy ends and inspects each session (SSL bridging) rather than passing it through (SSL tunnelling)."""
+
+
+@dataclass(frozen=True)
+class IntoIntranet:
+    """Connections of one kind that the design opens from the perimeter into the intranet."""
+
+    kind: FlowKind
+    sources: tuple[str, ...]
+    destinations: tuple[str, ...]
+    services: tuple[str, ...]
+    """Each service once, as the firewall tables write it (``TCP 1433``)."""
+
+
+def into_intranet(topo: Topology, include: Callable[[Flow], bool] | None = None) -> tuple[IntoIntranet, ...]:
+    """The flows from the perimeter into the intranet (all, or those ``include`` keeps), grouped by kind in flow order.
+
+    The one list of flows decides, so the runbook's prose says what its firewall tables open.
+    """
+    groups: dict[FlowKind, tuple[list[str], list[str], list[str]]] = {}
+    for flow in perimeter_initiated_flows(derive_flows(topo)):
+        if include is not None and not include(flow):
+            continue
+        sources, destinations, services = groups.setdefault(flow.kind, ([], [], []))
+        for values, value in ((sources, flow.source), (destinations, flow.destination)):
+            if value not in values:
+                values.append(value)
+        service = f"{flow.protocol} {flow.port}"
+        if service not in services:
+            services.append(service)
+    return tuple(IntoIntranet(kind, tuple(s), tuple(d), tuple(v)) for kind, (s, d, v) in groups.items())
 
 
 @dataclass(frozen=True)
@@ -64,6 +98,13 @@ class ServerPlacementView:
     scenarios: tuple[ScenarioEntry, ...]
     reverse_proxy: PublishingProxy | None
     other_forest_servers: tuple[OtherForestServer, ...]
+    uses_perimeter: bool
+    """Servers or the reverse proxy sit in the perimeter network."""
+    into_intranet: tuple[IntoIntranet, ...]
+    """What the placement opens from the perimeter into the intranet, through the back firewall."""
+    back_firewall: str
+    replica_scenario: bool
+    """The site matches the replica scenario, whose pros and cons are not confirmed for Configuration Manager 2007."""
 
 
 def _replica(topo: Topology) -> Replica | None:
@@ -78,19 +119,27 @@ def view(topo: Topology) -> ServerPlacementView:
     """The placement is approved against the scenarios this site's servers actually match."""
     site_server = topo.site_server
     proxy = topo.model.network.reverse_proxy
+    scenarios = placement_scenarios(topo)
     return ServerPlacementView(
         site_server=PlacedServer(site_server.name, site_server.zone, topo.forest_of(site_server)),
         database_server=topo.database_server.name,
         replica=_replica(topo),
-        scenarios=tuple(
-            ScenarioEntry(sc.title, SCENARIO_DESCRIPTIONS.get(sc.id, "")) for sc in placement_scenarios(topo)
+        scenarios=tuple(ScenarioEntry(sc.title, SCENARIO_DESCRIPTIONS.get(sc.id, "")) for sc in scenarios),
+        reverse_proxy=(
+            PublishingProxy(proxy.name, tuple(proxy.publishes), proxy.mode, proxy.mode == "ssl_bridging")
+            if proxy
+            else None
         ),
-        reverse_proxy=PublishingProxy(proxy.name, tuple(proxy.publishes), proxy.mode) if proxy else None,
         other_forest_servers=tuple(
             OtherForestServer(s.name, topo.forest_of(s), s.install_account)
             for s in topo.internet_servers
             if topo.in_other_forest(s)
         ),
+        uses_perimeter=any(s.zone == "perimeter" for s in topo.model.servers)
+        or (proxy is not None and proxy.zone == "perimeter"),
+        into_intranet=into_intranet(topo),
+        back_firewall=topo.model.network.back_firewall.name,
+        replica_scenario=SCENARIO_PERIMETER_REPLICA in scenarios,
     )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.derive.checklist.steps.server_placement import IntoIntranet, into_intranet
 from generator.model.schema import Server
 from generator.model.topology import Topology
 
@@ -32,6 +33,12 @@ class SiteServerInitiatedTransfersView:
     perimeter_may_initiate: bool
     back_firewall: str
     connection_group: str
+    other_forest: bool
+    """Some of the servers are in another forest than the site server (installation account, connection group)."""
+    install_accounts: bool
+    """Some of the servers have an installation account to check."""
+    into_intranet: tuple[IntoIntranet, ...]
+    """What these servers still open into the intranet: the option removes only their SMB to the site server."""
 
 
 def _entry(topo: Topology, server: Server) -> InitiatedServer:
@@ -47,12 +54,17 @@ def _entry(topo: Topology, server: Server) -> InitiatedServer:
 
 def view(topo: Topology) -> SiteServerInitiatedTransfersView:
     """Each affected server is set on its own, with the reasons (zone, forest, back firewall, input) it rests on."""
+    servers = tuple(_entry(topo, server) for server in topo.site_server_initiated_servers)
+    names = {s.name for s in servers}
     return SiteServerInitiatedTransfersView(
         site_server=topo.site_server.name,
-        servers=tuple(_entry(topo, server) for server in topo.site_server_initiated_servers),
+        servers=servers,
         perimeter_may_initiate=topo.perimeter_may_initiate,
         back_firewall=topo.model.network.back_firewall.name,
         connection_group=topo.site_server_connection_group,
+        other_forest=any(s.other_forest for s in servers),
+        install_accounts=any(s.install_account for s in servers),
+        into_intranet=into_intranet(topo, lambda flow: flow.source in names),
     )
 
 

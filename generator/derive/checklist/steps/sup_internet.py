@@ -56,6 +56,8 @@ class SupInternetView:
     sync_step: StepId
     """The step that sets up synchronisation of the Internet-based SUP with the active one."""
     site_server: str
+    clustered: bool
+    """An Internet-facing software update point is an NLB cluster (the component's NLB option is to confirm)."""
 
 
 def _entry(sup: SupEndpoint) -> SupEntry:
@@ -95,6 +97,7 @@ def view(topo: Topology) -> SupInternetView:
         active_sup=active.name if active else None,
         sync_step="sup-sync-automatic" if topo.internet_sup_sync == "automatic" else "sup-sync-export-import",
         site_server=topo.site_server.name,
+        clustered=any(sup.cluster is not None for sup in topo.internet_sup_endpoints),
     )
 
 

@@ -15,6 +15,8 @@ class SupSide:
 
     name: str
     servers: tuple[str, ...]
+    clustered: bool
+    """The software update point is an NLB cluster: its name is not one of its servers'."""
     primary_server: str
     """The first server of the endpoint, where a per-server task runs."""
     zone: str
@@ -42,6 +44,7 @@ def sup_side(topo: Topology, sup: SupEndpoint | None) -> SupSide:
     return SupSide(
         name=sup.name,
         servers=tuple(server.name for server in sup.servers),
+        clustered=sup.cluster is not None,
         primary_server=primary.name,
         zone=primary.zone,
         forest=topo.forest_of(primary),
