@@ -60,13 +60,13 @@ def test_dns_nlb_cluster_and_crl_host_public_first() -> None:
         ("public", "sup.ibcm.contoso.example", "A", "203.0.113.12"),
         ("public", "mp.ibcm.contoso.example", "A", "203.0.113.10"),
         ("public", "crl.contoso.example", "A", None),
-        ("intranet", "cm01.corp.contoso.test", "A", None),
-        ("intranet", "sql01.corp.contoso.test", "A", None),
-        ("intranet", "dmzmp01.dmz.contoso.test", "A", None),
-        ("intranet", "dmzmp02.dmz.contoso.test", "A", None),
-        ("intranet", "dmzdp01.dmz.contoso.test", "A", None),
-        ("intranet", "dmzsup01.dmz.contoso.test", "A", None),
-        ("intranet", "dmzsql01.dmz.contoso.test", "A", None),
+        ("intranet", "cm01.corp.contoso.test", "A", "10.20.1.10"),
+        ("intranet", "sql01.corp.contoso.test", "A", "10.20.1.11"),
+        ("intranet", "dmzmp01.dmz.contoso.test", "A", "172.16.20.21"),
+        ("intranet", "dmzmp02.dmz.contoso.test", "A", "172.16.20.22"),
+        ("intranet", "dmzdp01.dmz.contoso.test", "A", "172.16.20.31"),
+        ("intranet", "dmzsup01.dmz.contoso.test", "A", "172.16.20.41"),
+        ("intranet", "dmzsql01.dmz.contoso.test", "A", "172.16.20.51"),
     ]
 
 
@@ -235,3 +235,10 @@ def test_request_file_enrolment_only_where_servers_are_in_another_forest() -> No
     assert "submits the request file to the issuing CA" in cen and "a CA in that forest" in cen
     for code in ("FAB", "TSP", "WGB"):
         assert "request file" not in install_site_systems(code), code
+
+
+def test_intranet_records_take_the_server_address_and_its_record_type() -> None:
+    records = {r.name: r for r in derive_dns_records(SITES["WGB"].topology) if r.scope == "intranet"}
+    assert (records["wgcm01.woodgrove.test"].type, records["wgcm01.woodgrove.test"].value) == ("AAAA", "fd00:100::10")
+    # WGFSP01 has no address in the input: the record says it is still to be assigned.
+    assert (records["wgfsp01.woodgrove.test"].type, records["wgfsp01.woodgrove.test"].value) == ("A", None)

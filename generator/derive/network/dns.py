@@ -125,8 +125,8 @@ def derive_dns_records(topo: Topology) -> list[DnsRecord]:
         DnsRecord(
             "intranet",
             server.intranet_fqdn,
-            "A",
-            None,
+            record_type(server.address),
+            server.address,
             server.name,
             f"intranet FQDN of {server.name}",
             _intranet_note(topo, server),
@@ -138,8 +138,8 @@ def derive_dns_records(topo: Topology) -> list[DnsRecord]:
         DnsRecord(
             "intranet",
             cluster.intranet_fqdn,
-            "A",
-            None,
+            record_type(cluster.address),
+            cluster.address,
             cluster.name,
             f"intranet FQDN of the NLB cluster {cluster.name}",
             "register the cluster's intranet virtual IP",
