@@ -249,7 +249,7 @@ def test_the_page_states_what_each_table_covers() -> None:
     )
     assert "**Not covered:** the other\nservices of these servers" in page
     assert "anti-virus" in page and "patching of the operating system itself" in page
-    assert "**Addresses to be assigned:** CM01, SQL01, Domain controllers \\(corp.example.test\\)." in page
+    assert "**Addresses to be assigned:** CM01, DMZ01, SQL01, Domain controllers \\(corp.example.test\\)." in page
     # The grouped rules come first, the flows after them.
     assert page.index("Rules for FW\\-FRONT") < page.index("Flows through FW\\-FRONT")
     assert page.index("Flows through FW\\-FRONT") < page.index("Rules for FW\\-BACK")

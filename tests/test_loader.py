@@ -65,6 +65,24 @@ BAD_INPUTS: dict[str, tuple[str, list[str]]] = {
             "(while parsing a flow mapping) [yaml-syntax]"
         ],
     ),
+    "yaml-syntax/unknown tag": (
+        "schema: !custom 1\n",
+        [
+            "site_inputs/x.yaml:1:9: error: YAML syntax error: could not determine a constructor for the tag "
+            "'!custom' [yaml-syntax]"
+        ],
+    ),
+    "yaml-syntax/merge key": (
+        "base: &b [1]\nsite: {<<: *b}\n",
+        [
+            "site_inputs/x.yaml:2:8: error: YAML syntax error: could not determine a constructor for the tag "
+            "'tag:yaml.org,2002:merge' [yaml-syntax]"
+        ],
+    ),
+    "yaml-syntax/recursive alias": (
+        "a: &x [*x]\n",
+        ["site_inputs/x.yaml:1:1: error: YAML error: an alias refers to itself [yaml-syntax]"],
+    ),
     "duplicate-key": (
         VALID.replace("  name: Example\n", "  name: Example\n  name: Other\n"),
         ["site_inputs/x.yaml:5:3: error: site.name: duplicate key (first defined at line 4) [duplicate-key]"],

@@ -58,15 +58,8 @@ def load_document(text: str, path: str) -> tuple[LocatedDocument | None, list[Di
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        location = _location(path, mark) if mark else SourceLocation(path, 1, 1)
-        problem = exc.problem or "invalid YAML"
-        if exc.context:
-            problem = f"{problem} ({exc.context})"
-        return None, [YAML_SYNTAX.at(location, f"YAML syntax error: {problem}")]
     except yaml.YAMLError as exc:
-        return None, [YAML_SYNTAX.at(SourceLocation(path, 1, 1), f"YAML error: {exc}")]
+        return None, [_yaml_error(exc, path)]
     finally:
         loader.dispose()
     document = LocatedDocument(path=path, data=None)
@@ -74,8 +67,25 @@ def load_document(text: str, path: str) -> tuple[LocatedDocument | None, list[Di
         document.value_locations[()] = SourceLocation(path, 1, 1)
         return document, []
     diagnostics: list[Diagnostic] = []
-    document.data = _convert(node, (), document, loader, diagnostics)
+    try:
+        document.data = _convert(node, (), document, loader, diagnostics)
+    except yaml.YAMLError as exc:  # a value the safe constructors refuse: an unknown tag, a merge of a non-mapping
+        return None, [_yaml_error(exc, path)]
+    except RecursionError:  # an alias that contains itself
+        return None, [YAML_SYNTAX.at(SourceLocation(path, 1, 1), "YAML error: an alias refers to itself")]
     return document, diagnostics
+
+
+def _yaml_error(exc: yaml.YAMLError, path: str) -> Diagnostic:
+    """A PyYAML error as a located diagnostic (at its mark when it has one)."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        location = _location(path, mark) if mark else SourceLocation(path, 1, 1)
+        problem = exc.problem or "invalid YAML"
+        if exc.context:
+            problem = f"{problem} ({exc.context})"
+        return YAML_SYNTAX.at(location, f"YAML syntax error: {problem}")
+    return YAML_SYNTAX.at(SourceLocation(path, 1, 1), f"YAML error: {exc}")
 
 
 def _convert(

@@ -226,6 +226,8 @@ class ReverseProxy(_Model):
     """SSL bridging (recommended) or SSL tunnelling."""
     public_ip: IpAddress | None = None
     """Listener address Internet clients reach."""
+    address: IpAddress | None = None
+    """The proxy's own address in the perimeter, from which it connects to the site systems it publishes."""
     publishes: list[ServerName] = Field(min_length=1, examples=[["MP01", "DP01"]])
     """Servers the proxy publishes to the Internet."""
 

@@ -154,12 +154,13 @@ class Topology:
         return server.os != "windows_server_2003" and has_webdav_role
 
     def webdav_setup(self, server: Server) -> WebDavSetup | None:
-        """How WebDAV is set up by hand on ``server``: None when it needs none (Windows Server 2003, or no MP or BITS DP).
+        """How this change sets up WebDAV by hand on ``server``: None when it needs none (Windows Server 2003, or no
+        MP or BITS DP that accepts Internet connections: the roles this change adds or changes, as warning 7 says).
 
         See docs/domain-facts.md, Prerequisites: a download for IIS 7.0 on Windows Server 2008, an IIS role
         service on Windows Server 2008 R2.
         """
-        if not self.needs_manual_webdav(server):
+        if not self.needs_manual_webdav(server) or not self.internet_webdav_roles(server):
             return None
         return "role-service" if server.os == "windows_server_2008_r2" else "download"
 

@@ -180,7 +180,7 @@ def check_nlb_clusters(topo: Topology) -> Iterator[Finding]:
             yield Finding(
                 NLB_MEMBER_COUNT,
                 (*path, "members"),
-                f"nlb_clusters[{c}].members: an NLB cluster has 2 to 32 members (got {len(cluster.members)})",
+                f"nlb_clusters[{c}].members: an NLB cluster has 2 to 32 members (got {len(set(keys))})",
             )
         for m, member in enumerate(members):
             if member is not None and getattr(member.roles, cluster.role) is None:

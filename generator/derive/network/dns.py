@@ -75,7 +75,12 @@ def _public_cluster_record(topo: Topology, cluster: NlbCluster) -> DnsRecord | N
     members = [m for m in (topo.server(n) for n in cluster.members) if m is not None]
     proxied, proxy_ip = _proxy_address(topo, members)
     value = proxy_ip if proxied else cluster.public_ip
-    note = "NLB virtual IP as seen from the Internet"
+    proxy = topo.model.network.reverse_proxy
+    note = (
+        f"published by the reverse proxy {proxy.name}"
+        if proxied and proxy
+        else "NLB virtual IP as seen from the Internet"
+    )
     return DnsRecord(
         "public",
         cluster.internet_fqdn,

@@ -174,7 +174,8 @@ class Flow:
     destination_ref: str = ""
     """Like ``source_ref``, for the destination."""
     source_address: str | None = None
-    """The source's address (its private one), when known."""
+    """The source's own address (its private one), when known: a reverse proxy's public listener address is not
+    where its connections to the site systems come from."""
     destination_address: str | None = None
     """The address the flow reaches behind any translation: the destination's private address, else its public
     one; None when unknown."""
@@ -289,7 +290,7 @@ class _Builder:
                 origin=origin,
                 source_ref=source.ref,
                 destination_ref=destination.ref,
-                source_address=source.address or source.public_ip,
+                source_address=source.address,
                 destination_address=destination.address or destination.public_ip,
                 nat=_nat(self.topo, destination, crossed),
             )
@@ -455,7 +456,7 @@ def _client_flow(
         b.add("client", clients, target, protocol, port, purpose, need, origin=origin)
         return
     mode = "SSL bridging" if proxy.mode == "ssl_bridging" else "SSL tunnelling"
-    proxy_end = _Endpoint(proxy.name, proxy.zone, f"proxy:{proxy.name}", None, proxy.public_ip)
+    proxy_end = _Endpoint(proxy.name, proxy.zone, f"proxy:{proxy.name}", proxy.address, proxy.public_ip)
     b.add(
         "client", clients, proxy_end, protocol, port, f"{purpose}, published by the reverse proxy", need, origin=origin
     )

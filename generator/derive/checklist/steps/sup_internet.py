@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
 from generator.derive.checklist.ids import StepId
+from generator.model.schema import Server
 from generator.model.topology import SupEndpoint, Topology
 
 
@@ -60,13 +61,21 @@ class SupInternetView:
     """An Internet-facing software update point is an NLB cluster (the component's NLB option is to confirm)."""
 
 
+def _configuressl_name(sup: SupEndpoint, server: Server) -> str | None:
+    """The name ``WSUSUtil configuressl`` gets: the intranet FQDN of the software update point as the site sees it,
+    so the NLB cluster's on every member of a cluster (the nlb-sup-internet-fqdn step says the same)."""
+    if sup.cluster is not None:
+        return sup.cluster.intranet_fqdn
+    return server.intranet_fqdn
+
+
 def _entry(sup: SupEndpoint) -> SupEntry:
     internet_only = sup.connections == "internet"
     http, https = sup.wsus_ports
     servers = tuple(
         SupServerEntry(
             name=s.name,
-            configure_ssl_command=f"WSUSUtil.exe configuressl {s.intranet_fqdn or '<intranet FQDN>'}",
+            configure_ssl_command=f"WSUSUtil.exe configuressl {_configuressl_name(sup, s) or '<intranet FQDN>'}",
             certificate_fqdn=(s.internet_fqdn or (sup.cluster.internet_fqdn if sup.cluster else None))
             if internet_only
             else None,
