@@ -133,7 +133,9 @@ def test_a_flow_whose_addresses_and_nat_change_is_changed() -> None:
         "destination address": ("203.0.113.10", "172.16.0.10"),
         "nat": (None, "203.0.113.10 → 172.16.0.10"),
     }
-    assert changed_fields(diff, "flows", "DMZ01 → CM01 TCP 445") == {"source address": ("to be assigned", "172.16.0.10")}
+    assert changed_fields(diff, "flows", "DMZ01 → CM01 TCP 445") == {
+        "source address": ("to be assigned", "172.16.0.10")
+    }
 
 
 def test_a_flow_whose_purpose_changes_is_changed() -> None:
