@@ -28,6 +28,7 @@ help:
 	@echo "make lint     ruff and mypy"
 	@echo "make goldens  rewrite tests/golden/ from the current output (review the diff before committing)"
 	@echo "make publish DEST=/srv/runbooks   publish the built HTML and PDFs (DEST/current; PUBLISHOPTS=--rollback)"
+	@echo "make clean    remove the build output and the generated sources"
 
 # The virtualenv with the package and its runtime dependencies (what html, pdf, check and publish need).
 $(BASE_STAMP): pyproject.toml

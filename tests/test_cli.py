@@ -611,3 +611,43 @@ def test_build_pdfs_reports_progress_through_the_callback(tmp_path: Path, monkey
     assert {total for _started, total, _code in calls} == {12}
     assert sorted(code for _started, _total, code in calls) == codes
     assert [p.name for p in pdfs] == [f"{code}.pdf" for code in codes]
+
+
+def test_an_internal_error_is_one_line_and_exit_3_unless_debug(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from generator.cli import check
+
+    def broken(_args: object) -> int:
+        raise ZeroDivisionError("boom")
+
+    monkeypatch.setattr(check, "run", broken)
+    assert main(["check", str(ROOT / "site_inputs")]) == 3
+    assert capsys.readouterr().err.splitlines() == [
+        "ibcm-runbook: error: internal error in 'check': ZeroDivisionError: boom "
+        "(please report it; --debug shows the traceback)"
+    ]
+    with pytest.raises(ZeroDivisionError):
+        main(["--debug", "check", str(ROOT / "site_inputs")])
+
+
+@pytest.mark.parametrize("opts", ["-b latex", "-q -b html", "-M html", "-c /tmp", "docs"])
+def test_sphinx_opts_cannot_replace_the_builder_or_project(opts: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["build", "html", "--docs", str(ROOT / "docs"), "--sphinx-opts", opts])
+    assert exit_info.value.code == 2
+    assert "argument --sphinx-opts" in capsys.readouterr().err
+
+
+def test_generate_refuses_a_folder_without_site_inputs(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "keep.md").write_text("previous output")
+    assert main(["generate", "--inputs", str(tmp_path), "-o", str(tmp_path / "out")]) == 1
+    assert "no site inputs in" in capsys.readouterr().err
+    assert (tmp_path / "out" / "keep.md").read_text() == "previous output"
+
+
+def test_a_file_named_twice_is_checked_once(capsys: pytest.CaptureFixture[str]) -> None:
+    relative = Path("site_inputs") / "fabrikam-perimeter-direct.yaml"
+    assert main(["check", str(ROOT / relative), str((ROOT / relative).resolve())]) == 0
+    assert "duplicate-site-code" not in capsys.readouterr().err

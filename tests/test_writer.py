@@ -25,10 +25,23 @@ def test_sync_tree_prunes_stale_files_and_empty_folders(tmp_path: Path) -> None:
     assert report.unchanged == ["A/index.md"]
     assert report.removed == ["B/index.md"]
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == [
+        ".ibcm-generated",
         "A",
         "A/index.md",
         "site-index.md",
     ]
+
+
+def test_sync_tree_never_removes_a_file_it_did_not_write(tmp_path: Path) -> None:
+    """An output folder pointed at the wrong place (``generate -o .``) loses nothing."""
+    (tmp_path / "notes.txt").write_text("mine")
+    (tmp_path / "A").mkdir()
+    (tmp_path / "A" / "keep.md").write_text("mine too")
+    sync_tree(tmp_path, {"A/index.md": "a"})
+    report = sync_tree(tmp_path, {"B/index.md": "b"})
+    assert report.removed == ["A/index.md"]
+    assert (tmp_path / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "A" / "keep.md").read_text() == "mine too"
 
 
 def test_no_temporary_files_are_left_behind(tmp_path: Path) -> None:

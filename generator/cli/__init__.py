@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
         "`ibcm-runbook COMMAND --help` describes a command and its options.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument(
+        "--debug", action="store_true", help="show the traceback of an internal error (for bug reports)"
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}", help="print the version")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     for command in (*COMMANDS, *tool_commands()):
@@ -78,6 +81,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("ibcm-runbook: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug: one line for the user, the traceback only with --debug
+        if args.debug:
+            raise
+        print_error(
+            "ibcm-runbook",
+            f"internal error in '{args.command}': {type(exc).__name__}: {exc} "
+            "(please report it; --debug shows the traceback)",
+        )
+        return 3
 
 
 def _command_names(parser: argparse.ArgumentParser) -> list[str]:

@@ -22,6 +22,8 @@ NAME = "build"
 HELP = "build the runbooks with Sphinx: html, pdf (one PDF per site) or any Sphinx builder"
 EXAMPLE = "ibcm-runbook build pdf --docs docs --output docs/_build"
 DEFAULT_SPHINX_OPTS = "-W --keep-going -q"
+OWNED_OPTIONS = frozenset({"-b", "--builder", "-M", "-c", "--conf-dir"})
+"""sphinx-build options that would override what ``build`` decides (builder, conf.py folder)."""
 
 
 def split_sphinx_opts(text: str) -> list[str]:
@@ -35,6 +37,12 @@ def split_sphinx_opts(text: str) -> list[str]:
     error = rejected_build_options(options)
     if error is not None:
         raise argparse.ArgumentTypeError(f"sphinx-build rejects {text!r}: {error}")
+    # The builder, project and output come from this command's own arguments: options must not replace them.
+    owned = [o for o in options if o in OWNED_OPTIONS or o.startswith(("-b", "-M", "-c")) or not o.startswith("-")]
+    if owned:
+        raise argparse.ArgumentTypeError(
+            f"{owned[0]!r} is not allowed in --sphinx-opts: give the builder, --docs and --output to this command"
+        )
     return options
 
 

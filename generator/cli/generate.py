@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 
 from generator.cli.output import DEFAULT_INPUTS, existing_folder, output_folder, print_diagnostics, print_summary
+from generator.errors import GeneratorError
+from generator.load.loader import discover_inputs
 from generator.pipeline import Project, generate
 
 NAME = "generate"
@@ -39,6 +41,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not discover_inputs([args.inputs]):
+        # Like check: an empty folder is a mistake, and generating nothing would prune the previous output.
+        raise GeneratorError(
+            f"no site inputs in {args.inputs} (site inputs are *.yaml or *.yml files not starting with _)"
+        )
     result = generate(Project(site_inputs=args.inputs, templates=args.templates, output=args.output))
     print_diagnostics(result.warnings)
     report = result.report

@@ -83,7 +83,18 @@ def discover_inputs(paths: list[Path]) -> list[Path]:
             found += [p for p in path.iterdir() if p.suffix in (".yaml", ".yml") and not p.name.startswith("_")]
         else:
             found.append(path)
-    return sorted(set(found))
+    # The same file named twice (site_inputs/a.yaml and /abs/site_inputs/a.yaml) is read once.
+    unique: dict[Path, Path] = {}
+    for path in sorted(found):
+        unique.setdefault(_identity(path), path)
+    return sorted(unique.values())
+
+
+def _identity(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a link loop: keep the path as written, reading it reports the problem
+        return path.absolute()
 
 
 def display_path(path: Path, root: Path | None = None) -> str:
@@ -91,7 +102,7 @@ def display_path(path: Path, root: Path | None = None) -> str:
     base = (root or Path.cwd()).resolve()
     try:
         return path.resolve().relative_to(base).as_posix()
-    except ValueError:
+    except (ValueError, OSError, RuntimeError):  # outside root, or a link loop
         return path.as_posix()
 
 

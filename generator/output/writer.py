@@ -46,9 +46,19 @@ def write_if_changed(path: Path, content: bytes) -> bool:
     return True
 
 
+MANIFEST_NAME = ".ibcm-generated"
+"""Lists the files the last run wrote into a folder: only those are ever pruned (never a file the generator did
+not write, even when the output folder is pointed at the wrong place)."""
+
+
 def sync_tree(root: Path, files: dict[str, str | bytes]) -> SyncReport:
-    """Make ``root`` hold exactly ``files`` (relative POSIX paths), touching only what differs."""
+    """Make ``root`` hold ``files`` (relative POSIX paths), touching only what differs.
+
+    Files the previous run wrote (its manifest) that this run does not are removed, with folders left empty by that;
+    anything else in ``root`` is left alone.
+    """
     report = SyncReport()
+    previous = _read_manifest(root)
     for relative in sorted(files):
         content = files[relative]
         data = content.encode("utf-8") if isinstance(content, str) else content
@@ -56,12 +66,23 @@ def sync_tree(root: Path, files: dict[str, str | bytes]) -> SyncReport:
             report.written.append(relative)
         else:
             report.unchanged.append(relative)
-    if root.is_dir():
-        for path in sorted(root.rglob("*"), reverse=True):
-            relative = path.relative_to(root).as_posix()
-            if path.is_file() and relative not in files:
-                path.unlink()
-                report.removed.append(relative)
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
+    for relative in sorted(previous - set(files), reverse=True):
+        path = root / relative
+        if path.is_file():
+            path.unlink()
+            report.removed.append(relative)
+        for folder in path.parents:
+            if folder == root or not folder.is_dir() or any(folder.iterdir()):
+                break
+            folder.rmdir()
+    write_if_changed(root / MANIFEST_NAME, "".join(f"{name}\n" for name in sorted(files)).encode("utf-8"))
     return report
+
+
+def _read_manifest(root: Path) -> set[str]:
+    try:
+        lines = (root / MANIFEST_NAME).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return set()
+    # Only plain relative paths: a manifest edited by hand cannot point outside the folder.
+    return {line for line in lines if line and not line.startswith("/") and ".." not in line.split("/")}

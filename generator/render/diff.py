@@ -79,7 +79,7 @@ def format_diff_text(diff: PlanDiff) -> str:
     """The diff for a terminal: one block per section with changes, ``+``/``-``/``~`` per item."""
     out = [f"Changes from {diff.old.source} to {diff.new.source} ({_site(diff.new)})"]
     if diff.old.code != diff.new.code:
-        out.append(f"Note: the old input is site {_site(diff.old)}.")
+        out.append(f"Note: the old input is {_site(diff.old)}.")
     if diff.identical:
         out += [
             "",

@@ -77,7 +77,7 @@ def render_template(env: jinja2.Environment, name: str, context: dict[str, Any])
         raise TemplateError(template=exc.filename or name, line=exc.lineno, message=exc.message or str(exc)) from exc
     except jinja2.TemplateNotFound as exc:
         raise TemplateError(template=name, line=None, message=f"template not found: {exc.name}") from exc
-    except (jinja2.UndefinedError, TypeError, AttributeError, ValueError) as exc:
+    except (jinja2.UndefinedError, TypeError, AttributeError, ValueError, KeyError) as exc:
         raise TemplateError(template=name, line=_template_line(exc, name), message=str(exc)) from exc
 
 
