@@ -1,4 +1,5 @@
-"""The plan of one site as plain text, for ``ibcm-runbook plan``: the same content as the JSON plan."""
+"""The plan of one site as plain text, for `ibcm-runbook plan`: a readable summary of the JSON plan (steps, flows, DNS,
+certificates, warnings); `--format json` has everything, grouped rules and addresses included."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from generator.render.plan_json import plan_to_json
 
 
 def format_plan_text(plan: SitePlan) -> str:
-    """The plan as readable text: the same content as the JSON plan."""
+    """The plan as readable text: steps with reasons, flows, DNS records, certificates and warnings."""
     data = plan_to_json(plan)
     out = [f"Site {data['site']['code']} – {data['site']['name']}", ""]
     out.append(f"Steps in this runbook ({len(data['steps'])}):")
