@@ -7,7 +7,7 @@ import os
 import sys
 from pathlib import Path
 
-from generator.cli.output import DEFAULT_INPUTS, print_note
+from generator.cli.output import DEFAULT_INPUTS, output_file, print_note
 from generator.errors import GeneratorError
 from generator.model.json_schema import SCHEMA_PATH
 from generator.pipeline import plan_site_text
@@ -26,13 +26,6 @@ def code_argument(text: str) -> str:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
 
-def output_file(text: str) -> str:
-    """An argparse type: ``-`` (standard output) or a file to create; not a folder."""
-    if text != "-" and Path(text).is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a folder; give a file name such as {Path(text) / 'cm1.yaml'}")
-    return text
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("code", type=code_argument, metavar="CODE", help="the site code: 3 characters A-Z or 0-9")
     parser.add_argument(
@@ -44,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o",
         "--output",
-        type=output_file,
+        type=output_file("cm1.yaml"),
         metavar="FILE",
         help=f"the file to write; it must not exist yet (default: {DEFAULT_INPUTS}/<code>.yaml; -: standard output)",
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import NoReturn, TextIO
 
@@ -198,3 +198,14 @@ def load_plan(path: Path) -> SitePlan:
     if plan is None:
         raise InputError(diagnostics=diagnostics)
     return plan
+
+
+def output_file(example: str) -> Callable[[str], str]:
+    """An argparse type: ``-`` (standard output) or a file to write, not a folder (``example`` names a file in it)."""
+
+    def check(text: str) -> str:
+        if text != "-" and Path(text).is_dir():
+            raise argparse.ArgumentTypeError(f"{text} is a folder; give a file name such as {Path(text) / example}")
+        return text
+
+    return check

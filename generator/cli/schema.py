@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from generator.cli.output import output_file
 from generator.model.json_schema import SCHEMA_NAME, SCHEMA_PATH, schema_text
 from generator.output.writer import write_if_changed
 
@@ -14,18 +15,11 @@ HELP = "print the JSON Schema of the site input format (for editors), or write i
 EXAMPLE = f"ibcm-runbook schema -o {SCHEMA_PATH}"
 
 
-def output_file(text: str) -> str:
-    """An argparse type: ``-`` (standard output) or a file to write; not a folder."""
-    if text != "-" and Path(text).is_dir():
-        raise argparse.ArgumentTypeError(f"{text} is a folder; give a file name such as {Path(text) / SCHEMA_NAME}")
-    return text
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-o",
         "--output",
-        type=output_file,
+        type=output_file(SCHEMA_NAME),
         default="-",
         metavar="FILE",
         help=f"write the schema to FILE, only if its content changed (default: -, standard output; the copy that "

@@ -59,6 +59,14 @@ class Topology:
             result.setdefault(server.key, server)
         return result
 
+    @cached_property
+    def server_index(self) -> dict[str, int]:
+        """Server key -> its index in ``servers`` (the first one of a duplicated name), to locate diagnostics."""
+        index: dict[str, int] = {}
+        for i, server in enumerate(self.model.servers):
+            index.setdefault(server.key, i)
+        return index
+
     def server(self, name: str) -> Server | None:
         """The server called ``name`` (case-insensitive), or None."""
         return self.servers_by_key.get(name.upper())
@@ -205,9 +213,7 @@ class Topology:
         """The FQDN Internet clients use for their MP: the NLB cluster's when the MP is clustered."""
         if not self.internet_mps:
             return None
-        server = self.internet_mps[0]
-        cluster = self.cluster_for(server, "management_point")
-        return cluster.internet_fqdn if cluster and cluster.internet_fqdn else server.internet_fqdn
+        return self.internet_fqdn_for(self.internet_mps[0], "management_point")
 
     @property
     def internet_mps(self) -> list[Server]:

@@ -26,13 +26,6 @@ SITE_RULES: RuleRegistry[Topology] = RuleRegistry()
 """The validation rules of a site input, in the order of docs/site-inputs.md, Validation rules (errors first)."""
 
 
-def _server_index(topo: Topology) -> dict[str, int]:
-    index: dict[str, int] = {}
-    for i, server in enumerate(topo.model.servers):
-        index.setdefault(server.key, i)
-    return index
-
-
 # --- errors -----------------------------------------------------------------
 
 
@@ -243,7 +236,7 @@ MULTIPLE_INTERNET_MPS = Code("multiple-internet-mps", Severity.ERROR, "rule 7: m
 def check_internet_mps(topo: Topology) -> Iterator[Finding]:
     """Error 7: at most one Internet MP (the members of one NLB cluster count as one)."""
     seen: dict[str, str] = {}
-    index = _server_index(topo)
+    index = topo.server_index
     for server in topo.internet_mps:
         cluster = topo.cluster_for(server, "management_point")
         seen.setdefault(f"nlb:{cluster.name}" if cluster else server.key, server.name)
@@ -282,7 +275,7 @@ INTERNET_SUP_ON_SITE_SERVER = Code(
 )
 def check_sups(topo: Topology) -> Iterator[Finding]:
     """Error 8: the active SUP / Internet-only SUP layout of a native-mode site."""
-    index = _server_index(topo)
+    index = topo.server_index
 
     def where(server_key: str) -> Path:
         return ("servers", index[server_key], "roles", "software_update_point", "connections")
@@ -764,7 +757,7 @@ def warn_sup_without_dp(topo: Topology) -> Iterator[Finding]:
     """Warning 8: Internet clients find updates on an Internet SUP but download them from an Internet DP."""
     if topo.internet_dps:
         return
-    index = _server_index(topo)
+    index = topo.server_index
     for sup in topo.internet_sup_endpoints:
         server = sup.servers[0]
         i = index[server.key]
@@ -924,7 +917,7 @@ def _sync_path(topo: Topology) -> Path:
         return ("software_updates", "internet_sup_sync")
     sup = topo.internet_sup
     assert sup is not None
-    return ("servers", _server_index(topo)[sup.servers[0].key], "roles", "software_update_point")
+    return ("servers", topo.server_index[sup.servers[0].key], "roles", "software_update_point")
 
 
 def _dotted(path: Path) -> str:

@@ -114,12 +114,16 @@ def fsp_internet(topo: Topology) -> Verdict:
 
 
 def sql_replica(topo: Topology) -> Verdict:
-    hits = [
-        f"Internet MP {s.name} has management_point.database: replica "
-        f"(replica {topo.model.database_replica.database} on {topo.model.database_replica.server})"
-        for s in topo.internet_mps
-        if s.roles.management_point and s.roles.management_point.database == "replica" and topo.model.database_replica
-    ]
+    replica = topo.model.database_replica
+    hits = (
+        [
+            f"Internet MP {s.name} has management_point.database: replica "
+            f"(replica {replica.database} on {replica.server})"
+            for s in topo.replica_readers
+        ]
+        if replica
+        else []
+    )
     if hits:
         return True, hits
     if not topo.internet_mps:

@@ -23,6 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from generator.derive.network.flows import INTERNET_CLIENTS
 from generator.model.schema import RoleKey, Server
 from generator.model.topology import Topology, accepts_internet, accepts_intranet
 
@@ -40,7 +41,6 @@ VERSION_3_TEMPLATE_NOTE = (
 )
 """Shown under the certificate table (docs/domain-facts.md, Certificates)."""
 
-INTERNET_CLIENTS = "Internet clients"
 _WEB_ROLES: tuple[RoleKey, ...] = ("management_point", "distribution_point", "software_update_point")
 
 

@@ -190,6 +190,12 @@ class Flow:
     def pair(self) -> tuple[str, str]:
         return (self.source, self.destination)
 
+    @property
+    def direction(self) -> str:
+        """``inbound`` when the flow goes towards the more trusted zone, else ``outbound`` (the same for both
+        firewalls, which order their zones the same way)."""
+        return "inbound" if zone_rank(self.destination_zone) > zone_rank(self.source_zone) else "outbound"
+
 
 @dataclass(frozen=True)
 class _Endpoint:
@@ -323,13 +329,6 @@ def cluster_zone(topo: Topology, cluster: NlbCluster) -> ZoneName:
     return member.zone if member else "intranet"
 
 
-def _index(topo: Topology) -> dict[str, int]:
-    result: dict[str, int] = {}
-    for i, server in enumerate(topo.model.servers):
-        result.setdefault(server.key, i)
-    return result
-
-
 def _proxy_origin(topo: Topology, names: Iterable[str]) -> ModelPath:
     proxy = topo.model.network.reverse_proxy
     assert proxy is not None
@@ -357,7 +356,7 @@ _CLIENT_PURPOSES: dict[RoleKey, tuple[Need, str]] = {
 def _client_role_flows(b: _Builder, role: RoleKey) -> None:
     """Clients to every server (or NLB cluster) whose ``role`` accepts Internet connections."""
     topo = b.topo
-    index = _index(topo)
+    index = topo.server_index
     seen: set[str] = set()
     need, purpose = _CLIENT_PURPOSES[role]
     for server in topo.servers_with(role):
@@ -393,7 +392,7 @@ def _intranet_client_flows(b: _Builder, role: RoleKey) -> None:
     otherwise each member is. Ports are those the role serves clients on (:meth:`Topology.client_ports`).
     """
     topo = b.topo
-    index = _index(topo)
+    index = topo.server_index
     clients = _Endpoint(INTRANET_CLIENTS, "intranet", "intranet-clients")
     need, purpose = _CLIENT_PURPOSES[role]
     seen: set[str] = set()
@@ -734,7 +733,7 @@ def _software_update_flows(b: _Builder) -> None:
     if active is not None and internet is not None and topo.internet_sup_sync == "automatic":
         http, https = active.wsus_ports
         target = _sup_target(topo, active)
-        index = _index(topo)
+        index = topo.server_index
         for server in internet.servers:
             origin: ModelPath = (
                 ("software_updates", "internet_sup_sync")
@@ -753,7 +752,7 @@ def _software_update_flows(b: _Builder) -> None:
                     origin=origin,
                 )
     if active is not None:
-        index = _index(topo)
+        index = topo.server_index
         for server in active.servers:
             # From the intranet: the usual egress (matrix only); from the perimeter: out through the front firewall.
             perimeter = server.zone == "perimeter"

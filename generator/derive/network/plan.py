@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from generator.derive.network.certificates import CertificateRequest, derive_certificates, fallback_status_points
 from generator.derive.network.dns import DnsRecord, derive_dns_records
-from generator.derive.network.flows import Flow, ZoneName, derive_flows, zone_rank
+from generator.derive.network.flows import Flow, ZoneName, derive_flows
 from generator.derive.network.rules import FirewallRule, FirewallScope, firewall_scope, group_firewall_rules
 from generator.model.topology import Topology
 
@@ -69,7 +69,7 @@ class NetworkPlan:
     def direction(self, flow: Flow, firewall_name: str) -> Direction:
         """``inbound`` when the flow goes towards the firewall's more trusted side, else ``outbound``."""
         del firewall_name  # both firewalls order their zones the same way
-        return "inbound" if zone_rank(flow.destination_zone) > zone_rank(flow.source_zone) else "outbound"
+        return flow.direction
 
 
 def build_network_plan(topo: Topology) -> NetworkPlan:

@@ -44,7 +44,6 @@ from generator.derive.network.flows import (
     Nat,
     Protocol,
     ZoneName,
-    zone_rank,
 )
 
 ANY_ADDRESS = "any"
@@ -284,11 +283,6 @@ def nat_text(nat: Nat | None) -> str:
     return f"{nat.public} → {nat.private}" if nat else ""
 
 
-def direction(flow: Flow) -> str:
-    """``inbound`` when the flow goes towards the more trusted zone, else ``outbound``."""
-    return "inbound" if zone_rank(flow.destination_zone) > zone_rank(flow.source_zone) else "outbound"
-
-
 @dataclass
 class _Draft:
     """A rule being grouped: its sides, services and covered flows (by index in the site's flow list)."""
@@ -410,7 +404,7 @@ def group_firewall_rules(
                     services=tuple(draft.services),
                     family=draft.family.id,
                     purpose=draft.family.title,
-                    direction=direction(first),
+                    direction=first.direction,
                     flow_ids=tuple(flows[i].id for i in draft.flows),
                 )
             )
