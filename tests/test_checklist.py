@@ -12,6 +12,7 @@ from generator.derive.checklist import IBCM_CHECKLIST, STEP_IDS, Checklist, Step
 from generator.derive.checklist.conditions import always
 from generator.derive.checklist.core import Verdict
 from generator.derive.network.flows import Need
+from generator.derive.network.plan import NetworkPlan
 from generator.load.loader import parse_site_text
 from generator.model.topology import Topology
 from generator.plan import build_site_plan
@@ -205,8 +206,8 @@ def fake_step(step_id: StepId, *serves: Need, included: bool = True) -> Step:
     def condition(topo: Topology) -> Verdict:
         return included, [f"fake {step_id} of {topo.site.code}: {included}"]
 
-    def view(topo: Topology) -> tuple[str, str]:
-        return (f"view of {step_id}", topo.site.code)
+    def view(topo: Topology, network: NetworkPlan) -> tuple[str, str, int]:
+        return (f"view of {step_id}", topo.site.code, len(network.flows))
 
     return Step(id=step_id, title=f"Fake {step_id}", condition=condition, view=view, serves=frozenset(serves))
 
@@ -257,7 +258,7 @@ def test_a_plugged_in_checklist_drives_the_site_plan(mp_included: bool) -> None:
                 id="network-infrastructure",
                 title="Fake fallback",
                 condition=always("always for {site.code}"),
-                view=lambda topo: ("fallback view", topo.site.code),
+                view=lambda topo, network: ("fallback view", topo.site.code, len(network.flows)),
             ),
         ),
         fallback="network-infrastructure",
@@ -269,8 +270,10 @@ def test_a_plugged_in_checklist_drives_the_site_plan(mp_included: bool) -> None:
         ("mp-internet", mp_included, (f"fake mp-internet of TST: {mp_included}",)),
         ("network-infrastructure", True, ("always for TST",)),
     ]
-    expected_steps = [(1, "mp-internet", ("view of mp-internet", "TST"))] if mp_included else []
-    expected_steps.append((len(expected_steps) + 1, "network-infrastructure", ("fallback view", "TST")))
+    # Views receive the plan's own network plan (derived once, before the views).
+    count = len(plan.network.flows)
+    expected_steps = [(1, "mp-internet", ("view of mp-internet", "TST", count))] if mp_included else []
+    expected_steps.append((len(expected_steps) + 1, "network-infrastructure", ("fallback view", "TST", count)))
     assert [(s.number, s.id, s.view) for s in plan.steps] == expected_steps
 
     flows = plan.network.flows

@@ -7,6 +7,7 @@ The lines must work as written: ``CCMSetup.exe``, its own properties, then the c
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -15,6 +16,7 @@ from helpers import add_server, load_valid, set_path
 from generator.derive.checklist import IBCM_CHECKLIST
 from generator.derive.checklist.steps import next_steps, nlb_sup_internet_fqdn
 from generator.derive.checklist.steps.next_steps import ClientInstallLine
+from generator.derive.network.plan import build_network_plan
 from generator.pipeline import plan_site_text, plan_sites
 from generator.plan import SitePlan, build_site_plan
 from generator.render.escape import myst_fence
@@ -63,9 +65,14 @@ def ports(http: int, https: int) -> Any:
     return set_path("site.client_ports", {"http": http, "https": https})
 
 
+def view_of(step: ModuleType, site: ValidSite) -> Any:
+    """The step's view as the plan builds it: from the topology and the site's network plan."""
+    return step.view(site.topology, build_network_plan(site.topology))
+
+
 def lines(site: ValidSite) -> dict[str, str]:
     """Population -> command line."""
-    view = next_steps.view(site.topology)
+    view = view_of(next_steps, site)
     return {line.population: line.command for line in view.install_lines}
 
 
@@ -176,7 +183,7 @@ def test_install_lines(case: str) -> None:
 @pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
 def test_ccmsetup_properties_come_before_client_msi_properties(case: str) -> None:
     mutations, _ = CASES[case]
-    for line in next_steps.view(load_valid(*mutations).topology).install_lines:
+    for line in view_of(next_steps, load_valid(*mutations)).install_lines:
         words = line.command.split(" ")
         assert words[0] == "CCMSetup.exe"
         options = [w for w in words[1:] if w.startswith("/")]
@@ -187,7 +194,7 @@ def test_ccmsetup_properties_come_before_client_msi_properties(case: str) -> Non
 
 
 def test_roaming_line_comes_first_and_internet_only_clients_get_the_internet_fsp_fqdn() -> None:
-    view = next_steps.view(load_valid(FSP_BOTH).topology)
+    view = view_of(next_steps, load_valid(FSP_BOTH))
     roaming, internet_only = view.install_lines
     assert (roaming.population, internet_only.population) == ("roaming", "internet_only")
     assert (roaming.fsp_server, roaming.fsp_fqdn, roaming.signing_certificate) == (
@@ -201,7 +208,7 @@ def test_roaming_line_comes_first_and_internet_only_clients_get_the_internet_fsp
 
 
 def test_custom_ports_are_named_in_the_view() -> None:
-    assert next_steps.view(load_valid(ports(8080, 8443)).topology).custom_ports == (
+    assert view_of(next_steps, load_valid(ports(8080, 8443))).custom_ports == (
         "CCMHTTPPORT=8080",
         "CCMHTTPSPORT=8443",
     )
@@ -307,7 +314,7 @@ NSP = {p.code: p for p in plan_sites([ROOT / "tests" / "data" / "variations"])[0
 
 
 def test_nlb_sup_view() -> None:
-    view = nlb_sup_internet_fqdn.view(NSP.site.topology)
+    view = view_of(nlb_sup_internet_fqdn, NSP.site)
     (cluster,) = view.clusters
     assert view.max_members == 4
     assert (cluster.wsus_database, cluster.wsus_database_fqdn) == ("NWCM01", "nwcm01.corp.northwind.test")

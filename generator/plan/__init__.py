@@ -91,10 +91,11 @@ def build_site_plan(site: ValidSite, checklist: Checklist) -> SitePlan:
     topo = site.topology
     decisions = checklist.decide(topo)
     included = [d for d in decisions if d.included]
-    steps = tuple(
-        PlannedStep(decision, number, decision.step.view(topo)) for number, decision in enumerate(included, start=1)
-    )
     network = build_network_plan(topo)
+    steps = tuple(
+        PlannedStep(decision, number, decision.step.view(topo, network))
+        for number, decision in enumerate(included, start=1)
+    )
     included_ids = {d.id for d in included}
     flow_steps = {flow.id: checklist.step_for(flow.need, included_ids) for flow in network.flows}
     return SitePlan(site, checklist, decisions, steps, network, flow_steps)

@@ -20,19 +20,21 @@ from typing import Any
 
 from generator.derive.checklist.ids import StepId
 from generator.derive.network.flows import Need
+from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
 
 Verdict = tuple[bool, list[str]]
 """A condition's answer: whether the step applies, and why."""
 
 Condition = Callable[[Topology], Verdict]
-ViewBuilder = Callable[[Topology], Any]
-"""Builds the step's view: a frozen dataclass of the facts its template words."""
+ViewBuilder = Callable[[Topology, NetworkPlan], Any]
+"""Builds the step's view from the topology and the site's network plan (derived once, before the views): a
+frozen dataclass of the facts its template words."""
 
 
-def no_view(topo: Topology) -> None:
+def no_view(topo: Topology, network: NetworkPlan) -> None:
     """The view of a step whose template needs nothing but the site and the shared tables."""
-    del topo
+    del topo, network
 
 
 @dataclass(frozen=True)

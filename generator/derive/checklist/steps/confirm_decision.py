@@ -7,6 +7,7 @@ from typing import Literal
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
 from generator.model.vocabulary import SUPPORTED_FEATURES, UNSUPPORTED_FEATURE_NOTES, UNSUPPORTED_FEATURES
 
@@ -70,7 +71,7 @@ def _crl_state(checking: bool, published: bool) -> CrlState:
     return "reachable" if published else "unreachable"
 
 
-def view(topo: Topology) -> ConfirmDecisionView:
+def view(topo: Topology, _network: NetworkPlan) -> ConfirmDecisionView:
     """The change board confirms the decision against this site's actual prerequisites and requested features."""
     model = topo.model
     pki = model.pki

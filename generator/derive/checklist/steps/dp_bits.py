@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology, WebDavSetup
 from generator.model.vocabulary import ROLE_CONSOLE_NODES
 
@@ -30,7 +31,7 @@ class DpBitsView:
     dps: tuple[BitsDpEntry, ...]
 
 
-def view(topo: Topology) -> DpBitsView:
+def view(topo: Topology, _network: NetworkPlan) -> DpBitsView:
     """Resolve each Internet DP's WebDAV need and download URL so the template only words them."""
     https = topo.site.client_ports.https
     dps = tuple(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
 from generator.model.vocabulary import ROLE_CONSOLE_NODES
 
@@ -32,7 +33,7 @@ class DpInternetView:
     dps: tuple[InternetDpEntry, ...]
 
 
-def view(topo: Topology) -> DpInternetView:
+def view(topo: Topology, _network: NetworkPlan) -> DpInternetView:
     """Resolve each Internet DP's client type and URL so the template only words them."""
     https = topo.site.client_ports.https
     dps = []

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
 from generator.model.vocabulary import ROLE_CONSOLE_NODES
 
@@ -28,7 +29,7 @@ class FspInternetView:
     fsps: tuple[InternetFspEntry, ...]
 
 
-def view(topo: Topology) -> FspInternetView:
+def view(topo: Topology, _network: NetworkPlan) -> FspInternetView:
     """Resolve whether each Internet FSP shares its server so the template only words it."""
     fsps = tuple(
         InternetFspEntry(name=s.name, internet_fqdn=s.internet_fqdn, shares_server=topo.fsp_shares_server(s))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
 from generator.derive.checklist.ids import StepId
-from generator.derive.network.certificates import derive_certificates
+from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import NlbCluster, Server
 from generator.model.topology import Topology, WebDavSetup
 from generator.model.vocabulary import ROLE_TITLES
@@ -111,22 +111,22 @@ def _entry(topo: Topology, server: Server) -> SiteSystemEntry:
     )
 
 
-def view(topo: Topology) -> InstallSiteSystemsView:
+def view(topo: Topology, network: NetworkPlan) -> InstallSiteSystemsView:
     """Each Internet-based site system needs its FQDNs, account and WebDAV worded per server."""
     return InstallSiteSystemsView(
         servers=tuple(_entry(topo, server) for server in topo.internet_servers),
         connection_group=topo.site_server_connection_group,
         nlb_members=bool(topo.model.nlb_clusters),
         internet_only_sup=topo.internet_sup is not None,
-        request_file_enrolments=_request_file_enrolments(topo),
+        request_file_enrolments=_request_file_enrolments(network),
     )
 
 
-def _request_file_enrolments(topo: Topology) -> tuple[RequestFileEnrolment, ...]:
+def _request_file_enrolments(network: NetworkPlan) -> tuple[RequestFileEnrolment, ...]:
     """The new certificates of servers in another forest: they cannot autoenrol from the intranet CA."""
     return tuple(
         RequestFileEnrolment(c.holder, c.forest, c.names)
-        for c in derive_certificates(topo)
+        for c in network.certificates
         if c.status == "new" and c.forest is not None
     )
 

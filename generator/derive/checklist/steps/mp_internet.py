@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology, WebDavSetup
 from generator.model.vocabulary import ROLE_CONSOLE_NODES
 
@@ -60,7 +61,7 @@ class MpInternetView:
     """Where ``MPControl.log`` is: the site server's ``SMS_MP_CONTROL_MANAGER`` polls every management point."""
 
 
-def view(topo: Topology) -> MpInternetView:
+def view(topo: Topology, _network: NetworkPlan) -> MpInternetView:
     """Resolve each Internet MP's connections, database, cluster and WebDAV need so the template only words them."""
     https = topo.site.client_ports.https
     port = "" if https == DEFAULT_HTTPS_PORT else f":{https}"

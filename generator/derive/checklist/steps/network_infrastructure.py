@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import NlbCluster, RoleKey, Server
 from generator.model.topology import Topology
 from generator.model.vocabulary import HTTP_VERBS, ROLE_TITLES
@@ -134,7 +135,7 @@ def _cluster_check(topo: Topology, cluster: NlbCluster) -> ReachabilityCheck:
     return _reachability(cluster.internet_fqdn, (_listener(topo, member, cluster.role),))
 
 
-def view(topo: Topology) -> NetworkInfrastructureView:
+def view(topo: Topology, _network: NetworkPlan) -> NetworkInfrastructureView:
     """The firewall and proxy teams open exactly the ports and verbs this site's Internet roles listen on."""
     return NetworkInfrastructureView(
         perimeter_may_initiate=topo.perimeter_may_initiate,

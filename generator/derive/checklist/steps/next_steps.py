@@ -14,6 +14,7 @@ from typing import Literal
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import Server
 from generator.model.topology import Topology
 
@@ -174,7 +175,7 @@ def client_populations(topo: Topology) -> tuple[ClientPopulation, ...]:
     return ("internet_only",) if topo.clients_internet_only else ("roaming", "internet_only")
 
 
-def view(topo: Topology) -> NextStepsView:
+def view(topo: Topology, _network: NetworkPlan) -> NextStepsView:
     """Resolve the Internet MP FQDN and one client installation line per population so the template only words them."""
     code = topo.site.code
     mp = topo.internet_mps[0] if topo.internet_mps else None

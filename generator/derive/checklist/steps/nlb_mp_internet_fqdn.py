@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
 
 
@@ -37,7 +38,7 @@ class NlbMpInternetFqdnView:
     clusters: tuple[NlbMpCluster, ...]
 
 
-def view(topo: Topology) -> NlbMpInternetFqdnView:
+def view(topo: Topology, _network: NetworkPlan) -> NlbMpInternetFqdnView:
     """Each NLB management point cluster with an Internet FQDN is configured and checked on its own."""
     clusters = []
     for cluster in topo.model.nlb_clusters:

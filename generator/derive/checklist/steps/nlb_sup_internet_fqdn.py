@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import SupEndpoint, Topology
 
 MAX_NLB_SUP_MEMBERS = 4
@@ -105,7 +106,7 @@ def _cluster(topo: Topology, sup: SupEndpoint) -> NlbSupCluster:
     )
 
 
-def view(topo: Topology) -> NlbSupInternetFqdnView:
+def view(topo: Topology, _network: NetworkPlan) -> NlbSupInternetFqdnView:
     """Each clustered Internet-based SUP: its shared database, WSUS and SSL per member, roles, NLB, component."""
     return NlbSupInternetFqdnView(
         clusters=tuple(_cluster(topo, sup) for sup in topo.internet_sup_endpoints if sup.cluster),

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
-from generator.derive.network.dns import derive_dns_records
+from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
 
 
@@ -45,7 +45,7 @@ class RegisterDnsView:
     """Per other forest, the servers whose intranet FQDN the site server must resolve in that forest's DNS."""
 
 
-def view(topo: Topology) -> RegisterDnsView:
+def view(topo: Topology, network: NetworkPlan) -> RegisterDnsView:
     """Internet clients find site systems, NLB clusters and the CRL only through public DNS."""
     model = topo.model
     pki = model.pki
@@ -62,7 +62,7 @@ def view(topo: Topology) -> RegisterDnsView:
         server_names=tuple(PublicName(s.internet_fqdn, s.name) for s in topo.internet_servers if s.internet_fqdn),
         cluster_names=tuple(PublicName(c.internet_fqdn, c.name) for c in model.nlb_clusters if c.internet_fqdn),
         unassigned_public=any(
-            r.scope == "public" and r.value is None and r.holder in owners for r in derive_dns_records(topo)
+            r.scope == "public" and r.value is None and r.holder in owners for r in network.dns_records
         ),
         site_server=topo.site_server.name,
         other_forests=tuple(OtherForestNames(forest, tuple(names)) for forest, names in forests.items()),

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
-from generator.derive.network.flows import Flow, FlowKind, derive_flows, perimeter_initiated_flows
+from generator.derive.network.flows import Flow, FlowKind, perimeter_initiated_flows
+from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import SCENARIO_PERIMETER_REPLICA, Topology, placement_scenarios
 from generator.model.vocabulary import SCENARIO_DESCRIPTIONS
 
@@ -60,13 +61,13 @@ class IntoIntranet:
     """Each service once, as the firewall tables write it (``TCP 1433``)."""
 
 
-def into_intranet(topo: Topology, include: Callable[[Flow], bool] | None = None) -> tuple[IntoIntranet, ...]:
+def into_intranet(network: NetworkPlan, include: Callable[[Flow], bool] | None = None) -> tuple[IntoIntranet, ...]:
     """The flows from the perimeter into the intranet (all, or those ``include`` keeps), grouped by kind in flow order.
 
     The one list of flows decides, so the runbook's prose says what its firewall tables open.
     """
     groups: dict[FlowKind, tuple[list[str], list[str], list[str]]] = {}
-    for flow in perimeter_initiated_flows(derive_flows(topo)):
+    for flow in perimeter_initiated_flows(list(network.flows)):
         if include is not None and not include(flow):
             continue
         sources, destinations, services = groups.setdefault(flow.kind, ([], [], []))
@@ -115,7 +116,7 @@ def _replica(topo: Topology) -> Replica | None:
     return Replica(database=replica.database, server=server.name, zone=server.zone)
 
 
-def view(topo: Topology) -> ServerPlacementView:
+def view(topo: Topology, network: NetworkPlan) -> ServerPlacementView:
     """The placement is approved against the scenarios this site's servers actually match."""
     site_server = topo.site_server
     proxy = topo.model.network.reverse_proxy
@@ -137,7 +138,7 @@ def view(topo: Topology) -> ServerPlacementView:
         ),
         uses_perimeter=any(s.zone == "perimeter" for s in topo.model.servers)
         or (proxy is not None and proxy.zone == "perimeter"),
-        into_intranet=into_intranet(topo),
+        into_intranet=into_intranet(network),
         back_firewall=topo.model.network.back_firewall.name,
         replica_scenario=SCENARIO_PERIMETER_REPLICA in scenarios,
     )

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
 from generator.derive.checklist.steps.server_placement import IntoIntranet, into_intranet
+from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import Server
 from generator.model.topology import Topology
 
@@ -52,7 +53,7 @@ def _entry(topo: Topology, server: Server) -> InitiatedServer:
     )
 
 
-def view(topo: Topology) -> SiteServerInitiatedTransfersView:
+def view(topo: Topology, network: NetworkPlan) -> SiteServerInitiatedTransfersView:
     """Each affected server is set on its own, with the reasons (zone, forest, back firewall, input) it rests on."""
     servers = tuple(_entry(topo, server) for server in topo.site_server_initiated_servers)
     names = {s.name for s in servers}
@@ -64,7 +65,7 @@ def view(topo: Topology) -> SiteServerInitiatedTransfersView:
         connection_group=topo.site_server_connection_group,
         other_forest=any(s.other_forest for s in servers),
         install_accounts=any(s.install_account for s in servers),
-        into_intranet=into_intranet(topo, lambda flow: flow.source in names),
+        into_intranet=into_intranet(network, lambda flow: flow.source in names),
     )
 
 

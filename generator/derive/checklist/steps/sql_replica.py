@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
 from generator.model.vocabulary import ROLE_CONSOLE_NODES
 
@@ -34,7 +35,7 @@ class SqlReplicaView:
     console_node: str
 
 
-def view(topo: Topology) -> SqlReplicaView:
+def view(topo: Topology, _network: NetworkPlan) -> SqlReplicaView:
     """Resolve the replication roles and readers so the template only words them."""
     database = topo.database_server
     replica = topo.replica_server

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
 from generator.derive.checklist.ids import StepId
+from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import Server
 from generator.model.topology import SupEndpoint, Topology
 
@@ -96,7 +97,7 @@ def _entry(sup: SupEndpoint) -> SupEntry:
     )
 
 
-def view(topo: Topology) -> SupInternetView:
+def view(topo: Topology, _network: NetworkPlan) -> SupInternetView:
     """Resolve the SUP endpoints, their WSUS ports and synchronisation so the template only words them."""
     active = topo.active_sup
     return SupInternetView(

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
+from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import SupEndpoint, Topology
 
 
@@ -53,7 +54,7 @@ def sup_side(topo: Topology, sup: SupEndpoint | None) -> SupSide:
     )
 
 
-def view(topo: Topology) -> SupSyncView:
+def view(topo: Topology, _network: NetworkPlan) -> SupSyncView:
     """The downstream SUP synchronises from the active SUP: both ends, their zones and WSUS ports."""
     return SupSyncView(
         upstream=sup_side(topo, topo.active_sup),

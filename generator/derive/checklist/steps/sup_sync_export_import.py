@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from generator.derive.checklist import conditions
 from generator.derive.checklist.core import Step
 from generator.derive.checklist.steps.sup_sync_automatic import SupSide, sup_side
+from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
 
 
@@ -27,7 +28,7 @@ class SupSyncExportImportView:
     """The ``wsusutil.exe import`` command line on the downstream servers."""
 
 
-def view(topo: Topology) -> SupSyncExportImportView:
+def view(topo: Topology, _network: NetworkPlan) -> SupSyncExportImportView:
     """The metadata is carried by hand: both ends and file names that carry the site code."""
     code = topo.site.code
     export_file, export_log, import_log = (
