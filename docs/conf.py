@@ -19,7 +19,7 @@ generator_site_inputs = "../site_inputs"
 generator_templates = "../templates"
 generator_output = "_generated"
 
-myst_enable_extensions = ["colon_fence"]
+myst_enable_extensions = ["colon_fence", "tasklist"]
 myst_heading_anchors = 0
 source_suffix = {".md": "markdown"}
 root_doc = "index"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class Severity(enum.StrEnum):
@@ -33,6 +33,8 @@ class Diagnostic:
     severity: Severity
     message: str
     code: str
+    subject: str | None = field(default=None, compare=False)
+    """The server, cluster, forest or feature the problem is about, when it is about one (for acknowledgements)."""
 
     def format(self) -> str:
         """Render as ``path:line:col: error: message [code]``."""
@@ -59,9 +61,9 @@ class Code:
     severity: Severity
     description: str
 
-    def at(self, location: SourceLocation, message: str) -> Diagnostic:
-        """A diagnostic of this code at ``location``."""
-        return Diagnostic(location, self.severity, message, self.name)
+    def at(self, location: SourceLocation, message: str, subject: str | None = None) -> Diagnostic:
+        """A diagnostic of this code at ``location``, about ``subject`` when it names one."""
+        return Diagnostic(location, self.severity, message, self.name, subject)
 
 
 def sorted_diagnostics(diagnostics: list[Diagnostic]) -> list[Diagnostic]:

@@ -20,6 +20,7 @@ from generator.load.loader import discover_inputs, display_path, parse_site_text
 from generator.load.revision import RevisionError, read_revision
 from generator.output.writer import SyncReport, sync_tree
 from generator.plan import SitePlan, build_site_plan
+from generator.plan.acknowledgements import acknowledge
 from generator.plan.diff import Baseline, diff_plans
 from generator.plan.review import review_plan
 from generator.render.pages import render_site, site_summary
@@ -60,12 +61,13 @@ def plan_site_text(
         return None, diagnostics
     plan = build_site_plan(site, checklist)
     review = review_plan(plan)
-    if not review:
-        return plan, diagnostics
-    diagnostics = sorted_diagnostics([*diagnostics, *review])
     if any(d.severity is Severity.ERROR for d in review):
-        return None, diagnostics
-    return replace(plan, review=tuple(review)), diagnostics
+        return None, sorted_diagnostics([*diagnostics, *review])
+    accepted, stale = acknowledge(site, [*site.warnings, *review])
+    review = [*review, *stale]
+    if not review and not accepted:
+        return plan, diagnostics
+    return replace(plan, review=tuple(review), accepted=accepted), sorted_diagnostics([*diagnostics, *review])
 
 
 def plan_site_file(

@@ -20,6 +20,7 @@ from generator.plan import build_site_plan
 ALWAYS = [
     "confirm-decision",
     "server-placement",
+    "backup",
     "network-infrastructure",
     "register-dns",
     "install-site-systems",
@@ -74,6 +75,20 @@ CASES = {
         ],
         [],
     ),
+    "accounts": (
+        [
+            set_path("servers[DMZ01].forest", "dmz.example.test"),
+            set_path("servers[DMZ01].install_account", "DMZ\\install"),
+        ],
+        [],
+    ),
+    "server-prerequisites": (
+        [],
+        [
+            set_path("servers[DMZ01].roles.management_point.connections", "intranet"),
+            set_path("servers[DMZ01].roles.distribution_point.connections", "intranet"),
+        ],
+    ),
     "sup-sync-automatic": ([INTERNET_SUP_INTRANET], [INTERNET_SUP_PERIMETER]),
     "sup-sync-export-import": ([INTERNET_SUP_PERIMETER], [INTERNET_SUP_INTRANET]),
     "mp-internet": (
@@ -113,7 +128,7 @@ def included(*mutations: object) -> list[str]:
 def test_catalog_order_matches_steps_md() -> None:
     assert [step.id for step in IBCM_CHECKLIST] == list(STEP_IDS)
     assert IBCM_CHECKLIST.ids == STEP_IDS
-    assert len(STEP_IDS) == 17
+    assert len(STEP_IDS) == 20
     assert STEP_IDS[0] == "confirm-decision"
     assert STEP_IDS[-1] == "next-steps"
     assert set(CASES) | set(ALWAYS) == set(STEP_IDS)
@@ -129,8 +144,10 @@ def test_base_site_steps() -> None:
     assert included() == [
         "confirm-decision",
         "server-placement",
+        "backup",
         "network-infrastructure",
         "register-dns",
+        "server-prerequisites",
         "install-site-systems",
         "mp-internet",
         "dp-internet",

@@ -30,6 +30,7 @@ from generator.load.codes import LOAD_CODES
 from generator.load.loader import parse_site_text
 from generator.model.topology import Topology
 from generator.plan import build_site_plan
+from generator.plan.acknowledgements import ACKNOWLEDGEMENT_CODES
 from generator.plan.review import PLAN_RULES
 from generator.sphinx_ext.reference import codes_table
 from generator.validate import rules, validate_site
@@ -889,6 +890,7 @@ def test_docs_list_every_code_once_in_registry_order() -> None:
         *(code.name for code in LOAD_CODES),
         *(code.name for code in SITE_RULES.codes),
         *(code.name for code in PLAN_RULES.codes),
+        *(code.name for code in ACKNOWLEDGEMENT_CODES),
     ]
     assert len({code.name for code in everything}) == len(everything)
     table = codes_table()

@@ -74,6 +74,8 @@ def test_plan_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> N
         "site",
         "steps",
         "excluded_steps",
+        "phases",
+        "accounts",
         "flows",
         "firewall_rules",
         "dns_records",
@@ -84,7 +86,19 @@ def test_plan_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> N
     assert data["site"] == {"code": "CEN", "name": "Contoso Central"}
     ids = [s["id"] for s in data["steps"]] + [s["id"] for s in data["excluded_steps"]]
     assert sorted(ids) == sorted(STEP_IDS)
-    assert [s["id"] for s in data["steps"]] == [i for i in STEP_IDS if i in {s["id"] for s in data["steps"]}]
+    assert [s["number"] for s in data["steps"]] == list(range(1, len(data["steps"]) + 1))  # runbook order
+    for step in data["steps"]:  # the change-plan keys of docs/usage.md (spec: steps.md, additions)
+        assert {"owner", "phase", "seed_item", "requires", "provides", "verification", "rollback"} <= set(step)
+        assert step["phase"] in {1, 2, 3, 4, 5}
+        assert step["seed_item"] is None or 1 <= step["seed_item"] <= 12
+    assert [p["number"] for p in data["phases"]] == [1, 2, 3, 4, 5]
+    assert all(set(p) >= {"number", "title", "steps", "gate"} and p["gate"] for p in data["phases"])
+    assert [i for p in data["phases"] for i in p["steps"]] == [s["id"] for s in data["steps"]]
+    assert {(a["kind"], a["name"]) for a in data["accounts"]} == {
+        ("site_system_installation", "DMZ\\svc-cm-install"),
+        ("sup_connection", None),
+        ("replication", None),
+    }
     assert all(s["reasons"] for s in data["steps"] + data["excluded_steps"])
     included = {s["id"] for s in data["steps"]}
     assert all(flow["step"] in included for flow in data["flows"])

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
+from generator.model.firewall_platforms import PlatformName
 from generator.model.fields import (
     Account,
     Fqdn,
@@ -210,6 +211,9 @@ class SoftwareUpdates(_Model):
 class Firewall(_Model):
     name: SingleLine = Field(examples=["FW-EDGE", "FW-CORE"])
     """Firewall name as the firewall team knows it."""
+    platform: PlatformName | None = Field(None, examples=["ciscoasa", "srx"])
+    """Aerleon target to generate this firewall's configuration for: `ciscoasa`, `srx`, `paloalto`, `fortigate` or
+    `nftables`; none: the rule tables only."""
 
 
 class BackFirewall(Firewall):
@@ -317,6 +321,47 @@ class Change(_Model):
     """Git revision (commit, tag or branch) of the approved inputs; the runbook then opens with the changes since."""
 
 
+class Accounts(_Model):
+    """Names of the service accounts the runbook asks for (docs/domain-facts.md, facts-accounts)."""
+
+    sup_connection: Account | None = Field(None, examples=["DMZ\\svc-cm-supconn"])
+    """Software update point connection account (a SUP in another forest, an NLB SUP)."""
+    mp_database_connection: Account | None = Field(None, examples=["CORP\\svc-cm-mpdb"])
+    """Management point database connection account (an MP reading a SQL Server of another forest)."""
+    replication: Account | None = Field(None, examples=["DMZ\\svc-sql-repl"])
+    """Replication agent account for a push subscription into another forest."""
+
+
+class Teams(_Model):
+    """Who owns each kind of step; the runbook names them as each step's owner."""
+
+    configmgr: SingleLine = "ConfigMgr administrators"
+    """Owner of the ConfigMgr console and site system steps."""
+    firewall: SingleLine = "Firewall team"
+    """Owner of the firewall rules."""
+    dns: SingleLine = "DNS team"
+    """Owner of public and cross-forest DNS records."""
+    pki: SingleLine = "PKI team"
+    """Owner of certificates and the CRL."""
+    database: SingleLine = "Database administrators"
+    """Owner of the SQL Server replica."""
+    directory: SingleLine = "Active Directory team"
+    """Owner of accounts and domain membership."""
+
+
+class AcknowledgedWarning(_Model):
+    """A warning the change board accepted: shown as an accepted risk, not as an open warning."""
+
+    code: SingleLine = Field(examples=["fsp-not-dedicated"])
+    """The warning's code, as `ibcm-runbook check` prints it."""
+    subject: SingleLine | None = Field(None, examples=["DMZMP01"])
+    """A server, cluster or feature name that narrows the acknowledgement to one occurrence."""
+    reason: SingleLine = Field(examples=["The FSP shares DMZMP01 until the second server is delivered in Q1."])
+    """Why the risk is accepted."""
+    by: SingleLine = Field(examples=["Grace Liu (Change Manager), CAB 2026-11-20"])
+    """Who accepted it."""
+
+
 class SiteInput(_Model):
     """One site input file."""
 
@@ -344,3 +389,9 @@ class SiteInput(_Model):
     """What Internet clients need."""
     change: Change | None = None
     """Change-board metadata."""
+    accounts: Accounts = Accounts()
+    """Names of the service accounts the change needs; unnamed ones are shown as "to be named"."""
+    teams: Teams = Teams()
+    """Who owns each kind of step."""
+    acknowledged_warnings: list[AcknowledgedWarning] = []
+    """Warnings the change board accepted, with the reason and who accepted them."""

@@ -1,9 +1,10 @@
-"""Fourth stage: the site plan, the one list of decisions, step views and flows that every view renders.
+"""Fourth stage: the site plan, the one list of decisions, step views, work and flows that every view renders.
 
 :func:`build_site_plan` takes the checklist as an argument: it decides each
-step, builds the view of every included step, derives the network plan and
-maps each flow's need to the step that opens it.  Nothing after this stage
-decides anything.
+step, derives the network plan, builds the view and the work of every included
+step, orders the steps by the resources they require and provide, groups them
+into phases and maps each flow's need to the step that opens it.  Nothing after
+this stage decides anything.
 """
 
 from __future__ import annotations
@@ -13,20 +14,28 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from generator.derive.accounts import AccountNeed, account_needs
 from generator.derive.checklist import Checklist, Decision, StepId
+from generator.derive.checklist.order import Unordered, order_steps
+from generator.derive.checklist.work import Phase, StepWork
 from generator.derive.network.flows import Flow
 from generator.derive.network.plan import NetworkPlan, build_network_plan
 from generator.diagnostics import Diagnostic, sorted_diagnostics
+from generator.plan.acknowledgements import AcceptedRisk
+from generator.plan.phases import PhasePlan, plan_phases
 from generator.validate import ValidSite
 
 
 @dataclass(frozen=True)
 class PlannedStep:
-    """An included step: its decision, its number in this runbook and the view its template words."""
+    """An included step: its decision, its number in this runbook, the view its template words and its work."""
 
     decision: Decision
     number: int
     view: Any
+    work: StepWork
+    owner: str
+    """The team that carries it out, as the site input's ``teams`` names it."""
 
     @property
     def id(self) -> StepId:
@@ -44,6 +53,18 @@ class PlannedStep:
     def template(self) -> str:
         return self.decision.step.template
 
+    @property
+    def phase(self) -> Phase:
+        return self.decision.step.phase
+
+    @property
+    def seed_item(self) -> int | None:
+        return self.decision.step.seed_item
+
+    @property
+    def changes(self) -> bool:
+        return self.decision.step.changes
+
 
 @dataclass(frozen=True)
 class SitePlan:
@@ -53,12 +74,18 @@ class SitePlan:
     checklist: Checklist
     decisions: tuple[Decision, ...]
     steps: tuple[PlannedStep, ...]
-    """The included steps, in runbook order, with their views."""
+    """The included steps, in runbook order (by their resources), with their views and work."""
+    phases: tuple[PhasePlan, ...]
+    """The phases of the change that have steps, each with its gate."""
+    accounts: tuple[AccountNeed, ...]
+    """The service accounts the change needs."""
     network: NetworkPlan
     flow_steps: Mapping[str, StepId]
     """Flow id -> the step of this runbook that opens the flow."""
     review: tuple[Diagnostic, ...] = field(default=())
-    """Warnings found by the design review of the plan (:mod:`generator.plan.review`)."""
+    """Warnings found by the design review of the plan (:mod:`generator.plan.review`) and stale acknowledgements."""
+    accepted: tuple[AcceptedRisk, ...] = field(default=())
+    """Warnings the change board accepted (:mod:`generator.plan.acknowledgements`)."""
     source_sha256: str = ""
     """SHA-256 of the input file the plan was made from (for the build stamp), when read from a file."""
 
@@ -78,6 +105,12 @@ class SitePlan:
     def warnings(self) -> list[Diagnostic]:
         return sorted_diagnostics([*self.site.warnings, *self.review]) if self.review else self.site.warnings
 
+    @cached_property
+    def open_warnings(self) -> list[Diagnostic]:
+        """The warnings nobody accepted."""
+        accepted = [risk.warning for risk in self.accepted]
+        return [w for w in self.warnings if w not in accepted]
+
     def includes(self, step_id: StepId) -> bool:
         return any(d.id == step_id for d in self.included)
 
@@ -92,10 +125,28 @@ def build_site_plan(site: ValidSite, checklist: Checklist) -> SitePlan:
     decisions = checklist.decide(topo)
     included = [d for d in decisions if d.included]
     network = build_network_plan(topo)
+    unordered = []
+    views = {}
+    for position, decision in enumerate(included):
+        view = decision.step.view(topo, network)
+        views[decision.id] = view
+        unordered.append(Unordered(decision.step, position, decision.step.work(topo, network, view)))
+    by_id = {d.id: d for d in included}
+    teams = site.model.teams
     steps = tuple(
-        PlannedStep(decision, number, decision.step.view(topo, network))
-        for number, decision in enumerate(included, start=1)
+        PlannedStep(by_id[item.step.id], number, views[item.step.id], item.work, getattr(teams, item.step.owner))
+        for number, item in enumerate(order_steps(unordered), start=1)
     )
-    included_ids = {d.id for d in included}
+    window = site.model.change.window if site.model.change else None
+    included_ids = set(by_id)
     flow_steps = {flow.id: checklist.step_for(flow.need, included_ids) for flow in network.flows}
-    return SitePlan(site, checklist, decisions, steps, network, flow_steps)
+    return SitePlan(
+        site,
+        checklist,
+        decisions,
+        steps,
+        plan_phases(steps, window.start if window else None),
+        account_needs(topo),
+        network,
+        flow_steps,
+    )

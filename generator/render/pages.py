@@ -8,12 +8,13 @@ the step's view builder or rendered here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import jinja2
 
+from generator.derive.checklist import StepId
 from generator.derive.network.rules import FirewallScope
 from generator.model.topology import placement_scenarios
 from generator.model.vocabulary import ROLE_ABBREVIATIONS, ConsolePaths, console_paths
@@ -31,6 +32,7 @@ from generator.render.diff import baseline_myst
 from generator.render.escape import Myst
 from generator.render.myst import download_link, label, list_table
 from generator.render.plan_json import dump_json, plan_to_json
+from generator.render.summary import SummaryView, duration, summary_phases, summary_view
 from generator.render.tables import (
     certificates_table,
     connectivity_matrix,
@@ -39,6 +41,7 @@ from generator.render.tables import (
     firewall_table,
 )
 from generator.render.templates import render_template
+from generator.render.work import criteria_list, numbered_list, task_list
 
 DIAGRAM_FILE = "placement.dot"
 
@@ -109,7 +112,7 @@ def shared_views(plan: SitePlan) -> SharedViews:
 
 @dataclass(frozen=True)
 class RenderedStep:
-    """One included step as the runbook page shows it: its heading, reasons and rendered body."""
+    """One included step as the runbook page shows it: heading, place in the change, reasons, body and work."""
 
     number: int
     title: str
@@ -117,6 +120,30 @@ class RenderedStep:
     """The step's anchor (derived from the site code and step id, so it is MyST-safe)."""
     reasons: tuple[str, ...]
     body: Myst
+    owner: str
+    phase: int
+    duration: str
+    seed_item: int | None
+    """The item of Microsoft's checklist it implements; None for a step this tool adds."""
+    changes: bool
+    verification: Myst
+    evidence: tuple[str, ...]
+    rollback: Myst
+
+
+@dataclass(frozen=True)
+class RenderedPhase:
+    """One phase of the change: its steps and its go/no-go gate."""
+
+    number: int
+    title: str
+    label: Myst
+    gate_label: Myst
+    duration: str
+    planned: str | None
+    owners: tuple[str, ...]
+    steps: tuple[RenderedStep, ...]
+    gate: Myst
 
 
 @dataclass(frozen=True)
@@ -130,11 +157,13 @@ class ChangeLine:
 
 @dataclass(frozen=True)
 class WarningLine:
-    """One site warning as the runbook lists it."""
+    """One site warning as the author's appendix lists it."""
 
     message: str
     code: str
     location: str
+    accepted_by: str | None = None
+    """Who accepted it, when the change board did (``acknowledged_warnings``)."""
 
 
 @dataclass(frozen=True)
@@ -166,6 +195,7 @@ class PageView:
 def page_view(plan: SitePlan, baseline: Baseline | None = None) -> PageView:
     """The facts of the runbook page's header, changes, scope and warnings sections."""
     change = plan.site.model.change
+    accepted = {risk.warning: risk.by for risk in plan.accepted}
     return PageView(
         source=plan.site.source,
         included_count=len(plan.included),
@@ -173,7 +203,7 @@ def page_view(plan: SitePlan, baseline: Baseline | None = None) -> PageView:
         microsoft_items=MICROSOFT_CHECKLIST_ITEMS,
         change=ChangeLine(change.id, change.title, change.revision) if change else None,
         scenario_titles=tuple(sc.title for sc in placement_scenarios(plan.site.topology)),
-        warnings=tuple(WarningLine(w.message, w.code, str(w.location)) for w in plan.warnings),
+        warnings=tuple(WarningLine(w.message, w.code, str(w.location), accepted.get(w)) for w in plan.warnings),
         baseline=BaselineView(baseline.revision, baseline_myst(baseline)) if baseline else None,
     )
 
@@ -184,21 +214,72 @@ def step_context(plan: SitePlan, shared: SharedViews, step: PlannedStep) -> dict
 
 
 def page_context(
-    plan: SitePlan, shared: SharedViews, steps: list[RenderedStep], baseline: Baseline | None = None
+    plan: SitePlan,
+    shared: SharedViews,
+    phases: list[RenderedPhase],
+    summary: SummaryView,
+    baseline: Baseline | None = None,
 ) -> dict[str, Any]:
-    """What the runbook page template receives: the site, its page view, the rendered steps and shared views."""
-    return {"site": plan.site.model.site, "page": page_view(plan, baseline), "steps": steps, "shared": shared}
+    """What the runbook page template receives: the site, its page view, summary, phases of rendered steps and
+    shared views."""
+    return {
+        "site": plan.site.model.site,
+        "change": plan.site.model.change,
+        "page": page_view(plan, baseline),
+        "summary": summary,
+        "phases": phases,
+        "shared": shared,
+    }
+
+
+def rendered_step(plan: SitePlan, step: PlannedStep, body: str) -> RenderedStep:
+    """A planned step with its rendered body and its work as MyST."""
+    work = step.work
+    return RenderedStep(
+        number=step.number,
+        title=step.title,
+        label=Myst(label(plan.code, step.id)),
+        reasons=step.reasons,
+        body=Myst(body),
+        owner=step.owner,
+        phase=step.phase,
+        duration=duration(work.minutes),
+        seed_item=step.seed_item,
+        changes=step.changes,
+        verification=task_list(work.verification),
+        evidence=work.evidence,
+        rollback=numbered_list(work.rollback),
+    )
+
+
+def rendered_phases(plan: SitePlan, steps: Mapping[StepId, RenderedStep]) -> list[RenderedPhase]:
+    code = plan.code.lower()
+    return [
+        RenderedPhase(
+            number=phase.number,
+            title=phase.title,
+            label=Myst(f"{code}-phase-{phase.number}"),
+            gate_label=Myst(f"{code}-gate-{phase.number}"),
+            duration=duration(phase.minutes),
+            planned=row.planned,
+            owners=row.owners,
+            steps=tuple(steps[s.id] for s in phase.steps),
+            gate=criteria_list(phase.gate),
+        )
+        for phase, row in zip(plan.phases, summary_phases(plan), strict=True)
+    ]
 
 
 def render_site(env: jinja2.Environment, plan: SitePlan, baseline: Baseline | None = None) -> dict[str, str | bytes]:
     """All files of one site, keyed by path relative to the output folder; ``baseline``: its approved revision."""
     code = plan.code
     shared = shared_views(plan)
-    steps = []
-    for step in plan.steps:
-        body = render_template(env, step.template, step_context(plan, shared, step))
-        steps.append(RenderedStep(step.number, step.title, Myst(label(code, step.id)), step.reasons, Myst(body)))
-    page = render_template(env, "pages/runbook.md.j2", page_context(plan, shared, steps, baseline))
+    bodies = {step.id: render_template(env, step.template, step_context(plan, shared, step)) for step in plan.steps}
+    steps = {step.id: rendered_step(plan, step, bodies[step.id]) for step in plan.steps}
+    summary = summary_view(plan, bodies)
+    page = render_template(
+        env, "pages/runbook.md.j2", page_context(plan, shared, rendered_phases(plan, steps), summary, baseline)
+    )
     return {
         f"{code}/index.md": page,
         f"{code}/{DIAGRAM_FILE}": placement_dot(plan.site.topology, plan.network),

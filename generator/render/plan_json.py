@@ -9,19 +9,21 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from generator.derive.accounts import AccountNeed
 from generator.derive.checklist import Decision
 from generator.derive.network.certificates import CertificateRequest
 from generator.derive.network.dns import DnsRecord
 from generator.derive.network.flows import Flow
 from generator.derive.network.rules import FirewallRule
-from generator.plan import SitePlan
+from generator.plan import PlannedStep, SitePlan
+from generator.plan.phases import PhasePlan
 
 PLAN_SCHEMA = 1
 
 
 def plan_to_json(plan: SitePlan) -> dict[str, Any]:
-    """The JSON plan: site, steps (included and excluded, with reasons), flows, grouped firewall rules, DNS,
-    certificates, warnings."""
+    """The JSON plan: site, steps (included in runbook order with their work, and excluded, with reasons), phases,
+    accounts, flows, grouped firewall rules, DNS, certificates, warnings."""
     site = plan.site.model.site
 
     def step(decision: Decision) -> dict[str, Any]:
@@ -31,14 +33,53 @@ def plan_to_json(plan: SitePlan) -> dict[str, Any]:
     return {
         "schema": PLAN_SCHEMA,
         "site": {"code": site.code, "name": site.name},
-        "steps": [step(d) for d in plan.included],
+        "steps": [planned_step_json(s) for s in plan.steps],
         "excluded_steps": [step(d) for d in plan.excluded],
+        "phases": [phase_json(p) for p in plan.phases],
+        "accounts": [account_json(a) for a in plan.accounts],
         "flows": [flow_json(f, plan.step_of(f)) for f in network.flows],
         "firewall_rules": [firewall_rule_json(r) for r in network.grouped_rules],
         "dns_records": [dns_json(r) for r in network.dns_records],
         "certificates": [certificate_json(c) for c in network.certificates],
         "warnings": [{"code": w.code, "message": w.message, "location": str(w.location)} for w in plan.warnings],
     }
+
+
+def planned_step_json(step: PlannedStep) -> dict[str, Any]:
+    """An included step, in runbook order: the spec's keys, plus ``number``, ``minutes`` and ``evidence``."""
+    work = step.work
+    return {
+        "id": step.id,
+        "title": step.title,
+        "reasons": list(step.reasons),
+        "number": step.number,
+        "owner": step.owner,
+        "phase": step.phase,
+        "seed_item": step.seed_item,
+        "requires": sorted(work.requires),
+        "provides": sorted(work.provides),
+        "minutes": work.minutes,
+        "verification": [i.plain() for i in work.verification],
+        "evidence": list(work.evidence),
+        "rollback": [i.plain() for i in work.rollback],
+    }
+
+
+def phase_json(phase: PhasePlan) -> dict[str, Any]:
+    """A phase: its number, title, step ids in order and gate criteria, plus its estimate and planned start."""
+    return {
+        "number": phase.number,
+        "title": phase.title,
+        "steps": [s.id for s in phase.steps],
+        "gate": list(phase.gate),
+        "minutes": phase.minutes,
+        "start": phase.start.isoformat() if phase.start else None,
+    }
+
+
+def account_json(account: AccountNeed) -> dict[str, Any]:
+    """An account the change needs; ``name`` is null while it is still to be named."""
+    return {"kind": account.kind, "name": account.name, "reason": account.reason, "holders": list(account.holders)}
 
 
 def dump_json(data: dict[str, Any]) -> str:

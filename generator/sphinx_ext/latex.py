@@ -222,6 +222,11 @@ PREAMBLE = r"""
   \par\nopagebreak\vspace{1.5ex}\nopagebreak
   \noindent{\sffamily\small Done by:\ \rule{0.38\linewidth}{0.4pt}\hfill
     Date:\ \rule{0.25\linewidth}{0.4pt}}\par\vspace{1ex}}
+% The go/no-go decision that closes each phase.
+\newcommand{\ibcmgodecision}{%
+  \par\nopagebreak\vspace{1.5ex}\nopagebreak
+  \noindent{\sffamily\small Decision:\ \ Go\ \ /\ \ No-go\hfill
+    By:\ \rule{0.3\linewidth}{0.4pt}\hfill Time:\ \rule{0.15\linewidth}{0.4pt}}\par\vspace{1ex}}
 % The contents follow the change record on the same page (no \chapter*: no page break).
 \makeatletter
 \newcommand{\ibcmcontents}{%

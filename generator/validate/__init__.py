@@ -48,8 +48,36 @@ class ValidSite:
 
 
 def locate(document: LocatedDocument, findings: list[Finding]) -> list[Diagnostic]:
-    """Turn findings (input paths) into diagnostics at ``file:line:column``."""
-    return [f.code.at(document.locate(f.path, key=f.at_key), f.message) for f in findings]
+    """Turn findings (input paths) into diagnostics at ``file:line:column``, each with the subject it is about."""
+    return [
+        f.code.at(document.locate(f.path, key=f.at_key), f.message, subject_of(document.data, f.path)) for f in findings
+    ]
+
+
+NAMED_LISTS = frozenset({"servers", "nlb_clusters"})
+"""Lists whose items are named: a finding inside one is about that item's name."""
+
+
+def subject_of(data: Any, path: InputPath) -> str | None:
+    """What a finding at ``path`` is about: a server or cluster name, a forest, a feature, or None.
+
+    ``acknowledged_warnings[].subject`` is matched against it, so it is read from the document as written.
+    """
+    match path:
+        case (str(key), int(index), *_) if key in NAMED_LISTS:
+            items = data.get(key) if isinstance(data, dict) else None
+            item = items[index] if isinstance(items, list) and index < len(items) else None
+            name = item.get("name") if isinstance(item, dict) else None
+            return str(name) if name is not None else None
+        case ("clients", "internet_features", int(index), *_):
+            features = (data.get("clients") or {}).get("internet_features") if isinstance(data, dict) else None
+            return str(features[index]) if isinstance(features, list) and index < len(features) else None
+        case ("directory", str(forest), *_):
+            return forest
+        case ("database_replica", *_):
+            replica = data.get("database_replica") if isinstance(data, dict) else None
+            return str(replica.get("server")) if isinstance(replica, dict) and replica.get("server") else None
+    return None
 
 
 def validate_site(parsed: ParsedSite) -> tuple[ValidSite | None, list[Diagnostic]]:

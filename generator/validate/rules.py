@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 
 from generator.diagnostics import Code, Severity
 from generator.load.yaml_source import Path, format_path
+from generator.model.firewall_platforms import FIREWALL_PLATFORMS, PLATFORM_NAMES, suggest_platform
 from generator.model.schema import OperatingSystem, Server
 from generator.model.topology import Topology, WebDavSetup, accepts_internet, accepts_intranet
 from generator.model.vocabulary import ROLE_TITLES, UNSUPPORTED_FEATURES
@@ -581,6 +582,28 @@ def check_internet_mp(topo: Topology) -> Iterator[Finding]:
                 "connections: internet or both)",
             )
             return
+
+
+UNKNOWN_FIREWALL_PLATFORM = Code(
+    "unknown-firewall-platform",
+    Severity.ERROR,
+    "rule 16: a firewall's platform is not one the generator writes configurations for",
+)
+
+
+@SITE_RULES.rule(UNKNOWN_FIREWALL_PLATFORM, lookups=False)
+def check_firewall_platforms(topo: Topology) -> Iterator[Finding]:
+    """Error 16: ``platform`` names a supported Aerleon target; a near miss gets a "did you mean"."""
+    network = topo.model.network
+    for key, firewall in (("front_firewall", network.front_firewall), ("back_firewall", network.back_firewall)):
+        if firewall.platform is None or firewall.platform in FIREWALL_PLATFORMS:
+            continue
+        message = (
+            f"network.{key}.platform: {firewall.platform!r} is not a platform this generator writes configurations for"
+        )
+        suggestion = suggest_platform(firewall.platform)
+        message += f"; did you mean {suggestion!r}?" if suggestion else f" (supported: {', '.join(PLATFORM_NAMES)})"
+        yield Finding(UNKNOWN_FIREWALL_PLATFORM, ("network", key, "platform"), message)
 
 
 # --- warnings ---------------------------------------------------------------

@@ -1,9 +1,13 @@
-"""The IBCM checklist of ConfigMgr 2007, in the order of Microsoft's checklist (docs/steps.md)."""
+"""The IBCM checklist of ConfigMgr 2007: Microsoft's checklist in its order, with the steps this tool adds where they
+fit (docs/steps.md).  The runbook orders the included steps by their resources (:mod:`.order`); this order breaks
+ties."""
 
 from __future__ import annotations
 
 from generator.derive.checklist.core import Checklist
 from generator.derive.checklist.steps import (
+    accounts,
+    backup,
     confirm_decision,
     dp_bits,
     dp_internet,
@@ -16,6 +20,7 @@ from generator.derive.checklist.steps import (
     nlb_sup_internet_fqdn,
     register_dns,
     server_placement,
+    server_prerequisites,
     site_server_initiated_transfers,
     sql_replica,
     sup_internet,
@@ -27,8 +32,11 @@ IBCM_CHECKLIST = Checklist(
     steps=(
         confirm_decision.STEP,
         server_placement.STEP,
+        backup.STEP,
+        accounts.STEP,
         network_infrastructure.STEP,
         register_dns.STEP,
+        server_prerequisites.STEP,
         install_site_systems.STEP,
         nlb_mp_internet_fqdn.STEP,
         nlb_sup_internet_fqdn.STEP,

@@ -9,7 +9,10 @@ of its own.  Each :class:`Step` carries
 * ``view``: a builder that computes everything the step's template shows, so
   templates hold wording only;
 * ``serves``: the network needs (see :data:`generator.derive.network.flows.Need`)
-  whose flows this step opens, so flows never name steps themselves.
+  whose flows this step opens, so flows never name steps themselves;
+* ``work``: a builder of the step's :class:`~generator.derive.checklist.work.StepWork`
+  (resources it requires and provides, duration, checks, evidence, rollback),
+  and its place in the change: ``phase``, ``owner`` and ``seed_item``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator.derive.checklist.ids import StepId
+from generator.derive.checklist.work import Phase, StepWork, Team
 from generator.derive.network.flows import Need
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
@@ -32,9 +36,19 @@ ViewBuilder = Callable[[Topology, NetworkPlan], Any]
 frozen dataclass of the facts its template words."""
 
 
+WorkBuilder = Callable[[Topology, NetworkPlan, Any], StepWork]
+"""Builds the step's work from the topology, the network plan and the step's own view."""
+
+
 def no_view(topo: Topology, network: NetworkPlan) -> None:
     """The view of a step whose template needs nothing but the site and the shared tables."""
     del topo, network
+
+
+def no_work(topo: Topology, network: NetworkPlan, view: Any) -> StepWork:
+    """The work of a step that declares nothing (test checklists only: every catalog step has its own)."""
+    del topo, network, view
+    return StepWork()
 
 
 @dataclass(frozen=True)
@@ -49,6 +63,15 @@ class Step:
     """Network needs whose flows this step opens (each need is served by one step)."""
     template: str = ""
     """Template path under ``templates/``; defaults to ``steps/<id>.md.j2``."""
+    phase: Phase = 1
+    """The phase of the change the step belongs to."""
+    owner: Team = "configmgr"
+    """The kind of team that carries the step out (the site input's ``teams`` names it)."""
+    seed_item: int | None = None
+    """The item of Microsoft's checklist the step implements; None for a step this tool adds."""
+    changes: bool = True
+    """The step changes something (it then needs an owner's checks and a rollback); False for decisions."""
+    work: WorkBuilder = no_work
 
     def __post_init__(self) -> None:
         if not self.template:

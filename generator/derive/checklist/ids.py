@@ -11,8 +11,11 @@ from typing import Literal, get_args
 StepId = Literal[
     "confirm-decision",
     "server-placement",
+    "backup",
+    "accounts",
     "network-infrastructure",
     "register-dns",
+    "server-prerequisites",
     "install-site-systems",
     "nlb-mp-internet-fqdn",
     "nlb-sup-internet-fqdn",
@@ -29,4 +32,4 @@ StepId = Literal[
 ]
 
 STEP_IDS: tuple[StepId, ...] = get_args(StepId)
-"""All step ids, in the order of the Microsoft checklist."""
+"""All step ids, in catalog order: the order of the Microsoft checklist, with the added steps where they fit."""

@@ -25,6 +25,8 @@ class FirewallInfo:
     role: str
     """``front`` or ``back``."""
     zones: tuple[ZoneName, ZoneName]
+    platform: str | None = None
+    """The Aerleon target its configuration is generated for (``network.*_firewall.platform``); None: none."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,8 @@ def build_network_plan(topo: Topology) -> NetworkPlan:
     network = topo.model.network
     flows = tuple(derive_flows(topo))
     firewall_infos = (
-        FirewallInfo(network.front_firewall.name, "front", ("internet", "perimeter")),
-        FirewallInfo(network.back_firewall.name, "back", ("perimeter", "intranet")),
+        FirewallInfo(network.front_firewall.name, "front", ("internet", "perimeter"), network.front_firewall.platform),
+        FirewallInfo(network.back_firewall.name, "back", ("perimeter", "intranet"), network.back_firewall.platform),
     )
     return NetworkPlan(
         site_code=topo.site.code,

@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from generator.derive.checklist import conditions
+from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
+from generator.derive.checklist.work import StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
 from generator.model.vocabulary import SUPPORTED_FEATURES, UNSUPPORTED_FEATURE_NOTES, UNSUPPORTED_FEATURES
@@ -111,9 +113,20 @@ def view(topo: Topology, _network: NetworkPlan) -> ConfirmDecisionView:
     )
 
 
+def work(topo: Topology, network: NetworkPlan, view: ConfirmDecisionView) -> StepWork:
+    """The decision every later step rests on."""
+    del topo, network, view
+    return StepWork(provides=frozenset({res.DECISION}), minutes=30)
+
+
 STEP = Step(
     id="confirm-decision",
     title="Confirm the decision to configure the site for Internet-based client management",
     condition=conditions.always("always included: every site confirms the decision and the prerequisites"),
     view=view,
+    phase=1,
+    owner="configmgr",
+    seed_item=1,
+    changes=False,
+    work=work,
 )

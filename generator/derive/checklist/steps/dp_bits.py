@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
+from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
+from generator.derive.checklist.work import StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology, WebDavSetup
 from generator.model.vocabulary import ROLE_CONSOLE_NODES
@@ -45,9 +47,24 @@ def view(topo: Topology, _network: NetworkPlan) -> DpBitsView:
     return DpBitsView(console_node=ROLE_CONSOLE_NODES["distribution_point"], dps=dps)
 
 
+def work(topo: Topology, network: NetworkPlan, view: DpBitsView) -> StepWork:
+    """BITS is enabled on a distribution point that already accepts Internet clients."""
+    del topo, network
+    servers = [d.name for d in view.dps]
+    return StepWork(
+        requires=frozenset(res.role("distribution_point", s) for s in servers),
+        provides=frozenset(res.bits(s) for s in servers),
+        minutes=10 + 5 * len(servers),
+    )
+
+
 STEP = Step(
     id="dp-bits",
     title="Configure distribution points to transfer content using BITS, HTTP and HTTPS",
     condition=conditions.role_internet("distribution_point", "distribution point"),
     view=view,
+    phase=4,
+    owner="configmgr",
+    seed_item=10,
+    work=work,
 )

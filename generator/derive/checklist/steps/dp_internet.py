@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
+from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
+from generator.derive.checklist.work import StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
 from generator.model.vocabulary import ROLE_CONSOLE_NODES
@@ -52,10 +54,25 @@ def view(topo: Topology, _network: NetworkPlan) -> DpInternetView:
     return DpInternetView(console_node=ROLE_CONSOLE_NODES["distribution_point"], dps=tuple(dps))
 
 
+def work(topo: Topology, network: NetworkPlan, view: DpInternetView) -> StepWork:
+    """A distribution point is configured for Internet clients once its site system and certificate exist."""
+    del topo
+    servers = [d.name for d in view.dps]
+    return StepWork(
+        requires=frozenset({*(res.site_system(s) for s in servers), *res.new_certificates(network, servers)}),
+        provides=frozenset(res.role("distribution_point", s) for s in servers),
+        minutes=10 + 10 * len(servers),
+    )
+
+
 STEP = Step(
     id="dp-internet",
     title="Configure a distribution point for Internet-based client connections",
     condition=conditions.role_internet("distribution_point", "distribution point"),
     view=view,
     serves=frozenset({"internet-distribution-point"}),
+    phase=4,
+    owner="configmgr",
+    seed_item=9,
+    work=work,
 )

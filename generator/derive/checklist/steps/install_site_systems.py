@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.derive.accounts import account_needs
 from generator.derive.checklist import conditions
+from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
 from generator.derive.checklist.ids import StepId
+from generator.derive.checklist.work import StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import NlbCluster, Server
 from generator.model.topology import Topology, WebDavSetup
@@ -131,6 +134,22 @@ def _request_file_enrolments(network: NetworkPlan) -> tuple[RequestFileEnrolment
     )
 
 
+def work(topo: Topology, network: NetworkPlan, view: InstallSiteSystemsView) -> StepWork:
+    """Each Internet-based site system is installed once its prerequisites, firewall rules, transfer mode and
+    account are in place; it then exists with its certificate."""
+    del view
+    servers = [s.name for s in topo.internet_servers]
+    requires = {res.BACKUP, *res.firewalls(network), *(res.prerequisites(s) for s in servers)}
+    requires |= {res.transfer_mode(s.name) for s in topo.site_server_initiated_servers if s.name in servers}
+    if any(a.kind == "site_system_installation" for a in account_needs(topo)):
+        requires.add(res.account("site_system_installation"))
+    return StepWork(
+        requires=frozenset(requires),
+        provides=frozenset({*(res.site_system(s) for s in servers), *res.new_certificates(network, servers)}),
+        minutes=15 + 30 * len(servers),
+    )
+
+
 STEP = Step(
     id="install-site-systems",
     title="Install the site systems and configure their Internet FQDN",
@@ -139,4 +158,8 @@ STEP = Step(
     ),
     view=view,
     serves=frozenset({"site-system-installation", "site-system-status"}),
+    phase=3,
+    owner="configmgr",
+    seed_item=5,
+    work=work,
 )

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.derive.accounts import account_needs
 from generator.derive.checklist import conditions
+from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
+from generator.derive.checklist.work import StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology, WebDavSetup
 from generator.model.vocabulary import ROLE_CONSOLE_NODES
@@ -100,10 +103,30 @@ def view(topo: Topology, _network: NetworkPlan) -> MpInternetView:
     )
 
 
+def work(topo: Topology, network: NetworkPlan, view: MpInternetView) -> StepWork:
+    """A management point is configured for Internet clients once its site system, certificate, database (the
+    replica when it reads one) and account exist."""
+    servers = [m.name for m in view.mps]
+    requires = {*(res.site_system(s) for s in servers), *res.new_certificates(network, servers)}
+    if any(m.uses_replica for m in view.mps):
+        requires.add(res.REPLICA)
+    if any(a.kind == "mp_database_connection" for a in account_needs(topo)):
+        requires.add(res.account("mp_database_connection"))
+    return StepWork(
+        requires=frozenset(requires),
+        provides=frozenset(res.role("management_point", s) for s in servers),
+        minutes=15 + 15 * len(servers),
+    )
+
+
 STEP = Step(
     id="mp-internet",
     title="Configure a management point for Internet-based client connections",
     condition=conditions.role_internet("management_point", "management point"),
     view=view,
     serves=frozenset({"internet-management-point", "mp-availability"}),
+    phase=4,
+    owner="configmgr",
+    seed_item=9,
+    work=work,
 )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
+from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
+from generator.derive.checklist.work import StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import NlbCluster, RoleKey, Server
 from generator.model.topology import Topology
@@ -148,6 +150,18 @@ def view(topo: Topology, _network: NetworkPlan) -> NetworkInfrastructureView:
     )
 
 
+def work(topo: Topology, network: NetworkPlan, view: NetworkInfrastructureView) -> StepWork:
+    """The firewall rules (and the reverse proxy) come before anything that needs to cross them."""
+    del view
+    proxy = topo.model.network.reverse_proxy
+    provides = res.firewalls(network) | ({res.proxy(proxy.name)} if proxy else set())
+    return StepWork(
+        requires=frozenset({res.PLACEMENT, res.BACKUP}),
+        provides=frozenset(provides),
+        minutes=30 + 5 * len(network.grouped_rules),
+    )
+
+
 STEP = Step(
     id="network-infrastructure",
     title="Change the network infrastructure: firewalls and proxy servers",
@@ -156,4 +170,8 @@ STEP = Step(
     # Domain membership is standard Windows traffic that no ConfigMgr step configures: the firewall teams open it
     # here with the other rules (server-placement only records the decision that puts a server in the perimeter).
     serves=frozenset({"crl", "microsoft-update", "domain-membership"}),
+    phase=2,
+    owner="firewall",
+    seed_item=3,
+    work=work,
 )

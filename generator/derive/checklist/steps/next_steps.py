@@ -13,7 +13,9 @@ from dataclasses import dataclass
 from typing import Literal
 
 from generator.derive.checklist import conditions
+from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
+from generator.derive.checklist.work import StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import Server
 from generator.model.topology import Topology
@@ -200,9 +202,24 @@ def view(topo: Topology, _network: NetworkPlan) -> NextStepsView:
     )
 
 
+def work(topo: Topology, network: NetworkPlan, view: NextStepsView) -> StepWork:
+    """Clients are installed for the Internet once every Internet role, cluster and synchronisation is in place."""
+    del view
+    requires = {res.role(role, s.name) for s in topo.internet_servers for role in topo.internet_roles(s)}
+    requires |= {res.nlb(c.name) for c in topo.model.nlb_clusters if c.internet_fqdn}
+    requires |= res.public_names(network)
+    if topo.internet_sup is not None:
+        requires.add(res.sync(topo.internet_sup.name))
+    return StepWork(requires=frozenset(requires), provides=frozenset({res.CLIENTS}), minutes=60)
+
+
 STEP = Step(
     id="next-steps",
     title="Next steps: deploy or reconfigure clients for the Internet and verify",
     condition=conditions.always("always included: clients must be installed or reconfigured for the Internet MP"),
     view=view,
+    phase=5,
+    owner="configmgr",
+    seed_item=12,
+    work=work,
 )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
+from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
+from generator.derive.checklist.work import StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
 
@@ -62,9 +64,29 @@ def view(topo: Topology, _network: NetworkPlan) -> NlbMpInternetFqdnView:
     return NlbMpInternetFqdnView(clusters=tuple(clusters))
 
 
+def work(topo: Topology, network: NetworkPlan, view: NlbMpInternetFqdnView) -> StepWork:
+    """The cluster's FQDN is entered once the management point role is on every member."""
+    clusters = [c for c in topo.model.nlb_clusters if c.name in {v.name for v in view.clusters}]
+    members = {m for c in clusters for m in c.members}
+    return StepWork(
+        requires=frozenset(
+            {
+                *(res.role("management_point", m) for m in members),
+                *res.public_names(network, [c.name for c in clusters]),
+            }
+        ),
+        provides=frozenset(res.nlb(c.name) for c in clusters),
+        minutes=20 * len(clusters),
+    )
+
+
 STEP = Step(
     id="nlb-mp-internet-fqdn",
     title="Specify the Internet FQDN of an Internet-based NLB management point",
     condition=conditions.nlb_internet("management_point"),
     view=view,
+    phase=4,
+    owner="configmgr",
+    seed_item=6,
+    work=work,
 )

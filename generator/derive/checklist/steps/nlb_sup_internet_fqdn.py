@@ -11,7 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
+from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
+from generator.derive.checklist.work import StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import SupEndpoint, Topology
 
@@ -115,10 +117,31 @@ def view(topo: Topology, _network: NetworkPlan) -> NlbSupInternetFqdnView:
     )
 
 
+def work(topo: Topology, network: NetworkPlan, view: NlbSupInternetFqdnView) -> StepWork:
+    """WSUS and the software update point role are on every member before the cluster is configured."""
+    clusters = [c for c in topo.model.nlb_clusters if c.name in {v.name for v in view.clusters}]
+    members = {m for c in clusters for m in c.members}
+    return StepWork(
+        requires=frozenset(
+            {
+                *(res.role("software_update_point", m) for m in members),
+                *(res.wsus(m) for m in members),
+                *res.public_names(network, [c.name for c in clusters]),
+            }
+        ),
+        provides=frozenset(res.nlb(c.name) for c in clusters),
+        minutes=45 * len(clusters),
+    )
+
+
 STEP = Step(
     id="nlb-sup-internet-fqdn",
     title="Specify the Internet FQDN of an Internet-based NLB software update point",
     condition=conditions.nlb_internet("software_update_point"),
     view=view,
     serves=frozenset({"wsus-database"}),
+    phase=4,
+    owner="configmgr",
+    seed_item=6,
+    work=work,
 )

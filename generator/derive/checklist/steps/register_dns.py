@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
+from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
+from generator.derive.checklist.work import StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
 
@@ -69,9 +71,24 @@ def view(topo: Topology, network: NetworkPlan) -> RegisterDnsView:
     )
 
 
+def work(topo: Topology, network: NetworkPlan, view: RegisterDnsView) -> StepWork:
+    """Public names exist before anything is checked from the Internet."""
+    del topo, view
+    names = res.public_names(network)
+    return StepWork(
+        requires=frozenset({res.PLACEMENT, res.BACKUP}),
+        provides=names,
+        minutes=20 + 5 * len(names),
+    )
+
+
 STEP = Step(
     id="register-dns",
     title="Register the Internet FQDNs of site systems and NLB clusters in public DNS",
     condition=conditions.always("always included: Internet clients find the site systems through public DNS"),
     view=view,
+    phase=2,
+    owner="dns",
+    seed_item=4,
+    work=work,
 )

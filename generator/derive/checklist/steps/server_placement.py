@@ -6,7 +6,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
+from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
+from generator.derive.checklist.work import StepWork
 from generator.derive.network.flows import Flow, FlowKind, perimeter_initiated_flows
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import SCENARIO_PERIMETER_REPLICA, Topology, placement_scenarios
@@ -144,10 +146,21 @@ def view(topo: Topology, network: NetworkPlan) -> ServerPlacementView:
     )
 
 
+def work(topo: Topology, network: NetworkPlan, view: ServerPlacementView) -> StepWork:
+    """Placement is decided before anything is built on it."""
+    del topo, network, view
+    return StepWork(requires=frozenset({res.DECISION}), provides=frozenset({res.PLACEMENT}), minutes=30)
+
+
 STEP = Step(
     id="server-placement",
     title="Decide on server placement",
     condition=conditions.always("always included: every site documents where its servers sit"),
     view=view,
     serves=frozenset({"site-database"}),
+    phase=1,
+    owner="configmgr",
+    seed_item=2,
+    changes=False,
+    work=work,
 )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
+from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
 from generator.derive.checklist.steps.server_placement import IntoIntranet, into_intranet
+from generator.derive.checklist.work import StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import Server
 from generator.model.topology import Topology
@@ -69,9 +71,24 @@ def view(topo: Topology, network: NetworkPlan) -> SiteServerInitiatedTransfersVi
     )
 
 
+def work(topo: Topology, network: NetworkPlan, view: SiteServerInitiatedTransfersView) -> StepWork:
+    """The option is chosen before the site system is installed (in the wizard), so that the system never tries
+    to push data through a back firewall that blocks it."""
+    del topo, network
+    return StepWork(
+        requires=frozenset({res.PLACEMENT}),
+        provides=frozenset(res.transfer_mode(s.name) for s in view.servers),
+        minutes=5 + 5 * len(view.servers),
+    )
+
+
 STEP = Step(
     id="site-server-initiated-transfers",
     title="Configure Internet-based site systems in another forest to accept data retrieval from the site server",
     condition=conditions.site_server_initiated,
     view=view,
+    phase=3,
+    owner="configmgr",
+    seed_item=7,
+    work=work,
 )

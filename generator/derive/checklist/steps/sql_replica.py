@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.derive.accounts import account_needs
 from generator.derive.checklist import conditions
+from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
+from generator.derive.checklist.work import StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
 from generator.model.vocabulary import ROLE_CONSOLE_NODES
@@ -52,10 +55,23 @@ def view(topo: Topology, _network: NetworkPlan) -> SqlReplicaView:
     )
 
 
+def work(topo: Topology, network: NetworkPlan, view: SqlReplicaView) -> StepWork:
+    """The replica is built and in sync before a management point is pointed at it."""
+    del view
+    requires = {res.BACKUP, *res.firewalls(network)}
+    if any(a.kind == "replication" for a in account_needs(topo)):
+        requires.add(res.account("replication"))
+    return StepWork(requires=frozenset(requires), provides=frozenset({res.REPLICA}), minutes=120)
+
+
 STEP = Step(
     id="sql-replica",
     title="Configure a SQL Server replica of the site database",
     condition=conditions.sql_replica,
     view=view,
     serves=frozenset({"database-replica"}),
+    phase=3,
+    owner="database",
+    seed_item=11,
+    work=work,
 )

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.derive.accounts import account_needs
 from generator.derive.checklist import conditions
+from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
 from generator.derive.checklist.ids import StepId
+from generator.derive.checklist.work import StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import Server
 from generator.model.topology import SupEndpoint, Topology
@@ -111,10 +114,32 @@ def view(topo: Topology, _network: NetworkPlan) -> SupInternetView:
     )
 
 
+def work(topo: Topology, network: NetworkPlan, view: SupInternetView) -> StepWork:
+    """The software update point role goes onto a server where WSUS is installed, with its certificate and, where
+    needed, the connection account."""
+    servers = sorted({s.name for sup in view.internet_sups for s in sup.internet_servers})
+    requires = {
+        *(res.site_system(s) for s in servers),
+        *(res.wsus(s) for s in servers),
+        *res.new_certificates(network, servers),
+    }
+    if any(a.kind == "sup_connection" for a in account_needs(topo)):
+        requires.add(res.account("sup_connection"))
+    return StepWork(
+        requires=frozenset(requires),
+        provides=frozenset(res.role("software_update_point", s) for s in servers),
+        minutes=20 + 20 * len(servers),
+    )
+
+
 STEP = Step(
     id="sup-internet",
     title="Configure a software update point for Internet-based client connections",
     condition=conditions.role_internet("software_update_point", "software update point"),
     view=view,
     serves=frozenset({"internet-software-update-point"}),
+    phase=4,
+    owner="configmgr",
+    seed_item=9,
+    work=work,
 )

@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
+from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
+from generator.derive.checklist.work import StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import SupEndpoint, Topology
 
@@ -63,10 +65,25 @@ def view(topo: Topology, _network: NetworkPlan) -> SupSyncView:
     )
 
 
+def work(topo: Topology, network: NetworkPlan, view: SupSyncView) -> StepWork:
+    """The Internet software update point synchronises once its role exists and the firewall lets it."""
+    del topo
+    servers = view.downstream.servers
+    return StepWork(
+        requires=frozenset({*(res.role("software_update_point", s) for s in servers), *res.firewalls(network)}),
+        provides=frozenset({res.sync(view.downstream.name)}),
+        minutes=60,
+    )
+
+
 STEP = Step(
     id="sup-sync-automatic",
     title="Synchronise the Internet-based software update point automatically",
     condition=conditions.sup_sync("automatic"),
     view=view,
     serves=frozenset({"sup-synchronisation"}),
+    phase=4,
+    owner="configmgr",
+    seed_item=8,
+    work=work,
 )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from generator.derive.checklist import conditions
+from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
 from generator.derive.checklist.steps.sup_sync_automatic import SupSide, sup_side
+from generator.derive.checklist.work import StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
 
@@ -48,9 +50,24 @@ def view(topo: Topology, _network: NetworkPlan) -> SupSyncExportImportView:
     )
 
 
+def work(topo: Topology, network: NetworkPlan, view: SupSyncExportImportView) -> StepWork:
+    """Metadata is imported into WSUS on a server whose software update point role already exists."""
+    del topo, network
+    servers = view.downstream.servers
+    return StepWork(
+        requires=frozenset({*(res.role("software_update_point", s) for s in servers), *(res.wsus(s) for s in servers)}),
+        provides=frozenset({res.sync(view.downstream.name)}),
+        minutes=90,
+    )
+
+
 STEP = Step(
     id="sup-sync-export-import",
     title="Synchronise the Internet-based software update point by export and import",
     condition=conditions.sup_sync("export_import"),
     view=view,
+    phase=4,
+    owner="configmgr",
+    seed_item=8,
+    work=work,
 )

@@ -1,0 +1,225 @@
+"""The change-board summary: what a board member approves from, in plain language.
+
+Everything here is read off the site plan (teams, counts, phases, accounts,
+warnings) or off the rendered steps (their "to confirm" notes), so the summary
+can never disagree with the runbook below it.  Input paths, diagnostic codes
+and ``file:line`` stay in the author's appendix.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from generator.derive.checklist import StepId
+from generator.derive.checklist.work import TEAMS, Team
+from generator.diagnostics import Diagnostic
+from generator.plan import SitePlan
+from generator.plan.acknowledgements import ACKNOWLEDGEMENT_CODES
+from generator.plan.phases import PhasePlan
+from generator.plan.review import PLAN_RULES
+from generator.render.escape import Myst
+from generator.render.myst import label
+from generator.validate.rules import SITE_RULES
+
+TO_CONFIRM = re.compile(r"^:::\{admonition\} To confirm\n:class: to-confirm\n(.*?)\n:::$", re.MULTILINE | re.DOTALL)
+"""A note of ``templates/partials/to-confirm.md.j2``, as rendered in a step body."""
+
+WARNING_NUMBER = re.compile(r"^warning \d+: ")
+
+
+@dataclass(frozen=True)
+class TeamChanges:
+    """One team's part of the change."""
+
+    team: str
+    steps: tuple[Myst, ...]
+    """Links to the steps the team owns."""
+    changes: tuple[str, ...]
+    """What the team changes, with counts."""
+
+
+@dataclass(frozen=True)
+class PhaseRow:
+    number: int
+    title: str
+    link: Myst
+    steps: int
+    owners: tuple[str, ...]
+    minutes: int
+    planned: str | None
+    """Planned start–end (None without a change window)."""
+    gate: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class WarningGroup:
+    """One kind of open warning and what it is about."""
+
+    text: str
+    subjects: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AcceptedRow:
+    text: str
+    subject: str | None
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True)
+class ConfirmItem:
+    """A "to confirm" note of a step."""
+
+    step: Myst
+    text: Myst
+
+
+@dataclass(frozen=True)
+class SummaryView:
+    window: str | None
+    """The change window, ``2026-12-12 18:00 – 2026-12-13 06:00 (UTC+00:00)``."""
+    teams: tuple[TeamChanges, ...]
+    phases: tuple[PhaseRow, ...]
+    work_minutes: int
+    """The estimates of the phases that run in the window (all but phase 1)."""
+    window_minutes: int | None
+    fits_window: bool | None
+    rollback_steps: tuple[Myst, ...]
+    """Links to the steps that change something, last first: the order to undo them."""
+    accepted: tuple[AcceptedRow, ...]
+    open_warnings: tuple[WarningGroup, ...]
+    to_confirm: tuple[ConfirmItem, ...]
+
+
+def duration(minutes: int) -> str:
+    """``2 h 15 min``."""
+    hours, rest = divmod(minutes, 60)
+    return " ".join(part for part in (f"{hours} h" if hours else "", f"{rest} min" if rest else "") if part) or "0 min"
+
+
+def _time(moment: dt.datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _planned(phase: PhasePlan) -> str | None:
+    if phase.start is None or phase.end is None:
+        return None
+    return f"{_time(phase.start)} – {_time(phase.end)}"
+
+
+def _team_changes(plan: SitePlan) -> dict[Team, list[str]]:
+    """What each kind of team changes, with counts, read off the plan."""
+    network = plan.network
+    topo = plan.site.topology
+    changes: dict[Team, list[str]] = {team: [] for team in TEAMS}
+    for name, _ in network.firewalls:
+        rules = network.rules_for(name)
+        if rules:
+            changes["firewall"].append(
+                f"{len(rules)} rules on {name} ({len(network.firewall_rules(name))} flows), numbered 1–{len(rules)}"
+            )
+    proxy = topo.model.network.reverse_proxy
+    if proxy is not None:
+        changes["firewall"].append(f"publish {len(proxy.publishes)} site systems on the reverse proxy {proxy.name}")
+    public = [r for r in network.dns_records if r.scope == "public"]
+    if public:
+        missing = sum(1 for r in public if r.value is None)
+        changes["dns"].append(
+            f"{len(public)} public DNS records" + (f", {missing} still without an address" if missing else "")
+        )
+    other = [r for r in network.dns_records if r.scope != "public"]
+    if other:
+        changes["dns"].append(f"{len(other)} intranet names to check (they must resolve from the site server)")
+    new = [c for c in network.certificates if c.status == "new"]
+    existing = [c for c in network.certificates if c.status == "existing"]
+    if new or existing:
+        changes["pki"].append(f"{len(new)} new certificates, {len(existing)} existing ones to verify")
+    servers = topo.internet_servers
+    if servers:
+        roles = sum(len(topo.internet_roles(s)) for s in servers)
+        changes["configmgr"].append(
+            f"{len(servers)} site systems changed ({', '.join(s.name for s in servers)}), "
+            f"{roles} roles configured for Internet clients"
+        )
+    if plan.accounts:
+        unnamed = sum(1 for a in plan.accounts if a.name is None)
+        changes["directory"].append(
+            f"{len(plan.accounts)} accounts" + (f", {unnamed} still to be named" if unnamed else "")
+        )
+    if topo.replica_server is not None:
+        changes["database"].append(f"1 SQL Server replica of the site database on {topo.replica_server.name}")
+    return changes
+
+
+WARNING_DESCRIPTIONS = {c.name: c.description for c in (*SITE_RULES.codes, *PLAN_RULES.codes, *ACKNOWLEDGEMENT_CODES)}
+
+
+def _warning_text(warning: Diagnostic) -> str:
+    """The plain-language kind of a warning: its code's description, without "warning N:"."""
+    text = WARNING_NUMBER.sub("", WARNING_DESCRIPTIONS.get(warning.code, warning.message))
+    return text[:1].upper() + text[1:]
+
+
+def summary_view(plan: SitePlan, bodies: Mapping[StepId, str]) -> SummaryView:
+    """The summary of ``plan``; ``bodies``: each included step's rendered MyST, by step id."""
+    code = plan.code
+    teams = plan.site.model.teams
+    link: dict[str, Myst] = {s.id: Myst(f"[{s.number}](#{label(code, s.id)})") for s in plan.steps}
+    changes = _team_changes(plan)
+    team_rows = []
+    for team in TEAMS:
+        owned = tuple(link[s.id] for s in plan.steps if s.decision.step.owner == team)
+        if owned or changes[team]:
+            team_rows.append(TeamChanges(getattr(teams, team), owned, tuple(changes[team])))
+    phases = summary_phases(plan)
+    window = plan.site.model.change.window if plan.site.model.change else None
+    work = sum(p.minutes for p in plan.phases if p.number != 1)
+    window_minutes = int((window.end - window.start).total_seconds() // 60) if window else None
+    groups: dict[str, list[str]] = {}
+    for warning in plan.open_warnings:
+        subjects = groups.setdefault(_warning_text(warning), [])
+        if warning.subject and warning.subject not in subjects:
+            subjects.append(warning.subject)
+    return SummaryView(
+        window=f"{_time(window.start)} – {_time(window.end)} (UTC{window.start.isoformat()[-6:]})" if window else None,
+        teams=tuple(team_rows),
+        phases=phases,
+        work_minutes=work,
+        window_minutes=window_minutes,
+        fits_window=work <= window_minutes if window_minutes is not None else None,
+        rollback_steps=tuple(link[s.id] for s in reversed(plan.steps) if s.changes),
+        accepted=tuple(AcceptedRow(_warning_text(r.warning), r.warning.subject, r.reason, r.by) for r in plan.accepted),
+        open_warnings=tuple(WarningGroup(text, tuple(subjects)) for text, subjects in groups.items()),
+        to_confirm=tuple(to_confirm_items(plan, bodies, link)),
+    )
+
+
+def summary_phases(plan: SitePlan) -> tuple[PhaseRow, ...]:
+    """The phases as the summary's table shows them."""
+    code = plan.code.lower()
+    return tuple(
+        PhaseRow(
+            p.number,
+            p.title,
+            Myst(f"[Phase {p.number}: {p.title}](#{code}-phase-{p.number})"),
+            len(p.steps),
+            tuple(dict.fromkeys(s.owner for s in p.steps)),
+            p.minutes,
+            _planned(p),
+            p.gate,
+        )
+        for p in plan.phases
+    )
+
+
+def to_confirm_items(plan: SitePlan, bodies: Mapping[StepId, str], links: Mapping[str, Myst]) -> Sequence[ConfirmItem]:
+    """Every "to confirm" note of the rendered steps, in runbook order."""
+    return [
+        ConfirmItem(links[step.id], Myst(" ".join(match.group(1).split())))
+        for step in plan.steps
+        for match in TO_CONFIRM.finditer(bodies[step.id])
+    ]
