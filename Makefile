@@ -1,7 +1,7 @@
 # ibcm-runbook: the two commands a new user needs are `make html` and `make test`.
 # Each sets up what it needs: a virtualenv in .venv with the package and its
 # dependencies, and Debian packages (installed when run as root).  Each target
-# installs only the extras it uses, once: the package alone for html, pdf, check
+# installs only the extras it uses, once: the package and Aerleon for html, pdf, check
 # and publish; the test extras for test, goldens and lint; sphinx-autobuild for serve.
 
 PYTHON ?= python3
@@ -30,18 +30,19 @@ help:
 	@echo "make publish DEST=/srv/runbooks   publish the built HTML and PDFs (DEST/current; PUBLISHOPTS=--rollback)"
 	@echo "make clean    remove the build output and the generated sources"
 
-# The virtualenv with the package and its runtime dependencies (what html, pdf, check and publish need).
+# The virtualenv with the package, its runtime dependencies and the firewall extra (Aerleon, for the
+# configurations of firewalls with a `platform`): what html, pdf, check and publish need.
 $(BASE_STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "ibcm-runbook needs Python 3.11 or newer (found $$($(PYTHON) --version))" >&2; exit 1; }
 	@$(PYTHON) -c 'import venv, ensurepip' >/dev/null 2>&1 || { echo "missing Python venv support: install the Debian package python3-venv" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[firewall]'
 	@touch $@
 
 # The test tools (pytest, ruff, mypy, Playwright's browser driver) and, for the preview's test, the serve extra.
 $(TEST_STAMP): $(BASE_STAMP)
-	$(BIN)/pip install --quiet -e '.[test,serve]'
+	$(BIN)/pip install --quiet -e '.[test,serve,firewall]'
 	@touch $@
 
 # sphinx-autobuild for the live preview.

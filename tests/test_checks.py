@@ -514,6 +514,23 @@ RULE_CASES: dict[str, tuple[list[Mutation], list[str]]] = {
             ),
         ],
     ),
+    "unknown-firewall-platform": (
+        [
+            set_path("network.front_firewall.platform", "cisco-asa"),
+            set_path("network.back_firewall.platform", "pfsense"),
+        ],
+        [
+            (
+                "site_inputs/t.yaml:35:15: error: network.front_firewall.platform: 'cisco-asa' is not a platform this "
+                "generator writes configurations for; did you mean 'ciscoasa'? [unknown-firewall-platform]"
+            ),
+            (
+                "site_inputs/t.yaml:38:15: error: network.back_firewall.platform: 'pfsense' is not a platform this "
+                "generator writes configurations for (supported: ciscoasa, srx, paloalto, fortigate, nftables) "
+                "[unknown-firewall-platform]"
+            ),
+        ],
+    ),
     "intranet-server-internet-facing": (
         [
             set_path("servers[CM01].roles.software_update_point.connections", "both"),

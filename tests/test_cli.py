@@ -164,13 +164,19 @@ def test_export_writes_neutralised_csv_files(tmp_path: Path, capsys: pytest.Capt
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == [
         "CEN-FW-CORE-rules.csv",
+        "CEN-FW-CORE-srx.def.yaml",
+        "CEN-FW-CORE-srx.pol.yaml",
+        "CEN-FW-CORE-srx.srx",
         "CEN-FW-CORE.csv",
+        "CEN-FW-EDGE-ciscoasa.asa",
+        "CEN-FW-EDGE-ciscoasa.def.yaml",
+        "CEN-FW-EDGE-ciscoasa.pol.yaml",
         "CEN-FW-EDGE-rules.csv",
         "CEN-FW-EDGE.csv",
         "CEN-certificates.csv",
         "CEN-dns.csv",
     ]
-    assert capsys.readouterr().out.count(".csv") == 6
+    assert capsys.readouterr().out.count(".csv") == 6  # the firewall files are tested in test_firewall_configs.py
 
 
 def test_generate_is_idempotent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -95,11 +95,11 @@ def test_identical_inputs_have_no_changes() -> None:
 
 def test_steps_added_and_removed() -> None:
     diff = diff_of([], [INTERNET_SUP])
-    assert labels(diff, "steps", "added") == [
-        "Synchronise the Internet-based software update point by export and import [sup-sync-export-import]",
+    assert labels(diff, "steps", "added") == [  # in the order of the work: the SUP role before its sync
         "Configure a software update point for Internet-based client connections [sup-internet]",
+        "Synchronise the Internet-based software update point by export and import [sup-sync-export-import]",
     ]
-    assert entries(diff, "steps", "added")[0].item.summary == "step 6"
+    assert entries(diff, "steps", "added")[0].item.summary == "step 10"
     assert labels(diff, "steps", "removed") == []
     back = diff_of([INTERNET_SUP], [])
     assert labels(back, "steps", "removed") == labels(diff, "steps", "added")
@@ -218,12 +218,31 @@ def test_certificates_added_removed_and_names_changed() -> None:
 
 def test_accounts_added_removed_and_changed() -> None:
     diff = diff_of([], [INSTALL_ACCOUNT])
-    assert labels(diff, "accounts", "added") == ["installation account of DMZ01"]
+    assert labels(diff, "accounts", "added") == ["Site system installation account of DMZ01"]
     assert entries(diff, "accounts", "added")[0].item.summary == "CORP\\cm-install"
-    assert labels(diff_of([INSTALL_ACCOUNT], []), "accounts", "removed") == ["installation account of DMZ01"]
+    assert labels(diff, "steps", "added") == ["Create the accounts the site systems need [accounts]"]
+    assert labels(diff_of([INSTALL_ACCOUNT], []), "accounts", "removed") == [
+        "Site system installation account of DMZ01"
+    ]
     changed = diff_of([INSTALL_ACCOUNT], [OTHER_INSTALL_ACCOUNT])
-    assert changed_fields(changed, "accounts", "installation account of DMZ01") == {
-        "account": ("CORP\\cm-install", "CORP\\cm-setup")
+    assert changed_fields(changed, "accounts", "Site system installation account of DMZ01") == {
+        "name": ("CORP\\cm-install", "CORP\\cm-setup")
+    }
+
+
+def test_an_account_named_later_is_a_change() -> None:
+    other_forest = (set_path("servers[DMZ01].forest", "dmz.example.test"), INSTALL_ACCOUNT)
+    named = set_path("accounts", {"sup_connection": "DMZ\\sup-conn"})
+    sup = add_server(
+        name="SUP1",
+        forest="dmz.example.test",
+        install_account="CORP\\cm-install",
+        internet_fqdn="s1.example.com",
+        roles={"software_update_point": {"connections": "internet"}},
+    )
+    diff = diff_of([*other_forest, sup], [*other_forest, sup, named])
+    assert changed_fields(diff, "accounts", "Software update point connection account") == {
+        "name": (None, "DMZ\\sup-conn")
     }
 
 
@@ -263,7 +282,7 @@ def test_sections_keep_the_comparator_order_and_counts() -> None:
         "Warnings",
         "Unchanged",
     ]
-    assert "\nAccounts: 1 added, 1 removed\n" in text
+    assert "\nAccounts: 1 added, 1 removed\n" in text  # the installation account moved from DMZ01 to DMZ02
     assert text.endswith("\nUnchanged: Steps.\n")
 
 
@@ -275,7 +294,8 @@ def test_text_view_marks_each_change() -> None:
     assert text.startswith("Changes from site_inputs/t.yaml to site_inputs/t.yaml (site TST – Test Site)\n")
     assert "\n  - Internet clients → DMZ02 TCP 443\n" in text
     assert "\n  ~ ibcm.example.com (public A)\n      value: 203.0.113.99 (was 203.0.113.10)\n" in text
-    assert "\n  ~ installation account of DMZ01\n      account: CORP\\cm-setup (was CORP\\cm-install)\n" in text
+    assert "\n  + Site system installation account of DMZ01\n      CORP\\cm-setup\n" in text
+    assert "\n  - Site system installation account of DMZ01, DMZ02\n      CORP\\cm-install\n" in text
 
 
 def test_json_view_is_deterministic_with_sorted_keys() -> None:
@@ -312,9 +332,9 @@ def test_myst_view_has_a_table_per_section_and_firewall() -> None:
     )
     assert "\n**Grouped firewall rules on FW\\-FRONT**: 2 changed.\n" in myst
     assert "\n**Grouped firewall rules on FW\\-BACK**: 2 changed.\n" in myst
-    assert myst.count("````{list-table}\n") == 6  # flows, two firewalls, DNS, certificates, accounts
+    assert myst.count("````{list-table}\n") == 7  # steps (accounts), flows, two firewalls, DNS, certificates, accounts
     assert "* - added\n  - Internet clients → DMZ02 TCP 443\n" in myst
-    assert myst.endswith("\nUnchanged: Steps, Warnings.\n")
+    assert myst.endswith("\nUnchanged: Warnings.\n")
 
 
 def test_myst_view_escapes_user_text_and_keeps_it_out_of_directive_arguments() -> None:

@@ -12,7 +12,6 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StrictInt, model_validator
 
-from generator.model.firewall_platforms import PlatformName
 from generator.model.fields import (
     Account,
     Fqdn,
@@ -25,6 +24,7 @@ from generator.model.fields import (
     SiteCode,
     Url,
 )
+from generator.model.firewall_platforms import PlatformName
 
 Zone = Literal["intranet", "perimeter"]
 Connections = Literal["intranet", "internet", "both"]
@@ -212,8 +212,7 @@ class Firewall(_Model):
     name: SingleLine = Field(examples=["FW-EDGE", "FW-CORE"])
     """Firewall name as the firewall team knows it."""
     platform: PlatformName | None = Field(None, examples=["ciscoasa", "srx"])
-    """Aerleon target to generate this firewall's configuration for: `ciscoasa`, `srx`, `paloalto`, `fortigate` or
-    `nftables`; none: the rule tables only."""
+    """Aerleon target its configuration is generated for: `ciscoasa`, `srx`, `paloalto`, `fortigate`, `nftables`."""
 
 
 class BackFirewall(Firewall):

@@ -21,11 +21,10 @@ the same firewall, for the same purpose, with the same other side:
 |   … else | firewall, purpose family, and the same sources or the same destinations | also the other side |
 | DNS records | scope, name, type | value, holder |
 | certificates | holder, kind | names |
-| accounts | the server whose installation account it is | the account |
+| accounts | kind (installation accounts: kind and the servers that use it) | name (and holders) |
 | warnings | code, message (not the location: lines move) | (added or removed only) |
 
-A new collection (for example accounts of their own, once the plan has them)
-is one more comparator in the list.
+A new collection is one more comparator in the list.
 """
 
 from __future__ import annotations
@@ -300,22 +299,24 @@ def certificate_items(plan: SitePlan) -> list[Item]:
 
 
 def account_items(plan: SitePlan) -> list[Item]:
-    """The accounts the runbook names today: the servers' installation accounts, by server.
-
-    When the plan gets accounts of its own (a later issue adds ``accounts``),
-    this comparator compares those instead.
-    """
-    return [
-        Item(
-            key=(server.name.upper(),),
-            identity=(("server", server.name),),
-            label=f"installation account of {server.name}",
-            summary=server.install_account or "",
-            values=(("account", server.install_account),),
+    """The accounts the change needs: one of each kind by kind; installation accounts, of which a site may have
+    several, by the servers that use them (so a renamed account is a change, not a new account)."""
+    items = []
+    for account in plan.accounts:
+        several = account.kind == "site_system_installation"
+        holders = ", ".join(account.holders)
+        items.append(
+            Item(
+                key=(account.kind, *sorted(h.upper() for h in account.holders)) if several else (account.kind,),
+                identity=(("kind", account.kind), ("holders", account.holders))
+                if several
+                else (("kind", account.kind),),
+                label=f"{account.title} of {holders}" if several else account.title,
+                summary=f"{account.name or 'to be named'}" + ("" if several else f", used by {holders}"),
+                values=(("name", account.name),) if several else (("name", account.name), ("holders", account.holders)),
+            )
         )
-        for server in plan.site.model.servers
-        if server.install_account
-    ]
+    return items
 
 
 def warning_items(plan: SitePlan) -> list[Item]:

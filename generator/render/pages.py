@@ -30,6 +30,7 @@ from generator.render.csv_export import (
 from generator.render.diagram import placement_dot
 from generator.render.diff import baseline_myst
 from generator.render.escape import Myst
+from generator.render.firewall_config import FirewallConfig, appendix, config_files, config_link, firewall_configs
 from generator.render.myst import download_link, label, list_table
 from generator.render.plan_json import dump_json, plan_to_json
 from generator.render.summary import SummaryView, duration, summary_phases, summary_view
@@ -79,6 +80,10 @@ class SharedViews:
     diagram_file: str
     plan_link: Myst
     console: ConsolePaths
+    firewall_configs: tuple[FirewallConfig, ...]
+    """The Aerleon configuration of each firewall with a ``platform`` (``generator.render.firewall_config``)."""
+    firewall_config_appendix: Myst
+    """The appendix that shows them; empty when no firewall names a platform."""
 
 
 def shared_views(plan: SitePlan) -> SharedViews:
@@ -88,13 +93,15 @@ def shared_views(plan: SitePlan) -> SharedViews:
     flow_csvs = firewall_csv_filenames(code, plan.network)
     rule_csvs = firewall_rules_csv_filenames(code, plan.network)
     flow_tables = [(name, firewall_table(plan, name, csv_name)) for name, csv_name in flow_csvs.items()]
+    configs = firewall_configs(plan)
+    config_lines = {c.firewall: f"{line}\n\n" for c in configs if (line := config_link(c))}
     return SharedViews(
         firewall_tables=flow_tables,
         firewall_sections=[
             FirewallSection(
                 name=name,
                 scope=plan.network.scope(name),
-                rules_table=firewall_rules_table(plan, name, rule_csvs[name]),
+                rules_table=Myst(config_lines.get(name, "") + firewall_rules_table(plan, name, rule_csvs[name])),
                 flows_table=table,
             )
             for name, table in flow_tables
@@ -107,6 +114,8 @@ def shared_views(plan: SitePlan) -> SharedViews:
         diagram_file=DIAGRAM_FILE,
         plan_link=Myst(download_link(f"{code}-plan.json", f"{code}-plan.json")),
         console=console_paths(site.code, site.name),
+        firewall_configs=configs,
+        firewall_config_appendix=appendix(plan, configs) if configs else Myst(""),
     )
 
 
@@ -285,6 +294,7 @@ def render_site(env: jinja2.Environment, plan: SitePlan, baseline: Baseline | No
         f"{code}/{DIAGRAM_FILE}": placement_dot(plan.site.topology, plan.network),
         f"{code}/{code}-plan.json": dump_json(plan_to_json(plan)),
         **{f"{code}/{name}": text for name, text in csv_files(plan).items()},
+        **{f"{code}/{name}": text for name, text in config_files(shared.firewall_configs).items()},
     }
 
 

@@ -21,7 +21,7 @@ from generator.plan.acknowledgements import ACKNOWLEDGEMENT_CODES
 from generator.plan.phases import PhasePlan
 from generator.plan.review import PLAN_RULES
 from generator.render.escape import Myst
-from generator.render.myst import label
+from generator.render.myst import label, list_table
 from generator.validate.rules import SITE_RULES
 
 TO_CONFIRM = re.compile(r"^:::\{admonition\} To confirm\n:class: to-confirm\n(.*?)\n:::$", re.MULTILINE | re.DOTALL)
@@ -46,12 +46,14 @@ class PhaseRow:
     number: int
     title: str
     link: Myst
-    steps: int
+    steps: tuple[Myst, ...]
+    """Links to its steps, by number."""
     owners: tuple[str, ...]
     minutes: int
     planned: str | None
     """Planned start–end (None without a change window)."""
     gate: tuple[str, ...]
+    gate_link: Myst
 
 
 @dataclass(frozen=True)
@@ -84,9 +86,11 @@ class SummaryView:
     """The change window, ``2026-12-12 18:00 – 2026-12-13 06:00 (UTC+00:00)``."""
     teams: tuple[TeamChanges, ...]
     phases: tuple[PhaseRow, ...]
-    work_minutes: int
+    phases_table: Myst
+    """The phases with their steps, owners, estimates, planned times and a link to each gate."""
+    work_duration: str
     """The estimates of the phases that run in the window (all but phase 1)."""
-    window_minutes: int | None
+    window_duration: str | None
     fits_window: bool | None
     rollback_steps: tuple[Myst, ...]
     """Links to the steps that change something, last first: the order to undo them."""
@@ -176,6 +180,14 @@ def summary_view(plan: SitePlan, bodies: Mapping[StepId, str]) -> SummaryView:
         if owned or changes[team]:
             team_rows.append(TeamChanges(getattr(teams, team), owned, tuple(changes[team])))
     phases = summary_phases(plan)
+    table = list_table(
+        ["Phase", "Steps", "Owners", "Estimate", "Planned", "Go/no-go"],
+        [
+            [p.link, Myst(", ".join(p.steps)), "; ".join(p.owners), duration(p.minutes), p.planned, p.gate_link]
+            for p in phases
+        ],
+        widths=[22, 12, 22, 10, 20, 14],
+    )
     window = plan.site.model.change.window if plan.site.model.change else None
     work = sum(p.minutes for p in plan.phases if p.number != 1)
     window_minutes = int((window.end - window.start).total_seconds() // 60) if window else None
@@ -188,8 +200,9 @@ def summary_view(plan: SitePlan, bodies: Mapping[StepId, str]) -> SummaryView:
         window=f"{_time(window.start)} – {_time(window.end)} (UTC{window.start.isoformat()[-6:]})" if window else None,
         teams=tuple(team_rows),
         phases=phases,
-        work_minutes=work,
-        window_minutes=window_minutes,
+        phases_table=table,
+        work_duration=duration(work),
+        window_duration=duration(window_minutes) if window_minutes is not None else None,
         fits_window=work <= window_minutes if window_minutes is not None else None,
         rollback_steps=tuple(link[s.id] for s in reversed(plan.steps) if s.changes),
         accepted=tuple(AcceptedRow(_warning_text(r.warning), r.warning.subject, r.reason, r.by) for r in plan.accepted),
@@ -205,12 +218,13 @@ def summary_phases(plan: SitePlan) -> tuple[PhaseRow, ...]:
         PhaseRow(
             p.number,
             p.title,
-            Myst(f"[Phase {p.number}: {p.title}](#{code}-phase-{p.number})"),
-            len(p.steps),
+            Myst(f"[{p.number} {p.title}](#{code}-phase-{p.number})"),
+            tuple(Myst(f"[{s.number}](#{label(plan.code, s.id)})") for s in p.steps),
             tuple(dict.fromkeys(s.owner for s in p.steps)),
             p.minutes,
             _planned(p),
             p.gate,
+            Myst(f"[{len(p.gate)} {'criterion' if len(p.gate) == 1 else 'criteria'}](#{code}-gate-{p.number})"),
         )
         for p in plan.phases
     )

@@ -44,7 +44,7 @@ from generator.output.writer import write_if_changed
 from generator.pipeline import Project, load_plans, plan_baselines, write_plans
 from generator.plan import SitePlan
 from generator.plan.diff import Baseline
-from generator.sphinx_ext import latex, reference, serve
+from generator.sphinx_ext import latex, reference, serve, tasklist
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -242,4 +242,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("build-finished", record_result, priority=900)
     reference.setup(app)
     serve.setup(app)
+    tasklist.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -19,6 +19,7 @@ from sphinx.util.docutils import SphinxDirective
 
 from generator.codes import diagnostic_codes
 from generator.derive.checklist import IBCM_CHECKLIST
+from generator.derive.checklist.work import PHASE_TITLES
 from generator.model.schema import SiteInput
 from generator.render.escape import Myst
 from generator.render.myst import list_table
@@ -128,8 +129,19 @@ def codes_table() -> str:
 
 
 def steps_table() -> str:
-    rows = [[str(number), Myst(f"`{step.id}`"), step.title] for number, step in enumerate(IBCM_CHECKLIST, start=1)]
-    return list_table(["#", "Id", "Step"], rows, widths=[5, 30, 65])
+    """The catalog: id, title, phase, owner and the Microsoft checklist item of each step, in catalog order."""
+    rows = [
+        [
+            str(number),
+            Myst(f"`{step.id}`"),
+            step.title,
+            f"{step.phase} {PHASE_TITLES[step.phase]}",
+            Myst(f"`{step.owner}`"),
+            str(step.seed_item) if step.seed_item is not None else "added",
+        ]
+        for number, step in enumerate(IBCM_CHECKLIST, start=1)
+    ]
+    return list_table(["#", "Id", "Step", "Phase", "Owner", "Item"], rows, widths=[4, 24, 40, 14, 10, 8])
 
 
 class _GeneratedMarkdown(SphinxDirective):

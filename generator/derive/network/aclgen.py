@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import yaml
 
@@ -55,8 +55,7 @@ def require_aerleon(what: str) -> None:
     """Raise :class:`AerleonMissingError` naming ``what`` needs Aerleon, unless it is installed."""
     if not aerleon_available():
         raise AerleonMissingError(
-            f"{what} needs Aerleon ({AERLEON_REQUIREMENT}, the firewall extra), which is not installed: "
-            f"{INSTALL_HINT}"
+            f"{what} needs Aerleon ({AERLEON_REQUIREMENT}, the firewall extra), which is not installed: {INSTALL_HINT}"
         )
 
 
@@ -114,8 +113,21 @@ def definitions_document(policy: FirewallPolicy) -> dict[str, Any]:
     return {"networks": networks, "services": services}
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line comments as literal blocks, so the YAML reads like Aerleon's own policy files."""
+
+
+def _text(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|" if "\n" in value else None)
+
+
+_Dumper.add_representer(str, _text)
+
+
 def _yaml(document: dict[str, Any], heading: str) -> str:
-    body = yaml.safe_dump(document, sort_keys=False, default_flow_style=False, allow_unicode=False, width=100)
+    body = yaml.dump(
+        document, Dumper=_Dumper, sort_keys=False, default_flow_style=False, allow_unicode=False, width=100
+    )
     return f"# {heading}\n{body}"
 
 
@@ -200,7 +212,7 @@ def generate(policy_doc: dict[str, Any], definitions_doc: dict[str, Any], what: 
 
     with _aerleon_log() as messages:
         try:
-            configs = api.Generate([policy_doc], _definitions(definitions_doc))
+            configs = api.Generate([cast(Any, policy_doc)], _definitions(definitions_doc))
         except Exception as exc:  # Aerleon's errors have no common base class
             raise AerleonError(f"{what}: Aerleon could not generate it: {exc}") from exc
     if messages:
@@ -249,7 +261,7 @@ class PolicyChecker:
         self.filter_count = len(policy_doc["filters"])
         with _aerleon_log():
             self._policy = policy.FromBuilder(
-                policy_builder.PolicyBuilder(policy_doc, _definitions(definitions_doc))
+                policy_builder.PolicyBuilder(cast(Any, policy_doc), _definitions(definitions_doc))
             )
 
     def verdicts(self, source: str, destination: str, protocol: str, port: int) -> list[Verdict]:
@@ -306,7 +318,11 @@ def prove(policy: FirewallPolicy, probes: Sequence[Probe]) -> Proof:
     failures: list[str] = []
     for probe in probes:
         index = filter_index(policy, probe.zones)
-        verdict = check.verdicts(probe.source, probe.destination, probe.protocol, probe.port)[index] if index is not None else None
+        verdict = (
+            check.verdicts(probe.source, probe.destination, probe.protocol, probe.port)[index]
+            if index is not None
+            else None
+        )
         if (verdict is not None and verdict.permitted) == probe.permitted:
             permitted += probe.permitted
             denied += not probe.permitted

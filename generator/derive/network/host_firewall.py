@@ -22,6 +22,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from generator.derive.network.aclgen import aerleon_available, generate
 from generator.derive.network.flows import Flow, Protocol
@@ -91,7 +92,9 @@ class _Draft:
 
 
 def _inbound(network: NetworkPlan, topo: Topology, server: Server) -> list[Flow]:
-    clusters = {f"cluster:{c.name}".upper() for c in topo.model.nlb_clusters if server.key in {m.upper() for m in c.members}}
+    clusters = {
+        f"cluster:{c.name}".upper() for c in topo.model.nlb_clusters if server.key in {m.upper() for m in c.members}
+    }
     refs = {f"server:{server.name}".upper(), *clusters}
     return [f for f in network.flows if f.destination_ref.upper() in refs]
 
@@ -100,7 +103,9 @@ def _drafts(flows: Sequence[Flow]) -> list[_Draft]:
     """Per family, protocol and source: its ports; then sources with the same ports merged."""
     by_source: dict[tuple[str, str, str], _Draft] = {}
     for flow in flows:
-        source = RuleEndpoint(flow.source, flow.source_ref or f"name:{flow.source}", flow.source_zone, flow.source_address)
+        source = RuleEndpoint(
+            flow.source, flow.source_ref or f"name:{flow.source}", flow.source_zone, flow.source_address
+        )
         family = purpose_family(flow.kind).id
         draft = by_source.setdefault(
             (family, flow.protocol, source.ref.upper()), _Draft(family, flow.protocol, [], [source], [])
@@ -153,9 +158,11 @@ def _server_rules(code: str, flows: Sequence[Flow]) -> tuple[list[HostFirewallRu
     return rules, unresolved
 
 
-def _netsh(code: str, server: Server, rules: Sequence[HostFirewallRule]) -> str:
-    """The rules as Aerleon's ``windows_advfirewall`` target writes them (one filter per address family: netsh
-    takes either, and ``any`` covers both)."""
+def windows_firewall_documents(
+    code: str, server: str, rules: Sequence[HostFirewallRule]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The Aerleon policy and definitions of a server's rules, for the ``windows_advfirewall`` target: one filter
+    per address family (a filter has one; ``any`` covers both), allow terms only."""
     families: dict[str, list[dict[str, object]]] = {"inet": [], "inet6": []}
     networks: dict[str, object] = {}
     services: dict[str, object] = {}
@@ -177,7 +184,11 @@ def _netsh(code: str, server: Server, rules: Sequence[HostFirewallRule]) -> str:
                 for version, fam in ((4, "inet"), (6, "inet6")):
                     name = token(f"{rule.name}-IPV{version}")
                     networks[name] = {
-                        "values": [{"address": prefix(a)} for a in rule.remote_addresses if ipaddress.ip_address(a).version == version]
+                        "values": [
+                            {"address": prefix(a)}
+                            for a in rule.remote_addresses
+                            if ipaddress.ip_address(a).version == version
+                        ]
                     }
                     families[fam].append({**term, "name": name, "source-address": name})
                 continue
@@ -185,12 +196,12 @@ def _netsh(code: str, server: Server, rules: Sequence[HostFirewallRule]) -> str:
             term["source-address"] = rule.name
         families[family].append(term)
     policy = {
-        "filename": f"{code}-{server.name}-{WINDOWS_FIREWALL_TARGET}",
+        "filename": f"{code}-{token(server)}-{WINDOWS_FIREWALL_TARGET}",
         "filters": [
             {
                 "header": {
                     "targets": {WINDOWS_FIREWALL_TARGET: f"in {family}"},
-                    "comment": comment_text(f"ibcm-runbook {code}: inbound rules of {server.name}"),
+                    "comment": comment_text(f"ibcm-runbook {code}: inbound rules of {server}"),
                 },
                 "terms": terms,
             }
@@ -198,7 +209,13 @@ def _netsh(code: str, server: Server, rules: Sequence[HostFirewallRule]) -> str:
             if terms
         ],
     }
-    return generate(policy, {"networks": networks, "services": services}, f"the Windows Firewall rules of {server.name}")
+    return policy, {"networks": networks, "services": services}
+
+
+def _netsh(code: str, server: Server, rules: Sequence[HostFirewallRule]) -> str:
+    """The rules as Aerleon's ``windows_advfirewall`` target writes them."""
+    policy, definitions = windows_firewall_documents(code, server.name, rules)
+    return generate(policy, definitions, f"the Windows Firewall rules of {server.name}")
 
 
 def host_firewall_rules(network: NetworkPlan, topo: Topology) -> tuple[HostFirewallConfig, ...]:

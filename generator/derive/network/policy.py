@@ -301,7 +301,13 @@ class _Builder:
         head = comment_text(f"{self.info.name} rule {rule.number} ({protocol}){purpose}")
         ids = [comment_text(i) for i in flow_ids]
         if limit is None:
-            return (head, *_wrapped("Flows:", ids, COMMENT_LINE))
+            named = [
+                comment_text(e.name)
+                for e in (*rule.sources, *rule.destinations)
+                if address_text(e.name, e.ref, e.address) == BY_NAME and e.zone == "internet"
+            ]
+            by_name = _wrapped("Known by DNS name only, so any Internet address:", named, COMMENT_LINE) if named else []
+            return (head, *by_name, *_wrapped("Flows:", ids, COMMENT_LINE))
         for shown in range(len(ids), -1, -1):
             parts = [head]
             if shown:

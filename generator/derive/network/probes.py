@@ -137,12 +137,22 @@ def firewall_probes(network: NetworkPlan, topo: Topology, policy: FirewallPolicy
     term_of = {(flow_id, t.protocol): t.name for t in policy.rule_terms for flow_id in t.flow_ids}
     probes: dict[tuple[object, ...], Probe] = {}
 
-    def add(kind: ProbeKind, source: str, destination: str, protocol: Protocol, port: int, zones: tuple[ZoneName, ZoneName], **extra: str) -> None:
+    def add(
+        kind: ProbeKind,
+        source: str,
+        destination: str,
+        protocol: Protocol,
+        port: int,
+        zones: tuple[ZoneName, ZoneName],
+        **extra: str,
+    ) -> None:
         packet = (source, destination, protocol, port, zones)
         permitted = kind == "flow"
         if not permitted and plan_permits(routes, policy, packet):
             return  # the plan has this packet too
-        probes.setdefault(packet + (permitted,), Probe(kind, source, destination, protocol, port, zones, permitted, **extra))
+        probes.setdefault(
+            (*packet, permitted), Probe(kind, source, destination, protocol, port, zones, permitted, **extra)
+        )
 
     for r in routes:
         source, destination = _sample(r.source, r.destination), _sample(r.destination, r.source)

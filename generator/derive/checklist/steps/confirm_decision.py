@@ -8,10 +8,16 @@ from typing import Literal
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
-from generator.derive.checklist.work import StepWork
+from generator.derive.checklist.instructions import ON_THE_INTERNET, change_record, names
+from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
-from generator.model.vocabulary import SUPPORTED_FEATURES, UNSUPPORTED_FEATURE_NOTES, UNSUPPORTED_FEATURES
+from generator.model.vocabulary import (
+    SUPPORTED_FEATURES,
+    UNSUPPORTED_FEATURE_NOTES,
+    UNSUPPORTED_FEATURES,
+    console_paths,
+)
 
 CrlState = Literal["unreachable", "unchecked", "reachable"]
 """``unreachable``: clients check the CRL but it is not on the Internet; ``unchecked``: clients do not check it;
@@ -113,10 +119,101 @@ def view(topo: Topology, _network: NetworkPlan) -> ConfirmDecisionView:
     )
 
 
+def _crl_check(view: ConfirmDecisionView) -> Instruction:
+    if view.crl_state == "unchecked":
+        return Instruction(
+            "The change board accepts that clients do not check certificate revocation: a revoked site system "
+            "certificate stays trusted, which is acceptable for tests only."
+        )
+    if view.crl_state == "unreachable":
+        return Instruction(
+            "The PKI team gives the date by which the CRL is published on the Internet: until then Internet clients "
+            "fail the revocation check of the site systems' certificates."
+        )
+    if view.crl_url:
+        return Instruction(
+            f"The CRL {view.crl_url} downloads from the Internet and its next update is in the future "
+            "(open the URL in a browser and look at the downloaded list).",
+            command=view.crl_url,
+            where=ON_THE_INTERNET,
+        )
+    return Instruction(
+        "The PKI team names the CRL location the certificates carry and shows it answers from the Internet."
+    )
+
+
+def _crl_gate(view: ConfirmDecisionView) -> str:
+    if view.crl_state == "unchecked":
+        return "The change board accepted that clients do not check certificate revocation (tests only)."
+    if view.crl_state == "unreachable":
+        return "The CRL will be published on the Internet before Internet clients are enabled."
+    return f"The CRL {view.crl_url or '(location to be named)'} answers from the Internet."
+
+
+def _domain_checks(view: ConfirmDecisionView) -> tuple[Instruction, ...]:
+    """One check per forest: the Internet-based site systems are domain members where the input says."""
+    forests: dict[str, list[str]] = {}
+    for server in view.internet_servers:
+        forests.setdefault(server.forest, []).append(server.name)
+    return tuple(
+        Instruction(
+            f"{names(servers)} {'is a member' if len(servers) == 1 else 'are members'} of a domain of forest "
+            f"{forest}: the command shows {forest} or a child domain of it.",
+            command="wmic computersystem get domain",
+            where=servers[0] if len(servers) == 1 else f"each of {names(servers)}",
+        )
+        for forest, servers in forests.items()
+    )
+
+
 def work(topo: Topology, network: NetworkPlan, view: ConfirmDecisionView) -> StepWork:
-    """The decision every later step rests on."""
-    del topo, network, view
-    return StepWork(provides=frozenset({res.DECISION}), minutes=30)
+    """The decision every later step rests on, checked against this site's prerequisites (nothing to roll back)."""
+    site = topo.site
+    site_node = console_paths(site.code, site.name).site_node
+    change = change_record(topo)
+    requested = [f.name.lower() for f in view.unsupported_features if f.requested]
+    new_web = [c.holder for c in network.certificates if c.status == "new" and c.kind == "web_server"]
+    features = (
+        f"The change board has accepted that Internet clients will not get {names(requested)}, and has a VPN plan "
+        "for them."
+        if requested
+        else "The change board has accepted the list of features Internet clients will not get (this site asked for "
+        "none of them)."
+    )
+    return StepWork(
+        provides=frozenset({res.DECISION}),
+        minutes=20,
+        verification=(
+            Instruction(features),
+            Instruction(
+                f"In the console, right-click {site_node} → Properties → Site Mode tab: {site.code} is a "
+                f"{site.type} site, Site mode is Native, and the site server signing certificate of "
+                f"{view.site_server} is selected and not expired."
+            ),
+            Instruction(
+                "The PKI team confirms that the new web server certificates"
+                + (f" of {names(new_web)}" if new_web else "")
+                + " can be issued from version 2 templates (never version 3 templates)."
+            ),
+            _crl_check(view),
+            *_domain_checks(view),
+        ),
+        evidence=(
+            f"The change board's approval of {change}, with the accepted list of features Internet clients will not "
+            "get and the VPN plan for those requested.",
+            f"A screenshot of the Site Mode tab of {site_node} (native mode, the site server signing certificate of "
+            f"{view.site_server}).",
+            "The PKI team's confirmation of the certificate templates and of the CRL state, with its date.",
+            "The output of the domain membership checks, one per Internet-based site system.",
+        ),
+        gate=(
+            f"The change board approved {change} and accepted the features Internet clients of {site.code} will "
+            "not get.",
+            f"{site.code} is a native-mode primary site with a valid site server signing certificate on "
+            f"{view.site_server}.",
+            _crl_gate(view),
+        ),
+    )
 
 
 STEP = Step(

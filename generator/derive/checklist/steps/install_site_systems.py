@@ -9,11 +9,13 @@ from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
 from generator.derive.checklist.ids import StepId
-from generator.derive.checklist.work import StepWork
+from generator.derive.checklist.instructions import certificate_check, change_record, console, names
+from generator.derive.checklist.work import Instruction, StepWork
+from generator.derive.network.certificates import CertificateRequest
 from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import NlbCluster, Server
 from generator.model.topology import Topology, WebDavSetup
-from generator.model.vocabulary import ROLE_TITLES
+from generator.model.vocabulary import ROLE_TITLES, console_paths
 
 
 @dataclass(frozen=True)
@@ -134,19 +136,129 @@ def _request_file_enrolments(network: NetworkPlan) -> tuple[RequestFileEnrolment
     )
 
 
+def _fqdns_shown(entry: SiteSystemEntry) -> str:
+    """What the General tab of the server's site system properties shows."""
+    if entry.internet_fqdn:
+        shown = f"Internet FQDN {entry.internet_fqdn}"
+    else:
+        clusters = names(c.cluster for c in entry.clustered_roles)
+        shown = f"no Internet FQDN (Internet clients reach it through {clusters or 'its NLB cluster'})"
+    return shown + (f" and intranet FQDN {entry.intranet_fqdn}" if entry.intranet_fqdn else "")
+
+
+def _certificate_checks(certificates: list[CertificateRequest]) -> list[Instruction]:
+    checks = []
+    for c in certificates:
+        if c.kind == "web_server":
+            checks.append(certificate_check(c.holder, c.names))
+        elif c.kind == "proxy_client_authentication":
+            checks.append(
+                Instruction(
+                    f"The client authentication certificate of {c.holder} is in its computer Personal store and "
+                    "chains to a root CA that the site systems trust."
+                )
+            )
+    return checks
+
+
 def work(topo: Topology, network: NetworkPlan, view: InstallSiteSystemsView) -> StepWork:
     """Each Internet-based site system is installed once its prerequisites, firewall rules, transfer mode and
-    account are in place; it then exists with its certificate."""
-    del view
+    account are in place; it then exists with its certificate, and is undone by clearing its Internet FQDN and
+    deleting it once its roles are gone."""
     servers = [s.name for s in topo.internet_servers]
     requires = {res.BACKUP, *res.firewalls(network), *(res.prerequisites(s) for s in servers)}
     requires |= {res.transfer_mode(s.name) for s in topo.site_server_initiated_servers if s.name in servers}
     if any(a.kind == "site_system_installation" for a in account_needs(topo)):
         requires.add(res.account("site_system_installation"))
+    paths = console_paths(topo.site.code, topo.site.name)
+    site_server = topo.site_server.name
+    listed = names(servers)
+    new = [c for c in network.certificates if c.status == "new" and c.kind != "client_authentication"]
+    other_forest = [s.name for s in view.servers if s.other_forest]
+    verification = [
+        Instruction(
+            f"{s.name} appears under {console(*paths.site_systems[-2:])}, and the General tab of its ConfigMgr site "
+            f"system properties shows {_fqdns_shown(s)}."
+        )
+        for s in view.servers
+    ]
+    verification += [
+        Instruction(
+            f"Site System Status shows {listed} without errors (in the console under {paths.site_node} → System "
+            "Status → Site Status; the node names are to confirm)."
+        ),
+        Instruction(
+            f"sitecomp.log on the site server {site_server} shows the site system components installed on {listed} "
+            "without errors (log name to confirm).",
+            where=site_server,
+        ),
+        *_certificate_checks(new),
+    ]
+    if other_forest:
+        verification.append(
+            Instruction(
+                f"{names(other_forest)} {'is' if len(other_forest) == 1 else 'are'} not in the local group "
+                f"{view.connection_group} on {site_server} (servers of an untrusted forest are not added to it).",
+                command=f"net localgroup {view.connection_group}",
+                where=site_server,
+            )
+        )
+    rollback = [
+        Instruction(
+            f"Clear the Internet FQDN {s.internet_fqdn} of {s.name} (General tab of its ConfigMgr site system "
+            "properties)."
+        )
+        for s in reversed(view.servers)
+        if s.internet_fqdn
+    ]
+    if view.servers:
+        rollback.append(
+            Instruction(
+                f"Once their roles are removed (the rollback of the later steps), delete "
+                f"{names(s.name for s in reversed(view.servers))} from Site Systems, each only if this change added "
+                "it."
+            )
+        )
+    if new:
+        rollback.append(
+            Instruction(
+                "Ask the PKI team to revoke the certificates issued for this change ("
+                + "; ".join(f"{c.holder}: {names(c.names) or c.kind.replace('_', ' ')}" for c in new)
+                + "), and delete them from the computer Personal store of each server."
+            )
+        )
+    change = change_record(topo)
     return StepWork(
         requires=frozenset(requires),
         provides=frozenset({*(res.site_system(s) for s in servers), *res.new_certificates(network, servers)}),
-        minutes=15 + 30 * len(servers),
+        minutes=15 + 15 * len(servers),
+        verification=tuple(verification),
+        evidence=(
+            f"A screenshot of the General tab of the ConfigMgr site system properties of each of {listed}.",
+            f"A screenshot of Site System Status showing {listed}.",
+            *(
+                (
+                    f"The certutil -verify -urlfetch output of each new certificate ({names(c.holder for c in new)}), "
+                    "with its serial number and expiry date.",
+                    f"The PKI team's ticket numbers for the new certificates, recorded in {change}.",
+                )
+                if new
+                else ()
+            ),
+        ),
+        rollback=tuple(rollback),
+        gate=(
+            f"{listed} {'is a site system' if len(servers) == 1 else 'are site systems'} of {topo.site.code} with "
+            "the FQDNs of this runbook, and Site System Status shows no errors.",
+            *(
+                (
+                    f"The new certificates of {names(c.holder for c in new)} are installed and certutil -verify "
+                    "-urlfetch passes on each server.",
+                )
+                if new
+                else ()
+            ),
+        ),
     )
 
 

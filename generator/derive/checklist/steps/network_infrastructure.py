@@ -7,7 +7,20 @@ from dataclasses import dataclass
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
-from generator.derive.checklist.work import StepWork
+from generator.derive.checklist.instructions import (
+    EDGE_BLOCKED_PORTS,
+    ON_THE_INTERNET,
+    change_record,
+    internet_port_check,
+    names,
+    portqry,
+    public_address,
+    remove_rules,
+    rule_checks,
+    rules_in_place,
+    rules_label,
+)
+from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import NlbCluster, RoleKey, Server
 from generator.model.topology import Topology
@@ -150,15 +163,96 @@ def view(topo: Topology, _network: NetworkPlan) -> NetworkInfrastructureView:
     )
 
 
+def _public_targets(network: NetworkPlan, view: NetworkInfrastructureView) -> list[tuple[ReachabilityCheck, str]]:
+    """Each Internet FQDN with the host a check from the Internet connects to: its public address, else the name."""
+    return [(c, public_address(network, c.fqdn) or c.fqdn) for c in (*view.server_checks, *view.cluster_checks)]
+
+
+def _internet_checks(network: NetworkPlan, view: NetworkInfrastructureView) -> list[Instruction]:
+    """From the Internet: each Internet FQDN answers on its ports, and the ports of unsupported features do not."""
+    targets = _public_targets(network, view)
+    checks = [
+        internet_port_check(c.fqdn, public_address(network, c.fqdn), [str(p.port) for p in c.ports]) for c, _ in targets
+    ]
+    if targets:
+        checks.append(
+            Instruction(
+                f"The ports of features Internet clients cannot use stay closed: SMB 445 (client push) and TCP 2701 "
+                f"(remote control) on {names(c.fqdn for c, _ in targets)} report FILTERED.",
+                command="\n".join(portqry(host, EDGE_BLOCKED_PORTS) for _, host in targets),
+                where=ON_THE_INTERNET,
+            )
+        )
+    return checks
+
+
+def _proxy_check(view: NetworkInfrastructureView) -> tuple[Instruction, ...]:
+    proxy = view.reverse_proxy
+    if proxy is None:
+        return ()
+    mode = "SSL bridging" if proxy.ssl_bridging else "SSL tunnelling"
+    published = names(f"{s.name} as {s.internet_fqdn}" if s.internet_fqdn else s.name for s in proxy.published)
+    return (
+        Instruction(
+            f"The proxy team confirms that {proxy.name} publishes {published} in {mode} mode, supports HTTP 1.1, "
+            "allows the content types multipart/mixed and application/octet-stream and the verbs and headers this "
+            f"step lists for {names(a.role_title for a in view.http_allowances)}."
+        ),
+    )
+
+
 def work(topo: Topology, network: NetworkPlan, view: NetworkInfrastructureView) -> StepWork:
-    """The firewall rules (and the reverse proxy) come before anything that needs to cross them."""
-    del view
+    """The firewall rules (and the reverse proxy) come before anything that needs to cross them; each rule is checked
+    from its source, and undone by number."""
     proxy = topo.model.network.reverse_proxy
     provides = res.firewalls(network) | ({res.proxy(proxy.name)} if proxy else set())
+    ruled = [(name, network.rules_for(name)) for name, _ in network.firewalls if network.rules_for(name)]
+    change = change_record(topo)
+    targets = _public_targets(network, view)
+    evidence = [
+        f"The firewall change ticket number for {rules_label(name, rules)}, recorded in {change}."
+        for name, rules in ruled
+    ]
+    evidence += [
+        f"The rule base of {names(name for name, _ in ruled)} exported before and after the change: the export "
+        "before is what a rollback restores.",
+        "The output of every PortQry check, with the date, the time and the computer it ran on.",
+    ]
+    rollback: list[Instruction] = []
+    gate = [
+        f"{rules_label(name, rules)} are in place and PortQry shows them open (not FILTERED)." for name, rules in ruled
+    ]
+    if view.reverse_proxy:
+        fqdns = names(s.internet_fqdn or s.name for s in view.reverse_proxy.published)
+        evidence.append(f"An export or screenshot of the publishing rules on {view.reverse_proxy.name}.")
+        rollback.append(
+            Instruction(f"On the reverse proxy {view.reverse_proxy.name}, remove the publishing of {fqdns}.")
+        )
+        gate.append(f"The reverse proxy {view.reverse_proxy.name} publishes {fqdns}.")
+    rollback += [i for name, _ in ruled if (i := remove_rules(network, name)) is not None]
+    if targets:
+        rollback.append(
+            Instruction(
+                f"Check from the Internet that {names(c.fqdn for c, _ in targets)} no longer answer: PortQry reports "
+                "FILTERED.",
+                command="\n".join(portqry(host, [str(p.port) for p in c.ports]) for c, host in targets),
+                where=ON_THE_INTERNET,
+            )
+        )
+        gate.append("From the Internet, SMB 445 and TCP 2701 of the Internet FQDNs stay closed (FILTERED).")
     return StepWork(
         requires=frozenset({res.PLACEMENT, res.BACKUP}),
         provides=frozenset(provides),
-        minutes=30 + 5 * len(network.grouped_rules),
+        minutes=15 + 5 * len(network.grouped_rules),
+        verification=(
+            *(i for name, _ in ruled if (i := rules_in_place(network, name)) is not None),
+            *rule_checks(network.grouped_rules),
+            *_internet_checks(network, view),
+            *_proxy_check(view),
+        ),
+        evidence=tuple(evidence),
+        rollback=tuple(rollback),
+        gate=tuple(gate),
     )
 
 

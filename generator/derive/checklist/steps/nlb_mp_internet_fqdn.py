@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
-from generator.derive.checklist.work import StepWork
+from generator.derive.checklist.instructions import ON_THE_INTERNET, console, names, nslookup
+from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
+from generator.model.vocabulary import console_paths
 
 
 @dataclass(frozen=True)
@@ -64,10 +66,57 @@ def view(topo: Topology, _network: NetworkPlan) -> NlbMpInternetFqdnView:
     return NlbMpInternetFqdnView(clusters=tuple(clusters))
 
 
+def _checks(cluster: NlbMpCluster, component: str, client_fqdn: str | None) -> list[Instruction]:
+    members = names(m.name for m in cluster.members)
+    private = f" and {cluster.intranet_fqdn} in Private DNS" if cluster.intranet_fqdn else ""
+    checks = [
+        Instruction(
+            f"In {component}, the General tab of the Management Point Component properties shows FQDN (not IP "
+            f"Address) for {cluster.name}, with {cluster.internet_fqdn} as its Internet FQDN{private}."
+        ),
+        Instruction(
+            f"{cluster.internet_fqdn} resolves to {cluster.public_ip or 'the public address of ' + cluster.name} "
+            "from the Internet.",
+            command=nslookup(cluster.internet_fqdn),
+            where=ON_THE_INTERNET,
+        ),
+        Instruction(
+            f"{cluster.probe_url} presents a trusted certificate for {cluster.internet_fqdn} from each member in "
+            f"turn ({members}): open it in a browser while only that member serves the cluster (stop the others in "
+            "Network Load Balancing Manager, then start them again).",
+            command=cluster.probe_url,
+            where=ON_THE_INTERNET,
+        ),
+    ]
+    if client_fqdn is not None and client_fqdn.lower() == cluster.internet_fqdn.lower():
+        checks.append(
+            Instruction(
+                f"The client command lines of the next steps give CCMHOSTNAME={cluster.internet_fqdn}, the cluster's "
+                "Internet FQDN."
+            )
+        )
+    return checks
+
+
+def _rollback(cluster: NlbMpCluster) -> Instruction:
+    keep = (
+        f"; keep its intranet FQDN {cluster.intranet_fqdn} in Private DNS"
+        if cluster.intranet_fqdn
+        else ", and its Network Load Balancing cluster virtual server setting (it has no intranet FQDN)"
+    )
+    return Instruction(
+        f"In the Management Point Component properties (General tab), clear the Internet FQDN "
+        f"{cluster.internet_fqdn} of {cluster.name}{keep}."
+    )
+
+
 def work(topo: Topology, network: NetworkPlan, view: NlbMpInternetFqdnView) -> StepWork:
-    """The cluster's FQDN is entered once the management point role is on every member."""
+    """The cluster's FQDN is entered once the management point role is on every member; the check is the
+    certificate every member presents under that name, and the undo is clearing the name."""
     clusters = [c for c in topo.model.nlb_clusters if c.name in {v.name for v in view.clusters}]
     members = {m for c in clusters for m in c.members}
+    paths = console_paths(topo.site.code, topo.site.name)
+    component = console(*paths.component_configuration[-2:])
     return StepWork(
         requires=frozenset(
             {
@@ -77,6 +126,27 @@ def work(topo: Topology, network: NetworkPlan, view: NlbMpInternetFqdnView) -> S
         ),
         provides=frozenset(res.nlb(c.name) for c in clusters),
         minutes=20 * len(clusters),
+        verification=tuple(i for c in view.clusters for i in _checks(c, component, topo.internet_mp_fqdn)),
+        evidence=tuple(
+            e
+            for c in view.clusters
+            for e in (
+                f"A screenshot of the General tab of the Management Point Component properties with "
+                f"{c.internet_fqdn} for {c.name}.",
+                f"A screenshot of the certificate {c.probe_url} presents, one per member "
+                f"({names(m.name for m in c.members)}).",
+            )
+        ),
+        rollback=tuple(_rollback(c) for c in reversed(view.clusters)),
+        gate=tuple(
+            g
+            for c in view.clusters
+            for g in (
+                f"The Management Point Component gives {c.name} by FQDN, with {c.internet_fqdn} as its Internet FQDN.",
+                f"{c.probe_url} presents a trusted certificate for {c.internet_fqdn} from every member "
+                f"({names(m.name for m in c.members)}).",
+            )
+        ),
     )
 
 

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
-from generator.derive.checklist.work import StepWork
+from generator.derive.checklist.instructions import ON_THE_INTERNET, console, names, nslookup, portqry, server_host
+from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import SupEndpoint, Topology
+from generator.model.vocabulary import console_paths
 
 MAX_NLB_SUP_MEMBERS = 4
 """Configuration Manager 2007 supports at most four WSUS servers behind one NLB software update point."""
@@ -117,10 +119,92 @@ def view(topo: Topology, _network: NetworkPlan) -> NlbSupInternetFqdnView:
     )
 
 
+def _checks(topo: Topology, cluster: NlbSupCluster, component: str, site_server: str) -> list[Instruction]:
+    members = names(cluster.members)
+    database = topo.server(cluster.wsus_database)
+    database_host = server_host(database) if database else cluster.wsus_database
+    return [
+        Instruction(f"{members} each show the software update point role under Site Systems."),
+        *(
+            Instruction(
+                f"The local Administrators group of {a.member} holds the computer "
+                f"{'account' if len(a.others) == 1 else 'accounts'} of {names(a.others)}.",
+                command="net localgroup Administrators",
+                where=a.member,
+            )
+            for a in cluster.administrators
+        ),
+        Instruction(
+            f"Each member reaches the shared WSUS database on {cluster.wsus_database} over SQL Server TCP 1433 "
+            "(the instance's port: to confirm with the database team). Expect LISTENING.",
+            command=portqry(database_host, ["1433"]),
+            where=f"each of {members}",
+        ),
+        Instruction(
+            f"The WSUS administration console on each member shows the same updates: they share the WSUS database "
+            f"on {cluster.wsus_database}."
+        ),
+        Instruction(f"Network Load Balancing Manager shows the cluster {cluster.name} with {members} converged."),
+        Instruction(
+            f"In {component}, the Software Update Point Component properties show {cluster.internet_fqdn} as the "
+            f"Internet FQDN of {cluster.name}, with WSUS ports {cluster.wsus_http} and {cluster.wsus_https} and SSL."
+        ),
+        Instruction(
+            f"{cluster.internet_fqdn} resolves to {cluster.public_ip or 'the public address of ' + cluster.name} "
+            "from the Internet.",
+            command=nslookup(cluster.internet_fqdn),
+            where=ON_THE_INTERNET,
+        ),
+        Instruction(
+            f"{cluster.probe_url} presents a trusted certificate for {cluster.internet_fqdn}.",
+            command=cluster.probe_url,
+            where=ON_THE_INTERNET,
+        ),
+        Instruction(
+            f"WCM.log on the site server {site_server} shows WSUS configured on {members} without errors (log name "
+            "and location to confirm)."
+        ),
+        Instruction(
+            f"After the next synchronisation, wsyncmgr.log on the site server {site_server} shows no errors, and "
+            "status message 6702 from SMS_WSUS_SYNC_MANAGER reports that it finished."
+        ),
+    ]
+
+
+def _rollback(cluster: NlbSupCluster) -> list[Instruction]:
+    members = names(cluster.members)
+    component = (
+        "On the Internet-based tab of the Software Update Point Component properties, set the active Internet-based "
+        f"software update point {cluster.name} back to None, or to the one recorded before the change (with None, "
+        "Internet clients get no software update scans)."
+        if cluster.internet_only
+        else "On the General tab of the Software Update Point Component properties, set the active software update "
+        f"point {cluster.name} back to the server and client connection option recorded before the change."
+    )
+    return [
+        Instruction(component),
+        Instruction(f"Delete the Windows NLB cluster {cluster.name} in Network Load Balancing Manager."),
+        Instruction(
+            f"Remove the software update point role from {members} (Site Systems → each server → right-click "
+            "ConfigMgr software update point → Delete)."
+        ),
+        Instruction(
+            f"Uninstall WSUS 3.0 from {members} if this change installed it; then the database team removes the "
+            f"shared WSUS database from {cluster.wsus_database}, and the shared content folder is deleted."
+        ),
+        Instruction(
+            f"Remove the computer accounts of {members} from the local Administrators groups of the other members."
+        ),
+    ]
+
+
 def work(topo: Topology, network: NetworkPlan, view: NlbSupInternetFqdnView) -> StepWork:
-    """WSUS and the software update point role are on every member before the cluster is configured."""
+    """WSUS and the software update point role are on every member before the cluster is configured; checked on
+    every member, undone from the component back to the members."""
     clusters = [c for c in topo.model.nlb_clusters if c.name in {v.name for v in view.clusters}]
     members = {m for c in clusters for m in c.members}
+    paths = console_paths(topo.site.code, topo.site.name)
+    component = console(*paths.component_configuration[-2:])
     return StepWork(
         requires=frozenset(
             {
@@ -131,6 +215,27 @@ def work(topo: Topology, network: NetworkPlan, view: NlbSupInternetFqdnView) -> 
         ),
         provides=frozenset(res.nlb(c.name) for c in clusters),
         minutes=45 * len(clusters),
+        verification=tuple(i for c in view.clusters for i in _checks(topo, c, component, view.site_server)),
+        evidence=tuple(
+            e
+            for c in view.clusters
+            for e in (
+                f"A screenshot of Network Load Balancing Manager with {c.name} converged.",
+                f"A screenshot of the update count in the WSUS console of each of {names(c.members)}.",
+                f"A screenshot of the Software Update Point Component properties with {c.internet_fqdn}.",
+                f"The excerpt of wsyncmgr.log on {view.site_server} with the time of status message 6702.",
+            )
+        ),
+        rollback=tuple(i for c in reversed(view.clusters) for i in _rollback(c)),
+        gate=tuple(
+            g
+            for c in view.clusters
+            for g in (
+                f"The NLB cluster {c.name} is converged with {names(c.members)}, each with the software update point "
+                "role and the shared WSUS database.",
+                f"The Software Update Point Component shows {c.internet_fqdn} as the Internet FQDN of {c.name}.",
+            )
+        ),
     )
 
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
-from generator.derive.checklist.work import StepWork
+from generator.derive.checklist.instructions import ON_THE_INTERNET, change_record, names, nslookup
+from generator.derive.checklist.work import Instruction, StepWork
+from generator.derive.network.dns import DnsRecord
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
 
@@ -71,14 +73,119 @@ def view(topo: Topology, network: NetworkPlan) -> RegisterDnsView:
     )
 
 
+def _owners(view: RegisterDnsView) -> dict[str, str]:
+    """Public name -> how the runbook names what it belongs to (``NLB cluster CEN-MP-NLB``, ``DMZDP01``)."""
+    owners = {n.fqdn.lower(): n.owner for n in view.server_names}
+    owners |= {n.fqdn.lower(): f"NLB cluster {n.owner}" for n in view.cluster_names}
+    return owners
+
+
+def _address(record: DnsRecord) -> str:
+    return record.value or "its assigned address (still to be assigned in the site input)"
+
+
+def _public_checks(records: list[DnsRecord], owners: dict[str, str]) -> list[Instruction]:
+    checks = []
+    for r in records:
+        owner = owners.get(r.name.lower())
+        text = (
+            f"{r.name} ({owner}) resolves to {_address(r)} in public DNS."
+            if owner
+            else f"The CRL host {r.name} resolves in public DNS (the PKI team owns the record)."
+        )
+        checks.append(Instruction(text, command=nslookup(r.name), where=ON_THE_INTERNET))
+    return checks
+
+
+def _intranet_checks(records: list[DnsRecord], view: RegisterDnsView) -> list[Instruction]:
+    """Names of the site server's forest from any intranet computer; those of another forest on the site server."""
+    forest_of = {server: f.forest for f in view.other_forests for server in f.servers}
+    groups: dict[str | None, list[DnsRecord]] = {}
+    for r in records:
+        groups.setdefault(forest_of.get(r.holder), []).append(r)
+    checks = []
+    for forest, members in groups.items():
+        pairs = ", ".join(f"{r.name} to {r.value or 'its intranet address'}" for r in members)
+        where = view.site_server if forest else "a computer on the intranet"
+        text = (
+            f"{view.site_server} resolves the intranet FQDNs of forest {forest}: {pairs}."
+            if forest
+            else f"Each intranet FQDN resolves to its intranet address: {pairs}."
+        )
+        checks.append(Instruction(text, command="\n".join(nslookup(r.name, None) for r in members), where=where))
+    return checks
+
+
 def work(topo: Topology, network: NetworkPlan, view: RegisterDnsView) -> StepWork:
-    """Public names exist before anything is checked from the Internet."""
-    del topo, view
-    names = res.public_names(network)
+    """Public names exist before anything is checked from the Internet; each is checked against a public resolver
+    and undone by deleting exactly the records this change added."""
+    names_provided = res.public_names(network)
+    owners = _owners(view)
+    public = [r for r in network.dns_records if r.scope == "public"]
+    added = [r for r in public if r.name.lower() in owners]
+    clusters = {n.owner for n in view.cluster_names} | {c.name for c in topo.model.nlb_clusters}
+    intranet = [r for r in network.dns_records if r.scope == "intranet"]
+    added_intranet = [r for r in intranet if r.holder in clusters]
+    change = change_record(topo)
+    evidence = [
+        f"The DNS change ticket number for the public records {names(r.name for r in added)}, recorded in {change}."
+        if added
+        else f"The DNS team's confirmation, recorded in {change}, that no public record was needed.",
+        "The nslookup output of each public name from a computer on the Internet, with the date and the time.",
+    ]
+    evidence += [
+        f"A screenshot of the conditional forwarder or stub zone for {f.forest} on the DNS servers {view.site_server} "
+        f"uses (or of the hosts file of {view.site_server})."
+        for f in view.other_forests
+    ]
+    rollback = [
+        Instruction(
+            f"Delete the public {r.type} record {r.name} ({_address(r)}) of {owners[r.name.lower()]}; resolvers keep "
+            "it cached up to its TTL."
+        )
+        for r in added
+    ]
+    rollback += [
+        Instruction(
+            f"Delete the intranet {r.type} record {r.name} ({r.value or 'its virtual address'}) of NLB cluster "
+            f"{r.holder}."
+        )
+        for r in added_intranet
+    ]
+    rollback += [
+        Instruction(
+            f"Remove the conditional forwarder or stub zone for {f.forest} from the DNS servers {view.site_server} "
+            f"uses (or the hosts file entries on {view.site_server}), unless something else relied on it before the "
+            "change."
+        )
+        for f in view.other_forests
+    ]
+    if added:
+        rollback.append(
+            Instruction(
+                f"Once the TTL has passed, {names(r.name for r in added)} no longer resolve from the Internet.",
+                command="\n".join(nslookup(r.name) for r in added),
+                where=ON_THE_INTERNET,
+            )
+        )
+    gate = [
+        f"Public DNS resolves {r.name} to {_address(r)} from outside."
+        if r.name.lower() in owners
+        else f"The CRL host {r.name} resolves in public DNS."
+        for r in public
+    ]
+    gate += [
+        f"{view.site_server} resolves the intranet FQDNs of {names(f.servers)} (forest {f.forest})."
+        for f in view.other_forests
+    ]
     return StepWork(
         requires=frozenset({res.PLACEMENT, res.BACKUP}),
-        provides=names,
-        minutes=20 + 5 * len(names),
+        provides=names_provided,
+        minutes=10 + 5 * len(names_provided),
+        verification=(*_public_checks(public, owners), *_intranet_checks(intranet, view)),
+        evidence=tuple(evidence),
+        rollback=tuple(rollback),
+        gate=tuple(gate),
     )
 
 

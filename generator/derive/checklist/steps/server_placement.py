@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
-from generator.derive.checklist.work import StepWork
+from generator.derive.checklist.instructions import change_record, names
+from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.flows import Flow, FlowKind, perimeter_initiated_flows
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import SCENARIO_PERIMETER_REPLICA, Topology, placement_scenarios
@@ -146,10 +147,72 @@ def view(topo: Topology, network: NetworkPlan) -> ServerPlacementView:
     )
 
 
+def _opened(view: ServerPlacementView) -> str:
+    """What the placement opens into the intranet, as one clause per kind of connection."""
+    return "; ".join(
+        f"{names(t.sources)} to {names(t.destinations)} on {', '.join(t.services)}" for t in view.into_intranet
+    )
+
+
+def _into_intranet_check(view: ServerPlacementView) -> tuple[Instruction, ...]:
+    if view.into_intranet:
+        return (
+            Instruction(
+                f"The security architect accepts what this placement opens from the perimeter into the intranet "
+                f"through {view.back_firewall}: {_opened(view)}."
+            ),
+        )
+    if view.uses_perimeter:
+        return (
+            Instruction(
+                f"The security architect confirms that nothing is opened from the perimeter into the intranet "
+                f"through {view.back_firewall}: every connection through it starts in the intranet."
+            ),
+        )
+    return ()
+
+
 def work(topo: Topology, network: NetworkPlan, view: ServerPlacementView) -> StepWork:
-    """Placement is decided before anything is built on it."""
-    del topo, network, view
-    return StepWork(requires=frozenset({res.DECISION}), provides=frozenset({res.PLACEMENT}), minutes=30)
+    """Placement is decided before anything is built on it (a decision: nothing to roll back)."""
+    model = topo.model
+    firewalls = [name for name, _ in network.firewalls]
+    if view.reverse_proxy:
+        firewalls.append(f"the reverse proxy {view.reverse_proxy.name}")
+    scenarios = names(sc.title for sc in view.scenarios)
+    revision = f" (revision {model.change.revision} of the site input)" if model.change else ""
+    gate = [f"The security architect approved the placement of site {topo.site.code}: {scenarios}."]
+    if view.replica:
+        gate.append(
+            f"The SQL Server replica {view.replica.database} on {view.replica.server} is part of the approved "
+            "placement."
+        )
+    if view.uses_perimeter:
+        gate.append(
+            f"The connections from the perimeter into the intranet through {view.back_firewall} are accepted."
+            if view.into_intranet
+            else f"Nothing is opened from the perimeter into the intranet through {view.back_firewall}."
+        )
+    return StepWork(
+        requires=frozenset({res.DECISION}),
+        provides=frozenset({res.PLACEMENT}),
+        minutes=20,
+        verification=(
+            Instruction(
+                f"The owners of {names(s.name for s in model.servers)} confirm that each server exists with the "
+                "zone, forest and FQDNs of the server table, and agree with its roles and connections."
+            ),
+            Instruction(f"The security architect approves the placement scenario: {scenarios}."),
+            Instruction(
+                f"The placement diagram shows {names(firewalls)} between the Internet clients and the site systems."
+            ),
+            *_into_intranet_check(view),
+        ),
+        evidence=(
+            f"The security architect's approval of the placement for {change_record(topo)}, with name and date.",
+            f"The server table and placement diagram of this runbook as approved{revision}.",
+        ),
+        gate=tuple(gate),
+    )
 
 
 STEP = Step(

@@ -8,7 +8,8 @@ from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
 from generator.derive.checklist.steps.server_placement import IntoIntranet, into_intranet
-from generator.derive.checklist.work import StepWork
+from generator.derive.checklist.instructions import each, names, portqry, server_host, verb
+from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import Server
 from generator.model.topology import Topology
@@ -71,14 +72,101 @@ def view(topo: Topology, network: NetworkPlan) -> SiteServerInitiatedTransfersVi
     )
 
 
+def _checks(topo: Topology, view: SiteServerInitiatedTransfersView) -> list[Instruction]:
+    """The option on every server, the site server's connections to them, and none the other way through the back
+    firewall."""
+    servers = [s.name for s in view.servers]
+    site_server = topo.site_server
+    hosts = [server_host(s) for s in topo.site_server_initiated_servers]
+    behind = [s.name for s in topo.site_server_initiated_servers if s.zone != site_server.zone]
+    checks = [
+        Instruction(
+            f"Once installed, {names(servers)} {verb(servers, 'shows', 'show')} Allow only site server initiated "
+            "data transfers from this site system checked on the General tab of the ConfigMgr site system properties."
+        ),
+        Instruction(
+            f"{view.site_server} opens its connections to {names(servers)}: SMB TCP 445 and RPC TCP 135 answer. "
+            "Expect LISTENING.",
+            command="\n".join(portqry(host, ["445", "135"]) for host in hosts),
+            where=view.site_server,
+        ),
+    ]
+    if behind and view.perimeter_may_initiate:
+        checks.append(
+            Instruction(
+                f"The log of {view.back_firewall} shows no connection opened by {names(behind)} towards "
+                f"{view.site_server} on SMB TCP 445."
+            )
+        )
+    elif behind:
+        checks.append(
+            Instruction(
+                f"{names(behind)} cannot open SMB TCP 445 to {view.site_server}: {view.back_firewall} drops it. "
+                "Expect FILTERED.",
+                command=portqry(server_host(site_server), ["445"]),
+                where=each(behind),
+            )
+        )
+    return checks
+
+
+def _rollback(view: SiteServerInitiatedTransfersView) -> list[Instruction]:
+    listed = [s.name for s in view.servers]
+    servers = names(listed)
+    if not view.perimeter_may_initiate:
+        they = verb(listed, "it", "they")
+        return [
+            Instruction(
+                f"Keep the option set on {servers} while {they} {verb(listed, 'remains a site system', 'remain site systems')}: "
+                f"{view.back_firewall} does not let {verb(listed, 'it', 'them')} open connections to "
+                f"{view.site_server}, so without it {they} could not hand over {verb(listed, 'its', 'their')} data. The "
+                f"option goes when {servers} {verb(listed, 'is', 'are')} deleted from Site Systems (the rollback of the "
+                "installation step)."
+            )
+        ]
+    return [
+        Instruction(
+            f"Clear Allow only site server initiated data transfers from this site system on {s.name} (General tab "
+            f"of its ConfigMgr site system properties): {s.name} then hands its data to {view.site_server} over SMB "
+            f"TCP 445 itself, which {view.back_firewall} must allow."
+        )
+        for s in reversed(view.servers)
+    ]
+
+
 def work(topo: Topology, network: NetworkPlan, view: SiteServerInitiatedTransfersView) -> StepWork:
     """The option is chosen before the site system is installed (in the wizard), so that the system never tries
-    to push data through a back firewall that blocks it."""
-    del topo, network
+    to push data through a back firewall that blocks it; checked by who may open connections to whom."""
+    del network
+    listed = [s.name for s in view.servers]
+    servers = names(listed)
+    gate = [f"{servers} {verb(listed, 'allows', 'allow')} only site server initiated data transfers."]
+    if not view.perimeter_may_initiate:
+        gate.append(f"{view.back_firewall} drops connections opened by {servers} towards {view.site_server}.")
+    mp_servers = [m.name for m in topo.internet_mps if m.name in {s.name for s in view.servers}]
+    data_check = (
+        [
+            Instruction(
+                f"Inventory that Internet clients send to {names(mp_servers)} reaches the site server "
+                f"{view.site_server} after it fetched the data (once pilot clients report, in the next steps)."
+            )
+        ]
+        if mp_servers
+        else []
+    )
     return StepWork(
         requires=frozenset({res.PLACEMENT}),
         provides=frozenset(res.transfer_mode(s.name) for s in view.servers),
-        minutes=5 + 5 * len(view.servers),
+        minutes=5 + 2 * len(view.servers),
+        verification=(*_checks(topo, view), *data_check),
+        evidence=(
+            f"A screenshot of the General tab of the ConfigMgr site system properties of {each(listed)}, with the "
+            "option checked.",
+            f"The PortQry output of the checks above, or the {view.back_firewall} log excerpt, with the date and "
+            "the time.",
+        ),
+        rollback=tuple(_rollback(view)),
+        gate=tuple(gate),
     )
 
 
