@@ -19,6 +19,7 @@ from generator.derive.checklist.order import OrderError, Unordered, order_steps,
 from generator.derive.checklist.work import StepWork
 from generator.pipeline import plan_site_file, plan_site_text
 from generator.plan import SitePlan
+from generator.render.escape import escape_myst
 from generator.render.pages import render_site
 from generator.render.templates import create_environment
 
@@ -263,9 +264,12 @@ def test_the_summary_counts_what_the_plan_holds(cen_page: tuple[SitePlan, str]) 
     public = sum(r.scope == "public" for r in plan.network.dns_records)
     assert f"{public} public DNS records" in summary
     unnamed = sum(a.name is None for a in plan.accounts)
-    assert f"{len(plan.accounts)} accounts, {unnamed} still to be named" in summary
+    assert (len(plan.accounts), unnamed) == (3, 1)
+    assert "3 accounts, 1 still to be named" in summary
     for phase in plan.phases:
-        assert f"[Phase {phase.number}: {phase.title}](#cen-phase-{phase.number})" in summary
+        assert f"[{phase.number} {phase.title}](#cen-phase-{phase.number})" in summary
+        steps = ", ".join(f"[{s.number}](#cen-{s.id})" for s in phase.steps)
+        assert f"\n  - {steps}\n" in summary
 
 
 def test_the_summary_is_plain_language(cen_page: tuple[SitePlan, str]) -> None:
@@ -290,7 +294,7 @@ def test_every_changing_step_shows_owner_checks_evidence_and_rollback(cen_page: 
     plan, page = cen_page
     for step in plan.steps:
         section = re.split(r"\n\(cen-[a-z0-9-]+\)=\n", page.split(f"(cen-{step.id})=\n", 1)[1], maxsplit=1)[0]
-        assert f"**Owner:** {step.owner}" in section
+        assert f"**Owner:** {escape_myst(step.owner)}" in section
         assert "#### Verification" in section, step.id
         if step.changes:
             assert "#### Rollback" in section, step.id

@@ -96,7 +96,7 @@ def test_plan_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> N
     assert [i for p in data["phases"] for i in p["steps"]] == [s["id"] for s in data["steps"]]
     assert {(a["kind"], a["name"]) for a in data["accounts"]} == {
         ("site_system_installation", "DMZ\\svc-cm-install"),
-        ("sup_connection", None),
+        ("sup_connection", "DMZ\\svc-cm-supconn"),
         ("replication", None),
     }
     assert all(s["reasons"] for s in data["steps"] + data["excluded_steps"])

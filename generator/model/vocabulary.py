@@ -12,6 +12,19 @@ from dataclasses import dataclass
 
 from generator.model.schema import InternetFeature, OperatingSystem, RoleKey
 
+OS_TITLES: Mapping[OperatingSystem, str] = {
+    "windows_server_2003": "Windows Server 2003",
+    "windows_server_2008": "Windows Server 2008",
+    "windows_server_2008_r2": "Windows Server 2008 R2",
+}
+"""Operating systems as the runbook names them."""
+
+SERVICE_PACK_OF_VERSION: Mapping[str, int] = {"RTM": 0, "SP1": 1, "SP2": 2, "R2": 1, "R3": 2}
+"""The ConfigMgr 2007 service pack a product level implies: R2 needs SP1 (and implies only SP1), R3 needs SP2."""
+
+SERVICE_PACK_NEEDED: Mapping[OperatingSystem, int] = {"windows_server_2008": 1, "windows_server_2008_r2": 2}
+"""The ConfigMgr 2007 service pack a site system on this OS needs (docs/domain-facts.md, Prerequisites)."""
+
 ROLE_TITLES: Mapping[RoleKey, str] = {
     "management_point": "management point",
     "distribution_point": "distribution point",

@@ -18,9 +18,15 @@ from collections.abc import Callable, Iterator
 from generator.diagnostics import Code, Severity
 from generator.load.yaml_source import Path, format_path
 from generator.model.firewall_platforms import FIREWALL_PLATFORMS, PLATFORM_NAMES, suggest_platform
-from generator.model.schema import OperatingSystem, Server
+from generator.model.schema import Server
 from generator.model.topology import Topology, WebDavSetup, accepts_internet, accepts_intranet
-from generator.model.vocabulary import ROLE_TITLES, UNSUPPORTED_FEATURES
+from generator.model.vocabulary import (
+    OS_TITLES,
+    ROLE_TITLES,
+    SERVICE_PACK_NEEDED,
+    SERVICE_PACK_OF_VERSION,
+    UNSUPPORTED_FEATURES,
+)
 from generator.validate.registry import Finding, Rule, RuleRegistry
 
 SITE_RULES: RuleRegistry[Topology] = RuleRegistry()
@@ -734,12 +740,6 @@ WEBDAV_MANUAL = Code(
     "warning 7: WebDAV must be set up by hand for an Internet MP or BITS DP on Windows Server 2008 (R2)",
 )
 
-_OS_TITLES: dict[OperatingSystem, str] = {
-    "windows_server_2003": "Windows Server 2003",
-    "windows_server_2008": "Windows Server 2008",
-    "windows_server_2008_r2": "Windows Server 2008 R2",
-}
-
 
 _WEBDAV_SETUP: dict[WebDavSetup, str] = {
     "download": "download and install WebDAV for IIS 7.0",
@@ -763,7 +763,7 @@ def warn_webdav(topo: Topology) -> Iterator[Finding]:
         yield Finding(
             WEBDAV_MANUAL,
             ("servers", i, "os"),
-            f"servers[{i}] ({server.name}): the Internet {titles} on {_OS_TITLES[server.os]} {verb} WebDAV, "
+            f"servers[{i}] ({server.name}): the Internet {titles} on {OS_TITLES[server.os]} {verb} WebDAV, "
             f"which is set up by hand: {_WEBDAV_SETUP[setup]}, then enable WebDAV and its authoring rules",
         )
 
@@ -799,25 +799,20 @@ OS_NEEDS_NEWER_VERSION = Code(
     "warning 9: a Windows Server 2008 (R2) site system needs a later ConfigMgr 2007 product level",
 )
 
-_LEVEL_OF_VERSION = {"RTM": 0, "SP1": 1, "SP2": 2, "R2": 1, "R3": 2}
-"""The service pack a product level implies: R2 needs SP1 (and implies only SP1), R3 needs SP2."""
-_LEVEL_NEEDED: dict[OperatingSystem, int] = {"windows_server_2008": 1, "windows_server_2008_r2": 2}
-"""The ConfigMgr 2007 service pack a site system on this OS needs (docs/domain-facts.md, Prerequisites)."""
-
 
 @SITE_RULES.rule(OS_NEEDS_NEWER_VERSION, lookups=False)
 def warn_os_version(topo: Topology) -> Iterator[Finding]:
     """Warning 9: Windows Server 2008 site systems need SP1 or later, 2008 R2 ones SP2 or later."""
     version = topo.site.version
     for i, server in enumerate(topo.model.servers):
-        needed = _LEVEL_NEEDED.get(server.os)
-        if needed is None or _LEVEL_OF_VERSION[version] >= needed or not topo.is_site_system(server):
+        needed = SERVICE_PACK_NEEDED.get(server.os)
+        if needed is None or SERVICE_PACK_OF_VERSION[version] >= needed or not topo.is_site_system(server):
             continue
-        implied = f" ({version} implies only SP{_LEVEL_OF_VERSION[version]})" if version in ("R2", "R3") else ""
+        implied = f" ({version} implies only SP{SERVICE_PACK_OF_VERSION[version]})" if version in ("R2", "R3") else ""
         yield Finding(
             OS_NEEDS_NEWER_VERSION,
             ("servers", i, "os"),
-            f"servers[{i}] ({server.name}): a site system on {_OS_TITLES[server.os]} needs ConfigMgr 2007 "
+            f"servers[{i}] ({server.name}): a site system on {OS_TITLES[server.os]} needs ConfigMgr 2007 "
             f"SP{needed} or later, but site.version is {version}{implied}",
         )
 

@@ -8,7 +8,7 @@ the firewall tables.  Everything returned is plain text: the renderers escape it
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Sequence, Sized
 
 from generator.derive.checklist.work import Instruction
 from generator.derive.network.flows import CRL_PLACEHOLDER
@@ -52,8 +52,8 @@ def each(items: Sequence[str]) -> str:
     return items[0] if len(items) == 1 else f"each of {names(items)}"
 
 
-def verb(items: Sequence[str], singular: str, plural: str) -> str:
-    """The verb form that agrees with a list of names: ``DMZMP01 allows``, ``DMZMP01 and DMZMP02 allow``."""
+def verb(items: Sized, singular: str, plural: str) -> str:
+    """The word form that agrees with a list (of names, rules…): ``DMZMP01 allows``, ``DMZMP01 and DMZMP02 allow``."""
     return singular if len(items) == 1 else plural
 
 
@@ -99,9 +99,10 @@ def server_host(server: Server) -> str:
     return server.intranet_fqdn or server.address or server.name
 
 
-def endpoint_host(endpoint: RuleEndpoint) -> str | None:
-    """The host a firewall check connects to: the address the rule is written for, else the name the firewall
-    resolves; None for a party that has no host to test (any Internet client, a CRL host not named yet)."""
+def endpoint_host(endpoint: RuleEndpoint, topo: Topology) -> str | None:
+    """The host a firewall check connects to: the address the rule is written for, else the server's intranet FQDN
+    or the name the firewall resolves; None for a party that has no host to test (any Internet client, Microsoft
+    Update, a CRL host not named yet)."""
     if endpoint.ref in ("clients", "intranet-clients", "microsoft-update") or endpoint.name == CRL_PLACEHOLDER:
         return None
     if endpoint.address:
@@ -109,7 +110,8 @@ def endpoint_host(endpoint: RuleEndpoint) -> str | None:
     if endpoint.ref.startswith("directory:"):
         # A forest's unlisted domain controllers: the forest root domain's name resolves to them.
         return endpoint.ref.removeprefix("directory:")
-    return endpoint.name
+    server = topo.server(endpoint.name) if endpoint.ref.startswith("server:") else None
+    return server_host(server) if server else endpoint.name
 
 
 def portqry(host: str, ports: Sequence[str], protocol: str = "TCP") -> str:
@@ -139,7 +141,9 @@ def _runs_checks(endpoint: RuleEndpoint) -> str | None:
     return None
 
 
-def rule_checks(rules: Iterable[FirewallRule], expected: str = PORTQRY_EXPECTED) -> tuple[Instruction, ...]:
+def rule_checks(
+    topo: Topology, rules: Iterable[FirewallRule], expected: str = PORTQRY_EXPECTED
+) -> tuple[Instruction, ...]:
     """A PortQry check per rule, run from each of its sources, to every destination of the rule.
 
     Rules from Internet clients are left out: they are checked by Internet FQDN from a computer on the Internet.
@@ -151,7 +155,7 @@ def rule_checks(rules: Iterable[FirewallRule], expected: str = PORTQRY_EXPECTED)
         if not sources:
             continue
         ports = single_tcp_ports(rule)
-        hosts = [(d.name, endpoint_host(d)) for d in rule.destinations]
+        hosts = [(d.name, endpoint_host(d, topo)) for d in rule.destinations]
         testable = [(name, host) for name, host in hosts if host and ports]
         untestable = [name for name, host in hosts if not host or not ports]
         who = names(sources)
@@ -205,13 +209,14 @@ def rules_in_place(network: NetworkPlan, firewall: str) -> Instruction | None:
         return None
     scope = network.scope(firewall)
     label = rules_label(firewall, rules)
+    are = "is" if len(rules) == 1 else "are"
     if scope.complete:
         return Instruction(
-            f"The team responsible for {firewall} confirms that {label} are in place as in its table, "
+            f"The team responsible for {firewall} confirms that {label} {are} in place as in its table, "
             f"and nothing broader: the table holds all this change needs through {firewall}."
         )
     return Instruction(
-        f"The team responsible for {firewall} confirms that {label} are in place as in its table; the rules "
+        f"The team responsible for {firewall} confirms that {label} {are} in place as in its table; the rules "
         f"towards {names(scope.unnamed)} are limited to a host once it is named, and only then can the team "
         "confirm that nothing broader is open."
     )
@@ -229,10 +234,11 @@ def remove_rules(network: NetworkPlan, firewall: str) -> Instruction | None:
     if not rules:
         return None
     flows = sum(len(r.flow_ids) for r in rules)
+    keep = "Keep it if it" if len(rules) == 1 else "Keep any of them that"
     return Instruction(
         f"Remove {rules_label(firewall, rules)} ({flows} {'flow' if flows == 1 else 'flows'}): "
-        f"{', '.join(_rule_summary(r) for r in rules)}. Keep any of them that was already in place before the "
-        "change (compare with the rule base exported before it)."
+        f"{', '.join(_rule_summary(r) for r in rules)}. {keep} was already in place before the change (compare "
+        "with the rule base exported before it)."
     )
 
 

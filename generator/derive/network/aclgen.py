@@ -182,7 +182,8 @@ def _aerleon_log() -> Iterator[list[str]]:
         logger.propagate = propagate
 
 
-def _definitions(document: dict[str, Any]) -> Any:
+def parse_definitions(document: dict[str, Any]) -> Any:
+    """Aerleon's ``Naming`` of a definitions dictionary (:func:`definitions_document`)."""
     from aerleon.lib import naming
 
     definitions = naming.Naming()
@@ -212,7 +213,7 @@ def generate(policy_doc: dict[str, Any], definitions_doc: dict[str, Any], what: 
 
     with _aerleon_log() as messages:
         try:
-            configs = api.Generate([cast(Any, policy_doc)], _definitions(definitions_doc))
+            configs = api.Generate([cast(Any, policy_doc)], parse_definitions(definitions_doc))
         except Exception as exc:  # Aerleon's errors have no common base class
             raise AerleonError(f"{what}: Aerleon could not generate it: {exc}") from exc
     if messages:
@@ -261,7 +262,7 @@ class PolicyChecker:
         self.filter_count = len(policy_doc["filters"])
         with _aerleon_log():
             self._policy = policy.FromBuilder(
-                policy_builder.PolicyBuilder(cast(Any, policy_doc), _definitions(definitions_doc))
+                policy_builder.PolicyBuilder(cast(Any, policy_doc), parse_definitions(definitions_doc))
             )
 
     def verdicts(self, source: str, destination: str, protocol: str, port: int) -> list[Verdict]:

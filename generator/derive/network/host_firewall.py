@@ -166,6 +166,8 @@ def windows_firewall_documents(
     families: dict[str, list[dict[str, object]]] = {"inet": [], "inet6": []}
     networks: dict[str, object] = {}
     services: dict[str, object] = {}
+    concrete = {ipaddress.ip_address(a).version for r in rules for a in r.remote_addresses if a != "any"}
+    any_family = "inet6" if concrete == {6} else "inet"  # netsh's "any" covers both: keep it with the others
     for rule in rules:
         term: dict[str, object] = {
             "name": rule.name,
@@ -176,7 +178,7 @@ def windows_firewall_documents(
         }
         for port in rule.local_ports:
             services[token(f"{rule.protocol}-{port}")] = [{"port": port, "protocol": rule.protocol.lower()}]
-        family = "inet"
+        family = any_family
         if rule.remote_addresses != ("any",):
             versions = {ipaddress.ip_address(a).version for a in rule.remote_addresses}
             family = "inet6" if versions == {6} else "inet"

@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import re
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -307,7 +308,12 @@ class _Builder:
                 if address_text(e.name, e.ref, e.address) == BY_NAME and e.zone == "internet"
             ]
             by_name = _wrapped("Known by DNS name only, so any Internet address:", named, COMMENT_LINE) if named else []
-            return (head, *by_name, *_wrapped("Flows:", ids, COMMENT_LINE))
+            lines = (head, *by_name, *_wrapped("Flows:", ids, COMMENT_LINE))
+            return tuple(
+                part
+                for line in lines
+                for part in textwrap.wrap(line, COMMENT_LINE, break_on_hyphens=False, break_long_words=True)
+            )
         for shown in range(len(ids), -1, -1):
             parts = [head]
             if shown:
@@ -351,7 +357,7 @@ def firewall_policy(network: NetworkPlan, firewall: str, platform: str | Firewal
             if e.nat is not None:
                 translations.setdefault((e.nat.public, e.nat.private), None)
     directions = sorted(by_direction, key=lambda z: (zone_rank(z[0]) != zone_rank(info.zones[0]), z))
-    what = f"ibcm-runbook {code}: {info.name} ({info.role} firewall)"
+    what = f"ibcm-runbook {code}: {info.name[:40]} ({info.role} firewall)"  # a header comment stays one short line
     filters: list[PolicyFilter]
     if target.layout == "single":
         terms = sorted((t for z in directions for t in by_direction[z]), key=lambda t: (t.rule or 0, t.name))

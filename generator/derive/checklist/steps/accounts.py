@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from generator.derive.accounts import AccountKind, AccountNeed, account_needs
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step, Verdict
+from generator.derive.checklist.instructions import change_record, names
 from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import Server
@@ -186,43 +187,46 @@ def view(topo: Topology, _network: NetworkPlan) -> AccountsView:
 
 
 def _label(account: AccountEntry) -> str:
-    return f"{account.title} {account.name}" if account.name else f"{account.title} (still to be named)"
+    """``site system installation account DMZ\\svc-cm-install``, in the middle of a sentence."""
+    title = account.title[0].lower() + account.title[1:]
+    return f"{title} {account.name}" if account.name else f"{title} (still to be named)"
+
+
+def _on(servers: tuple[str, ...]) -> str:
+    """Where a command runs that is the same on several servers."""
+    return servers[0] if len(servers) == 1 else f"each of {names(servers)}"
 
 
 def _verification(account: AccountEntry, role: str) -> list[Instruction]:
     user = account.user or UNNAMED
-    label = _label(account)
+    name = account.name or UNNAMED
     checks = [
         Instruction(
-            f"The {label} exists in forest {', '.join(account.forests)} and is active (Account active: Yes)",
+            f"The {_label(account)} exists in forest {names(account.forests)} and is active (Account active: Yes).",
             command=f"net user {user} /domain",
             where=account.check_on,
         )
     ]
-    name = account.name or UNNAMED
     if account.kind == "site_system_installation":
         checks += [
             Instruction(
-                f"{name} is a member of the local Administrators group of {server}",
+                f"{name} is a member of the local Administrators group of {names(account.rights_on)}.",
                 command="net localgroup Administrators",
-                where=server,
-            )
-            for server in account.rights_on
-        ]
-        checks.append(
+                where=_on(account.rights_on),
+            ),
             Instruction(
                 f"{name} holds the right Access this computer from the network (SeNetworkLogonRight) on "
-                f"{', '.join(account.rights_on)}, directly or through the Administrators group (*S-1-5-32-544)",
-                command="secedit /export /areas USER_RIGHTS /cfg %TEMP%\\rights.inf && "
+                f"{names(account.rights_on)}, directly or through the Administrators group (*S-1-5-32-544).",
+                command="secedit /export /areas USER_RIGHTS /cfg %TEMP%\\rights.inf\n"
                 "findstr SeNetworkLogonRight %TEMP%\\rights.inf",
-                where=", ".join(account.rights_on),
-            )
-        )
+                where=_on(account.rights_on),
+            ),
+        ]
     elif account.kind == "mp_database_connection":
         checks += [
             Instruction(
-                f"{name} is a member of the database role {role} (role name to confirm) in {db.database} on "
-                f"{db.server}",
+                f"{name} is a member of the database role {role} in {db.database} on {db.server} (the role name"
+                f"{' and the database name' if db.default_name else ''} to confirm).",
                 command=f"sqlcmd -S {db.server} -E -d {db.database} -Q \"EXEC sp_helprolemember N'{role}'\"",
                 where=db.server,
             )
@@ -230,46 +234,48 @@ def _verification(account: AccountEntry, role: str) -> list[Instruction]:
         ]
     elif account.kind == "replication":
         replica = account.rights_on[0]
-        names = ", ".join(f"N'{n}'" for n in dict.fromkeys([name, user]))
+        logins = ", ".join(f"N'{n}'" for n in dict.fromkeys([name, user]))
         checks.append(
             Instruction(
-                f"The login the push subscription uses for {name} exists on the subscriber {replica} and is enabled",
+                f"The login the push subscription uses for {name} exists on the subscriber {replica} and is enabled "
+                "(is_disabled 0).",
                 command=f'sqlcmd -S {replica} -E -Q "SELECT name, type_desc, is_disabled FROM sys.server_principals '
-                f'WHERE name IN ({names})"',
+                f'WHERE name IN ({logins})"',
                 where=replica,
             )
         )
     return checks
 
 
-def _rollback(account: AccountEntry, role: str) -> list[Instruction]:
+def _rollback(account: AccountEntry, role: str, database_team: str) -> list[Instruction]:
     user = account.user or UNNAMED
     name = account.name or UNNAMED
     steps: list[Instruction] = []
     if account.kind == "site_system_installation":
-        steps += [
+        steps.append(
             Instruction(
-                f"Remove {name} from the local Administrators group of {server}",
+                f"Remove {name} from the local Administrators group of {names(account.rights_on)}.",
                 command=f"net localgroup Administrators {name} /delete",
-                where=server,
+                where=_on(account.rights_on),
             )
-            for server in account.rights_on
-        ]
+        )
     elif account.kind == "mp_database_connection":
         steps += [
             Instruction(
-                f"Remove {name} from the database role {role} in {db.database} on {db.server}",
+                f"Remove {name} from the database role {role} in {db.database} on {db.server}.",
                 command=f"sqlcmd -S {db.server} -E -d {db.database} -Q \"EXEC sp_droprolemember N'{role}', N'{name}'\"",
                 where=db.server,
             )
             for db in account.databases
         ]
     elif account.kind == "replication":
-        steps.append(Instruction(f"Drop the login created for {name} on {account.rights_on[0]}"))
+        steps.append(
+            Instruction(f"Ask the {database_team} to drop the login created for {name} on {account.rights_on[0]}.")
+        )
     steps += [
-        Instruction(f"Disable {name}", command=f"net user {user} /active:no /domain", where=account.check_on),
+        Instruction(f"Disable {name}.", command=f"net user {user} /active:no /domain", where=account.check_on),
         Instruction(
-            f"Delete {name} once no site system or subscription uses it",
+            f"Delete {name} once no site system or subscription uses it.",
             command=f"net user {user} /delete /domain",
             where=account.check_on,
         ),
@@ -278,17 +284,24 @@ def _rollback(account: AccountEntry, role: str) -> list[Instruction]:
 
 
 def work(topo: Topology, network: NetworkPlan, view: AccountsView) -> StepWork:
-    """Accounts exist before the steps that enter them in the console."""
-    del topo, network
+    """Accounts exist before the steps that enter them in the console; they are undone by removing their rights,
+    then disabling and deleting them."""
+    del network
     role = view.mp_database_role
-    named = "; ".join(f"{a.title}: {a.name or 'to be named'}" for a in view.accounts)
-    unnamed = f" (still to be named: {', '.join(view.to_be_named)})" if view.to_be_named else ""
-    evidence = [f"The {_label(a)} as created, recorded in the site input ({a.input_key})" for a in view.accounts]
-    evidence.append("The output of net user for each account")
-    if any(a.kind == "site_system_installation" for a in view.accounts):
-        evidence.append("The output of net localgroup Administrators on each server the installation account installs")
+    listed = "; ".join(f"{a.title}: {a.name or 'to be named'}" for a in view.accounts)
+    unnamed = f" (still to be named: {names(view.to_be_named)})" if view.to_be_named else ""
+    evidence = [
+        f"The name of the {_label(a)} as created, recorded in the site input ({a.input_key}) and in "
+        f"{change_record(topo)}."
+        for a in view.accounts
+    ]
+    evidence.append("The output of net user for each account.")
+    installation = [a for a in view.accounts if a.kind == "site_system_installation"]
+    if installation:
+        servers = names(s for a in installation for s in a.rights_on)
+        evidence.append(f"The output of net localgroup Administrators on {servers}.")
     if any(a.kind == "mp_database_connection" for a in view.accounts):
-        evidence.append(f"The members of {role} on each SQL Server the management points read")
+        evidence.append(f"The members of {role} on each SQL Server the management points read.")
     return StepWork(
         requires=frozenset({res.DECISION}),
         provides=frozenset(res.account(a.kind) for a in view.accounts),
@@ -297,13 +310,13 @@ def work(topo: Topology, network: NetworkPlan, view: AccountsView) -> StepWork:
         evidence=tuple(evidence),
         rollback=(
             Instruction(
-                "After the change is backed out, and only for the accounts this change created (an account that "
-                "existed before keeps its rights): remove the rights, then disable the account, and delete it once "
-                "nothing uses it"
+                "Only for the accounts this change created, after the change is backed out (an account that existed "
+                "before keeps its rights): remove the rights, then disable the account, and delete it once nothing "
+                "uses it."
             ),
-            *(i for a in view.accounts for i in _rollback(a, role)),
+            *(i for a in view.accounts for i in _rollback(a, role, view.database_team)),
         ),
-        gate=(f"Every account is created and its name recorded ({named}); none is still to be named{unnamed}",),
+        gate=(f"Every account is created and its name recorded ({listed}); none is still to be named{unnamed}.",),
     )
 
 

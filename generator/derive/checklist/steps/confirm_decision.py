@@ -171,7 +171,8 @@ def work(topo: Topology, network: NetworkPlan, view: ConfirmDecisionView) -> Ste
     site = topo.site
     site_node = console_paths(site.code, site.name).site_node
     change = change_record(topo)
-    requested = [f.name.lower() for f in view.unsupported_features if f.requested]
+    wanted = {f.key for f in view.unsupported_features if f.requested}
+    requested = [text for key, text in UNSUPPORTED_FEATURES.items() if key in wanted]
     new_web = [c.holder for c in network.certificates if c.status == "new" and c.kind == "web_server"]
     features = (
         f"The change board has accepted that Internet clients will not get {names(requested)}, and has a VPN plan "
@@ -182,7 +183,7 @@ def work(topo: Topology, network: NetworkPlan, view: ConfirmDecisionView) -> Ste
     )
     return StepWork(
         provides=frozenset({res.DECISION}),
-        minutes=20,
+        minutes=15,
         verification=(
             Instruction(features),
             Instruction(

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
-from generator.derive.checklist.work import StepWork
+from generator.derive.checklist.instructions import each
+from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology, WebDavSetup
 from generator.model.vocabulary import ROLE_CONSOLE_NODES
@@ -47,14 +48,53 @@ def view(topo: Topology, _network: NetworkPlan) -> DpBitsView:
     return DpBitsView(console_node=ROLE_CONSOLE_NODES["distribution_point"], dps=dps)
 
 
+BITS_OPTION = "Allow clients to transfer content from this distribution point using BITS, HTTP, and HTTPS"
+
+
+def _checks(view: DpBitsView, dp: BitsDpEntry) -> list[Instruction]:
+    checks = [
+        Instruction(f"The General tab of the {view.console_node} properties of {dp.name} has {BITS_OPTION} checked.")
+    ]
+    if dp.webdav:
+        checks.append(
+            Instruction(f"In IIS Manager on {dp.name}, WebDAV is installed and enabled, with a WebDAV authoring rule.")
+        )
+    checks += [
+        Instruction(
+            f"The proxy and firewall teams confirm that the verbs HEAD, GET and PROPFIND and the header Range are "
+            f"allowed towards {dp.url}."
+        ),
+        Instruction(
+            f"Once a pilot Internet client is installed (the next steps), a test package advertised to it downloads "
+            f"from {dp.url}: DataTransferService.log on the client shows the download completed (log name to confirm)."
+        ),
+    ]
+    return checks
+
+
 def work(topo: Topology, network: NetworkPlan, view: DpBitsView) -> StepWork:
-    """BITS is enabled on a distribution point that already accepts Internet clients."""
+    """BITS is enabled on a distribution point that already accepts Internet clients; the proof is a pilot client's
+    download."""
     del topo, network
     servers = [d.name for d in view.dps]
     return StepWork(
         requires=frozenset(res.role("distribution_point", s) for s in servers),
         provides=frozenset(res.bits(s) for s in servers),
         minutes=10 + 5 * len(servers),
+        verification=tuple(i for d in view.dps for i in _checks(view, d)),
+        evidence=(
+            f"A screenshot of the General tab of the {view.console_node} properties of {each(servers)}, with "
+            "BITS, HTTP and HTTPS checked.",
+            "The excerpt of the pilot client's download log for the test package, with the date and the time.",
+        ),
+        rollback=tuple(
+            Instruction(
+                f"Clear {BITS_OPTION} on {d.name} (General tab of its {view.console_node} properties); Internet "
+                "clients cannot download from it afterwards."
+            )
+            for d in reversed(view.dps)
+        ),
+        gate=tuple(f"{d.name} allows clients to transfer content using BITS, HTTP and HTTPS." for d in view.dps),
     )
 
 

@@ -9,7 +9,7 @@ from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
 from generator.derive.checklist.ids import StepId
-from generator.derive.checklist.instructions import certificate_check, change_record, console, names
+from generator.derive.checklist.instructions import certificate_check, change_record, console, each, names, verb
 from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.certificates import CertificateRequest
 from generator.derive.network.plan import NetworkPlan
@@ -222,19 +222,20 @@ def work(topo: Topology, network: NetworkPlan, view: InstallSiteSystemsView) -> 
     if new:
         rollback.append(
             Instruction(
-                "Ask the PKI team to revoke the certificates issued for this change ("
+                f"Ask the PKI team to revoke the {verb(new, 'certificate', 'certificates')} issued for this change ("
                 + "; ".join(f"{c.holder}: {names(c.names) or c.kind.replace('_', ' ')}" for c in new)
-                + "), and delete them from the computer Personal store of each server."
+                + f"), and delete {verb(new, 'it', 'them')} from the computer Personal store of "
+                + f"{verb(new, 'the server', 'each server')}."
             )
         )
     change = change_record(topo)
     return StepWork(
         requires=frozenset(requires),
         provides=frozenset({*(res.site_system(s) for s in servers), *res.new_certificates(network, servers)}),
-        minutes=15 + 15 * len(servers),
+        minutes=10 + 15 * len(servers),
         verification=tuple(verification),
         evidence=(
-            f"A screenshot of the General tab of the ConfigMgr site system properties of each of {listed}.",
+            f"A screenshot of the General tab of the ConfigMgr site system properties of {each(servers)}.",
             f"A screenshot of Site System Status showing {listed}.",
             *(
                 (
@@ -248,12 +249,13 @@ def work(topo: Topology, network: NetworkPlan, view: InstallSiteSystemsView) -> 
         ),
         rollback=tuple(rollback),
         gate=(
-            f"{listed} {'is a site system' if len(servers) == 1 else 'are site systems'} of {topo.site.code} with "
+            f"{listed} {verb(servers, 'is a site system', 'are site systems')} of {topo.site.code} with "
             "the FQDNs of this runbook, and Site System Status shows no errors.",
             *(
                 (
-                    f"The new certificates of {names(c.holder for c in new)} are installed and certutil -verify "
-                    "-urlfetch passes on each server.",
+                    f"The new {verb(new, 'certificate', 'certificates')} of {names(c.holder for c in new)} "
+                    f"{verb(new, 'is', 'are')} installed and certutil -verify -urlfetch passes on "
+                    f"{verb(new, 'the server', 'each server')}.",
                 )
                 if new
                 else ()

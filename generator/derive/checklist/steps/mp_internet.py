@@ -8,7 +8,16 @@ from generator.derive.accounts import account_needs
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
-from generator.derive.checklist.work import StepWork
+from generator.derive.checklist.instructions import (
+    IN_A_BROWSER,
+    ON_THE_INTERNET,
+    each,
+    names,
+    portqry,
+    server_host,
+    verb,
+)
+from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology, WebDavSetup
 from generator.model.vocabulary import ROLE_CONSOLE_NODES
@@ -103,19 +112,126 @@ def view(topo: Topology, _network: NetworkPlan) -> MpInternetView:
     )
 
 
+def _settings(view: MpInternetView, mp: InternetMpEntry) -> Instruction:
+    connections = "Internet-only" if mp.internet_only else "intranet and Internet"
+    database = (
+        f"Use a database replica with {view.replica_server} and {view.replica_database}"
+        if mp.uses_replica
+        else f"the site database on {view.database_server} (Use a database replica cleared)"
+    )
+    return Instruction(
+        f"The General tab of the {view.console_node} properties of {mp.name} shows {connections} client connections "
+        f"and {database}."
+    )
+
+
+def _database_check(topo: Topology, view: MpInternetView) -> list[Instruction]:
+    """Each management point reaches the SQL Server it reads, on TCP 1433."""
+    checks = []
+    for uses_replica in (False, True):
+        readers = [m.name for m in view.mps if m.uses_replica == uses_replica]
+        target = topo.replica_server if uses_replica else topo.database_server
+        if not readers or target is None:
+            continue
+        what = f"the replica on {target.name}" if uses_replica else f"the site database on {target.name}"
+        checks.append(
+            Instruction(
+                f"{names(readers)} {verb(readers, 'reaches', 'each reach')} {what} on SQL Server TCP 1433. Expect "
+                "LISTENING.",
+                command=portqry(server_host(target), ["1433"]),
+                where=each(readers),
+            )
+        )
+    return checks
+
+
+def _url_checks(view: MpInternetView) -> list[Instruction]:
+    """The test URLs once per name Internet clients use (the members of an NLB cluster share one)."""
+    checks = []
+    for mp in {m.client_fqdn: m for m in view.mps}.values():
+        checks += [
+            Instruction(
+                f"The management point answers with a certificate for {mp.client_fqdn}.",
+                command=mp.url,
+                where=ON_THE_INTERNET,
+            ),
+            Instruction(
+                "The mplist test URL returns the list of management points. The site is in native mode, so the "
+                "browser needs a client authentication certificate.",
+                command=mp.mplist_url,
+                where=IN_A_BROWSER,
+            ),
+            Instruction(
+                "The mpcert test URL returns the management point's certificate.",
+                command=mp.mpcert_url,
+                where=IN_A_BROWSER,
+            ),
+        ]
+    return checks
+
+
+def _rollback(view: MpInternetView, mp: InternetMpEntry) -> Instruction:
+    if mp.internet_only:
+        return Instruction(
+            f"Remove the management point role from {mp.name}: under Site Systems → {mp.name}, right-click "
+            f"{view.console_node} → Delete."
+        )
+    replica = ", and clear Use a database replica" if mp.uses_replica else ""
+    return Instruction(
+        f"Set Allowed client connections of the management point on {mp.name} back to intranet only{replica} "
+        f"(General tab of its {view.console_node} properties)."
+    )
+
+
 def work(topo: Topology, network: NetworkPlan, view: MpInternetView) -> StepWork:
     """A management point is configured for Internet clients once its site system, certificate, database (the
-    replica when it reads one) and account exist."""
+    replica when it reads one) and account exist; checked where the reference says (MPControl.log on the site
+    server, the test URLs from the Internet)."""
     servers = [m.name for m in view.mps]
     requires = {*(res.site_system(s) for s in servers), *res.new_certificates(network, servers)}
     if any(m.uses_replica for m in view.mps):
         requires.add(res.REPLICA)
     if any(a.kind == "mp_database_connection" for a in account_needs(topo)):
         requires.add(res.account("mp_database_connection"))
+    https = str(topo.site.client_ports.https)
+    mps = [topo.server(m) for m in servers]
+    listed = names(servers)
+    urls = list({m.client_fqdn: m for m in view.mps}.values())
     return StepWork(
         requires=frozenset(requires),
         provides=frozenset(res.role("management_point", s) for s in servers),
-        minutes=15 + 15 * len(servers),
+        minutes=10 + 10 * len(servers),
+        verification=(
+            *(_settings(view, m) for m in view.mps),
+            Instruction(
+                f"MPSetup.log and mpMSI.log on {listed} record a successful installation of the management point."
+            ),
+            *_database_check(topo, view),
+            Instruction(
+                f"The site server {view.site_server} reaches {listed} on HTTPS {https}, where SMS_MP_CONTROL_MANAGER "
+                f"polls {verb(servers, 'it', 'them')}. Expect LISTENING.",
+                command="\n".join(portqry(server_host(m), [https]) for m in mps if m is not None),
+                where=view.site_server,
+            ),
+            Instruction(
+                f"MPControl.log on the site server {view.site_server}, where SMS_MP_CONTROL_MANAGER polls every "
+                f"management point, shows that it reaches {listed} without errors."
+            ),
+            *_url_checks(view),
+        ),
+        evidence=(
+            f"A screenshot of the General tab of the {view.console_node} properties of {each(servers)}.",
+            f"The excerpt of MPControl.log on {view.site_server} showing {listed} polled without errors, with the "
+            "time.",
+            f"The excerpts of MPSetup.log and mpMSI.log on {listed} that record the installation.",
+            "The answers of " + names(u for m in urls for u in (m.mplist_url, m.mpcert_url)) + ", saved with the "
+            "date and the time.",
+        ),
+        rollback=tuple(_rollback(view, m) for m in reversed(view.mps)),
+        gate=(
+            f"MPControl.log on {view.site_server} shows {listed} answering without errors.",
+            *(f"{m.mplist_url} returns the management point list from the Internet." for m in urls),
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from generator.derive.checklist.instructions import (
     rule_checks,
     rules_in_place,
     rules_label,
+    verb,
 )
 from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.plan import NetworkPlan
@@ -179,7 +180,7 @@ def _internet_checks(network: NetworkPlan, view: NetworkInfrastructureView) -> l
             Instruction(
                 f"The ports of features Internet clients cannot use stay closed: SMB 445 (client push) and TCP 2701 "
                 f"(remote control) on {names(c.fqdn for c, _ in targets)} report FILTERED.",
-                command="\n".join(portqry(host, EDGE_BLOCKED_PORTS) for _, host in targets),
+                command="\n".join(dict.fromkeys(portqry(host, EDGE_BLOCKED_PORTS) for _, host in targets)),
                 where=ON_THE_INTERNET,
             )
         )
@@ -220,7 +221,9 @@ def work(topo: Topology, network: NetworkPlan, view: NetworkInfrastructureView) 
     ]
     rollback: list[Instruction] = []
     gate = [
-        f"{rules_label(name, rules)} are in place and PortQry shows them open (not FILTERED)." for name, rules in ruled
+        f"{rules_label(name, rules)} {verb(rules, 'is', 'are')} in place and PortQry shows "
+        f"{verb(rules, 'it', 'them')} open (not FILTERED)."
+        for name, rules in ruled
     ]
     if view.reverse_proxy:
         fqdns = names(s.internet_fqdn or s.name for s in view.reverse_proxy.published)
@@ -235,7 +238,7 @@ def work(topo: Topology, network: NetworkPlan, view: NetworkInfrastructureView) 
             Instruction(
                 f"Check from the Internet that {names(c.fqdn for c, _ in targets)} no longer answer: PortQry reports "
                 "FILTERED.",
-                command="\n".join(portqry(host, [str(p.port) for p in c.ports]) for c, host in targets),
+                command="\n".join(dict.fromkeys(portqry(host, [str(p.port) for p in c.ports]) for c, host in targets)),
                 where=ON_THE_INTERNET,
             )
         )
@@ -243,10 +246,10 @@ def work(topo: Topology, network: NetworkPlan, view: NetworkInfrastructureView) 
     return StepWork(
         requires=frozenset({res.PLACEMENT, res.BACKUP}),
         provides=frozenset(provides),
-        minutes=15 + 5 * len(network.grouped_rules),
+        minutes=10 + 5 * len(network.grouped_rules),
         verification=(
             *(i for name, _ in ruled if (i := rules_in_place(network, name)) is not None),
-            *rule_checks(network.grouped_rules),
+            *rule_checks(topo, network.grouped_rules),
             *_internet_checks(network, view),
             *_proxy_check(view),
         ),

@@ -15,7 +15,7 @@ from typing import Literal
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
-from generator.derive.checklist.work import StepWork
+from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import Server
 from generator.model.topology import Topology
@@ -202,15 +202,116 @@ def view(topo: Topology, _network: NetworkPlan) -> NextStepsView:
     )
 
 
+def _checks(topo: Topology, view: NextStepsView) -> list[Instruction]:
+    """What a pilot client on the Internet shows once it is installed with this step's command line."""
+    sdk = "Through the client SDK, ISmsClient2::IsClientOnInternet reports that the client is on the Internet"
+    if view.clients_internet_only:
+        sdk += " and IsClientAlwaysOnInternet reports an Internet-only client"
+    reports = (
+        "its inventory and software update scan results reach"
+        if view.software_updates_on_internet
+        else ("its inventory reaches")
+    )
+    checks = [
+        Instruction(
+            "CCMSetup completed on the pilot client: ccmsetup.log ends with exit code 0 (log location to confirm).",
+            command='findstr /i /c:"exit code" %windir%\\system32\\ccmsetup\\ccmsetup.log',
+            where="the pilot client",
+        )
+    ]
+    if view.mp_fqdn:
+        checks += [
+            Instruction(
+                f"Control Panel → Configuration Manager → Internet tab on the pilot client shows {view.mp_fqdn} (to "
+                "confirm for Configuration Manager 2007)."
+            ),
+            Instruction(
+                f"LocationServices.log on the pilot client names {view.mp_fqdn} as its Internet management point (log "
+                "name to confirm)."
+            ),
+        ]
+    checks += [
+        Instruction(f"The pilot client's site assignment is {topo.site.code}."),
+        Instruction(
+            f"{sdk}, and GetCurrentManagementPoint returns an empty string while the client is on the Internet."
+        ),
+        Instruction(
+            f"The pilot client receives policy, and {reports} the site: Resource Explorer in the console on "
+            f"{view.site_server} shows inventory dated after the client went on the Internet."
+        ),
+    ]
+    if view.internet_fsp:
+        checks.append(
+            Instruction(f"The pilot client's state messages reach the fallback status point {view.internet_fsp}.")
+        )
+    checks.append(
+        Instruction(
+            "The features not supported on the Internet (listed when the decision was confirmed) are covered by the "
+            "VPN plan."
+        )
+    )
+    return checks
+
+
+def _rollback(view: NextStepsView) -> list[Instruction]:
+    populations = {line.population for line in view.install_lines}
+    steps = [
+        Instruction(
+            "Stop installing clients with the command lines of this step: withdraw the installation package and the "
+            "removable media."
+        )
+    ]
+    if "internet_only" in populations:
+        steps.append(
+            Instruction(
+                "Internet-only clients (CCMALWAYSINF=1) cannot be managed without the Internet-based site systems: "
+                "uninstall them (CCMSetup.exe /uninstall, to confirm) or leave them unmanaged until the site systems "
+                "are back."
+            )
+        )
+    if "roaming" in populations:
+        steps.append(
+            Instruction(
+                "Roaming clients keep using the default management point on the intranet and stay unmanaged on the "
+                f"Internet until they return; to stop them trying {view.mp_fqdn}, clear their Internet management "
+                "point (ISmsClient2::SetInternetManagementPointFQDN or the Internet tab of the Configuration Manager "
+                "control panel, to confirm)."
+            )
+        )
+    return steps
+
+
 def work(topo: Topology, network: NetworkPlan, view: NextStepsView) -> StepWork:
-    """Clients are installed for the Internet once every Internet role, cluster and synchronisation is in place."""
-    del view
+    """Clients are installed for the Internet once every Internet role, cluster and synchronisation is in place;
+    a pilot client on the Internet proves the whole change before the rest follow."""
     requires = {res.role(role, s.name) for s in topo.internet_servers for role in topo.internet_roles(s)}
     requires |= {res.nlb(c.name) for c in topo.model.nlb_clusters if c.internet_fqdn}
     requires |= res.public_names(network)
     if topo.internet_sup is not None:
         requires.add(res.sync(topo.internet_sup.name))
-    return StepWork(requires=frozenset(requires), provides=frozenset({res.CLIENTS}), minutes=60)
+    code = topo.site.code
+    uses = f", uses {view.mp_fqdn}" if view.mp_fqdn else ""
+    return StepWork(
+        requires=frozenset(requires),
+        provides=frozenset({res.CLIENTS}),
+        minutes=45,
+        verification=tuple(_checks(topo, view)),
+        evidence=(
+            "The names of the pilot clients, when they were installed and the command line used.",
+            *((f"A screenshot of the Internet tab of a pilot client showing {view.mp_fqdn}.",) if view.mp_fqdn else ()),
+            "A screenshot of Resource Explorer with a pilot client's inventory dated after it went on the Internet.",
+            *(
+                (f"The pilot client's state messages at the fallback status point {view.internet_fsp}.",)
+                if view.internet_fsp
+                else ()
+            ),
+        ),
+        rollback=tuple(_rollback(view)),
+        gate=(
+            f"A pilot client on the Internet is assigned to {code}{uses}, and its inventory reaches the site.",
+            "The remaining clients are installed only after the pilot passed.",
+        ),
+    )
 
 
 STEP = Step(

@@ -174,9 +174,9 @@ def _checks(topo: Topology, cluster: NlbSupCluster, component: str, site_server:
 def _rollback(cluster: NlbSupCluster) -> list[Instruction]:
     members = names(cluster.members)
     component = (
-        "On the Internet-based tab of the Software Update Point Component properties, set the active Internet-based "
-        f"software update point {cluster.name} back to None, or to the one recorded before the change (with None, "
-        "Internet clients get no software update scans)."
+        f"Make sure the Software Update Point Component no longer names {cluster.name}: its Internet-based tab shows "
+        "None, or the active Internet-based software update point recorded before the change (with None, Internet "
+        "clients get no software update scans)."
         if cluster.internet_only
         else "On the General tab of the Software Update Point Component properties, set the active software update "
         f"point {cluster.name} back to the server and client connection option recorded before the change."

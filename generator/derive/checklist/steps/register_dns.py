@@ -81,7 +81,7 @@ def _owners(view: RegisterDnsView) -> dict[str, str]:
 
 
 def _address(record: DnsRecord) -> str:
-    return record.value or "its assigned address (still to be assigned in the site input)"
+    return record.value or "its address (still to be assigned in the site input)"
 
 
 def _public_checks(records: list[DnsRecord], owners: dict[str, str]) -> list[Instruction]:
@@ -105,7 +105,7 @@ def _intranet_checks(records: list[DnsRecord], view: RegisterDnsView) -> list[In
         groups.setdefault(forest_of.get(r.holder), []).append(r)
     checks = []
     for forest, members in groups.items():
-        pairs = ", ".join(f"{r.name} to {r.value or 'its intranet address'}" for r in members)
+        pairs = ", ".join(f"{r.name} to {r.value}" if r.value else r.name for r in members)
         where = view.site_server if forest else "a computer on the intranet"
         text = (
             f"{view.site_server} resolves the intranet FQDNs of forest {forest}: {pairs}."
@@ -140,14 +140,14 @@ def work(topo: Topology, network: NetworkPlan, view: RegisterDnsView) -> StepWor
     ]
     rollback = [
         Instruction(
-            f"Delete the public {r.type} record {r.name} ({_address(r)}) of {owners[r.name.lower()]}; resolvers keep "
-            "it cached up to its TTL."
+            f"Delete the public {r.type} record {r.name}{f' ({r.value})' if r.value else ''} of "
+            f"{owners[r.name.lower()]}; resolvers keep it cached up to its TTL."
         )
         for r in added
     ]
     rollback += [
         Instruction(
-            f"Delete the intranet {r.type} record {r.name} ({r.value or 'its virtual address'}) of NLB cluster "
+            f"Delete the intranet {r.type} record {r.name}{f' ({r.value})' if r.value else ''} of NLB cluster "
             f"{r.holder}."
         )
         for r in added_intranet

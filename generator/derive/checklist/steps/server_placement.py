@@ -195,7 +195,7 @@ def work(topo: Topology, network: NetworkPlan, view: ServerPlacementView) -> Ste
     return StepWork(
         requires=frozenset({res.DECISION}),
         provides=frozenset({res.PLACEMENT}),
-        minutes=20,
+        minutes=15,
         verification=(
             Instruction(
                 f"The owners of {names(s.name for s in model.servers)} confirm that each server exists with the "

@@ -8,23 +8,13 @@ from typing import Literal
 
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step, Verdict
+from generator.derive.checklist.instructions import names
 from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import OperatingSystem, Server, Site
 from generator.model.topology import Topology, WebDavSetup
-from generator.model.vocabulary import ROLE_TITLES
+from generator.model.vocabulary import OS_TITLES, ROLE_TITLES, SERVICE_PACK_NEEDED, SERVICE_PACK_OF_VERSION
 
-OS_TITLES: dict[OperatingSystem, str] = {
-    "windows_server_2003": "Windows Server 2003",
-    "windows_server_2008": "Windows Server 2008",
-    "windows_server_2008_r2": "Windows Server 2008 R2",
-}
-
-SERVICE_PACK_OF_VERSION: dict[str, int] = {"RTM": 0, "SP1": 1, "SP2": 2, "R2": 1, "R3": 2}
-"""The ConfigMgr 2007 service pack a product level implies (R2 needs SP1, R3 needs SP2); the same facts as warning 9
-(generator.validate.rules)."""
-SERVICE_PACK_NEEDED: dict[OperatingSystem, int] = {"windows_server_2008": 1, "windows_server_2008_r2": 2}
-"""The ConfigMgr 2007 service pack a site system on this OS needs (reference 16.5)."""
 WSUS_OF_SERVICE_PACK = {0: "WSUS 3.0", 1: "WSUS 3.0 SP1", 2: "WSUS 3.0 SP2"}
 """The WSUS 3.0 level a software update point needs at the site's service pack (reference R16)."""
 
@@ -40,8 +30,8 @@ def condition(topo: Topology) -> Verdict:
     servers = topo.internet_servers
     if not servers:
         return False, ["no server has a role that accepts Internet connections"]
-    names = ", ".join(s.name for s in servers)
-    return True, [f"{names} will host Internet-based roles and need IIS, BITS and their role prerequisites first"]
+    listed = names(s.name for s in servers)
+    return True, [f"{listed} will host Internet-based roles and need IIS, BITS and their role prerequisites first"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +71,8 @@ class ServerPrerequisites:
     """Its only role is a fallback status point: that it needs IIS is to confirm."""
     bits: bool
     """BITS server extensions: a management point or a BITS-enabled distribution point."""
+    bits_roles: tuple[str, ...]
+    """The roles that use them: "management point", "BITS-enabled distribution point"."""
     webdav: WebDavSetup | None
     """WebDAV set up by hand: a download on Windows Server 2008, an IIS role service on 2008 R2."""
     wsus: bool
@@ -183,6 +175,10 @@ def _entry(topo: Topology, network: NetworkPlan, server: Server, sup_servers: se
     cluster = topo.cluster_for(server, "software_update_point")
     needed = SERVICE_PACK_NEEDED.get(server.os)
     iis7 = server.os != "windows_server_2003"
+    bits_roles = [
+        *(["management point"] if roles.management_point is not None else []),
+        *(["BITS-enabled distribution point"] if dp is not None and dp.bits else []),
+    ]
     return ServerPrerequisites(
         name=server.name,
         os=server.os,
@@ -190,7 +186,8 @@ def _entry(topo: Topology, network: NetworkPlan, server: Server, sup_servers: se
         iis7=iis7,
         roles=tuple(ROLE_TITLES[key] for key, _ in roles.items()),
         fsp_only=[key for key, _ in roles.items()] == ["fallback_status_point"],
-        bits=roles.management_point is not None or (dp is not None and dp.bits),
+        bits=bool(bits_roles),
+        bits_roles=tuple(bits_roles),
         webdav=topo.webdav_setup(server),
         wsus=server.name in sup_servers,
         wsus_custom_website=sup is not None and sup.wsus_website == "custom",
@@ -241,7 +238,7 @@ def _verification(view: ServerPrerequisitesView, site_code: str) -> list[Instruc
         if s.iis7:
             checks.append(
                 Instruction(
-                    f"{s.name} lists {', '.join(installed)} as installed",
+                    f"Server Manager on {s.name} lists {names(installed)} as installed (feature names to confirm).",
                     command="servermanagercmd -query",
                     where=s.name,
                 )
@@ -249,8 +246,8 @@ def _verification(view: ServerPrerequisitesView, site_code: str) -> list[Instruc
         else:
             checks.append(
                 Instruction(
-                    f"{s.name} has IIS{' and BITS Server Extensions' if s.bits else ''} installed (Add or Remove "
-                    "Programs, Windows Components, Application Server) and its web sites answer",
+                    f"{s.name} has IIS{' and the BITS Server Extensions' if s.bits else ''} installed (Add or Remove "
+                    "Programs, Windows Components, Application Server), and iisweb lists its web sites.",
                     command="cscript //nologo %SystemRoot%\\system32\\iisweb.vbs /query",
                     where=s.name,
                 )
@@ -258,12 +255,12 @@ def _verification(view: ServerPrerequisitesView, site_code: str) -> list[Instruc
         if s.webdav:
             checks += [
                 Instruction(
-                    f'WebDAV is enabled on the {view.iis_site} of {s.name} (enabled="true")',
+                    f'WebDAV is enabled on the {view.iis_site} of {s.name}: the authoring section shows enabled="true".',
                     command=f'{APPCMD} list config "{view.iis_site}" /section:system.webServer/webdav/authoring',
                     where=s.name,
                 ),
                 Instruction(
-                    f"The {view.iis_site} of {s.name} has a WebDAV authoring rule",
+                    f"The {view.iis_site} of {s.name} has a WebDAV authoring rule.",
                     command=f'{APPCMD} list config "{view.iis_site}" /section:system.webServer/webdav/authoringRules',
                     where=s.name,
                 ),
@@ -273,7 +270,7 @@ def _verification(view: ServerPrerequisitesView, site_code: str) -> list[Instruc
             checks.append(
                 Instruction(
                     f"WSUS is installed on {s.name} at {view.wsus_version} or later: its setup key lists the WSUS "
-                    f"version{database if s.wsus_database else ''}",
+                    f"version{database if s.wsus_database else ''}.",
                     command=f'reg query "{WSUS_SETUP_KEY}"',
                     where=s.name,
                 )
@@ -283,7 +280,7 @@ def _verification(view: ServerPrerequisitesView, site_code: str) -> list[Instruc
             if s.iis7:
                 checks.append(
                     Instruction(
-                        f"The {view.iis_site} of {s.name} is bound to {ports}",
+                        f"The {view.iis_site} of {s.name} is bound to {ports}.",
                         command=f'{APPCMD} list site "{view.iis_site}"',
                         where=s.name,
                     )
@@ -291,7 +288,7 @@ def _verification(view: ServerPrerequisitesView, site_code: str) -> list[Instruc
             else:
                 checks += [
                     Instruction(
-                        f"The {view.iis_site} of {s.name} is bound to {ports}",
+                        f"The {view.iis_site} of {s.name} is bound to {ports} ({key}).",
                         command=f"{ADSUTIL} GET W3SVC/1/{key}",
                         where=s.name,
                     )
@@ -300,7 +297,7 @@ def _verification(view: ServerPrerequisitesView, site_code: str) -> list[Instruc
         if s.host_firewall and s.inbound_rules:
             checks.append(
                 Instruction(
-                    f"Windows Firewall on {s.name} has enabled inbound rules for {_ports(s.inbound_rules)}",
+                    f"Windows Firewall on {s.name} has enabled inbound allow rules for {_ports(s.inbound_rules)}.",
                     command="netsh advfirewall firewall show rule name=all dir=in",
                     where=s.name,
                 )
@@ -311,14 +308,14 @@ def _verification(view: ServerPrerequisitesView, site_code: str) -> list[Instruc
         checks.append(
             Instruction(
                 f"Site {site_code} is at Configuration Manager 2007 {level} or later, as "
-                f"{', '.join(s.name for s in needing)} need: the General tab of the site properties shows its version "
-                "(version numbers to confirm)"
+                f"{names(s.name for s in needing)} need: the General tab of the site properties shows its version "
+                "(where the version is shown is to confirm)."
             )
         )
     if view.wsus_console_for:
         checks.append(
             Instruction(
-                f"The Update Services console (WSUS 3.0 administration console) starts on {view.site_server}",
+                f"The Update Services console (WSUS 3.0 administration console) starts on {view.site_server}.",
                 where=view.site_server,
             )
         )
@@ -329,14 +326,14 @@ def _rollback(view: ServerPrerequisitesView) -> list[Instruction]:
     steps = [
         Instruction(
             "What this step installs serves nothing until the roles are added, so it can stay when the change is "
-            "backed out; where a server's owner wants it gone, remove it in this order"
+            "backed out; where a server's owner wants it gone, remove it in this order."
         )
     ]
     for s in view.prerequisites:
         if s.host_firewall and s.inbound_rules:
             steps.append(
                 Instruction(
-                    f"Delete the inbound rules added for this change on {s.name} ({_ports(s.inbound_rules)})",
+                    f"Delete the inbound rules added for this change on {s.name} ({_ports(s.inbound_rules)}).",
                     command='netsh advfirewall firewall delete rule name="<rule name>"',
                     where=s.name,
                 )
@@ -344,9 +341,9 @@ def _rollback(view: ServerPrerequisitesView) -> list[Instruction]:
         for b in s.bindings:
             text = f"Remove the {b.scheme} binding on port {b.port} from the {view.iis_site} of {s.name}"
             if b.remove_command:
-                steps.append(Instruction(text, command=b.remove_command, where=s.name))
+                steps.append(Instruction(f"{text}.", command=b.remove_command, where=s.name))
             else:
-                steps.append(Instruction(f"{text} (IIS Manager, web site properties)", where=s.name))
+                steps.append(Instruction(f"{text} (IIS Manager, web site properties).", where=s.name))
         if s.wsus:
             shared = (
                 f"; the shared WSUS database on {s.wsus_database} stays until the last member of {s.wsus_cluster} "
@@ -354,21 +351,22 @@ def _rollback(view: ServerPrerequisitesView) -> list[Instruction]:
                 if s.wsus_database
                 else ""
             )
-            steps.append(Instruction(f"Uninstall WSUS 3.0 from {s.name}{shared}", where=s.name))
+            steps.append(Instruction(f"Uninstall WSUS 3.0 from {s.name}{shared}.", where=s.name))
         if s.webdav:
             what = "the WebDAV Publishing role service" if s.webdav == "role-service" else "the WebDAV extension"
-            steps.append(Instruction(f"Remove {what} from {s.name}", where=s.name))
+            steps.append(Instruction(f"Remove {what} from {s.name}.", where=s.name))
         removable = ["BITS Server Extensions"] if s.bits else []
         steps.append(
             Instruction(
-                f"Remove {' and '.join([*removable, 'IIS'])} from {s.name} only if nothing else on it uses them"
+                f"Remove {names([*removable, 'IIS'])} from {s.name} only if nothing else on it uses "
+                f"{'them' if removable else 'it'}."
             )
         )
     if view.wsus_console_for:
         steps.append(
             Instruction(
                 f"Leave the WSUS 3.0 administration console on {view.site_server}: the site server needs it for "
-                f"{', '.join(view.wsus_console_for)}"
+                f"{names(view.wsus_console_for)}."
             )
         )
     return steps
@@ -377,28 +375,28 @@ def _rollback(view: ServerPrerequisitesView) -> list[Instruction]:
 def work(topo: Topology, network: NetworkPlan, view: ServerPrerequisitesView) -> StepWork:
     """Prerequisites are in place before the site system is installed; WSUS before the software update point."""
     del network
-    names = ", ".join(view.servers)
-    gate = [f"The prerequisites listed for {names} are installed and checked"]
+    listed = names(view.servers)
+    gate = [f"The prerequisites listed for {listed} are installed and checked."]
     if view.sup_servers:
-        gate.append(f"{view.wsus_version} or later is installed on {', '.join(view.sup_servers)}")
+        gate.append(f"{view.wsus_version} or later is installed on {names(view.sup_servers)}.")
     if view.wsus_console_for:
-        gate.append(f"The WSUS 3.0 administration console is installed on {view.site_server}")
+        gate.append(f"The WSUS 3.0 administration console is installed on {view.site_server}.")
     bound = [s.name for s in view.prerequisites if s.bindings]
     if bound:
         ports = ", ".join(f"{scheme} {port}" for scheme, port in view.custom_ports)
-        gate.append(f"The IIS web sites of {', '.join(bound)} are bound to the client ports {ports}")
+        gate.append(f"The IIS web sites of {names(bound)} are bound to the client ports {ports}.")
     walled = [s.name for s in view.prerequisites if s.host_firewall and s.inbound_rules]
     if walled:
-        gate.append(f"Windows Firewall on {', '.join(walled)} allows the inbound connections listed for each")
-    evidence = [f"The installed roles and features of {names}"]
+        gate.append(f"Windows Firewall on {names(walled)} allows the inbound connections listed for each.")
+    evidence = [f"The installed roles and features of {listed}."]
     if view.sup_servers:
-        evidence.append(f"The WSUS setup values (version, database server) of {', '.join(view.sup_servers)}")
+        evidence.append(f"The WSUS setup values (version, database server) of {names(view.sup_servers)}.")
     if bound:
-        evidence.append(f"The bindings of the IIS web sites of {', '.join(bound)}")
+        evidence.append(f"The bindings of the IIS web sites of {names(bound)}.")
     if walled:
-        evidence.append(f"The inbound Windows Firewall rules of {', '.join(walled)}")
+        evidence.append(f"The inbound Windows Firewall rules of {names(walled)}.")
     if view.wsus_console_for:
-        evidence.append(f"A screenshot of the Update Services console on {view.site_server}")
+        evidence.append(f"A screenshot of the Update Services console on {view.site_server}.")
     return StepWork(
         requires=frozenset({res.PLACEMENT, res.BACKUP}),
         provides=frozenset({*(res.prerequisites(s) for s in view.servers), *(res.wsus(s) for s in view.sup_servers)}),

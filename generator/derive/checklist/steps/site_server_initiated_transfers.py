@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
-from generator.derive.checklist.steps.server_placement import IntoIntranet, into_intranet
 from generator.derive.checklist.instructions import each, names, portqry, server_host, verb
+from generator.derive.checklist.steps.server_placement import IntoIntranet, into_intranet
 from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import Server

@@ -8,7 +8,8 @@ from generator.derive.accounts import account_needs
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
-from generator.derive.checklist.work import StepWork
+from generator.derive.checklist.instructions import change_record, names, portqry, server_host, verb
+from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
 from generator.model.vocabulary import ROLE_CONSOLE_NODES
@@ -55,13 +56,86 @@ def view(topo: Topology, _network: NetworkPlan) -> SqlReplicaView:
     )
 
 
+def _checks(topo: Topology, view: SqlReplicaView) -> list[Instruction]:
+    replica = topo.replica_server
+    readers = names(r.name for r in view.readers)
+    checks = [
+        Instruction(
+            f"In SQL Server Management Studio on {view.database_server}, Replication Monitor shows the publication and "
+            f"the subscription of {view.replica_server} as running, with no errors."
+        ),
+        Instruction(
+            f"A tracer token inserted for the publication in Replication Monitor on {view.database_server} reaches "
+            f"{view.replica_server}; the latency it shows is the replication delay of the replica."
+        ),
+        Instruction(
+            f"The database {view.replica_database} on {view.replica_server} holds the published tables: the command "
+            "lists them.",
+            command=f'sqlcmd -E -d {view.replica_database} -Q "SELECT name FROM sys.tables ORDER BY name"',
+            where=view.replica_server,
+        ),
+    ]
+    if replica is not None:
+        checks.append(
+            Instruction(
+                f"{view.database_server} reaches {view.replica_server} on SQL Server TCP 1433 for the push "
+                "subscription (the direction is to confirm). Expect LISTENING.",
+                command=portqry(server_host(replica), ["1433"]),
+                where=view.database_server,
+            )
+        )
+    checks.append(
+        Instruction(
+            f"Once the management points are configured, {readers} {verb(view.readers, 'shows', 'show')} Use a "
+            "database replica with "
+            f"{view.replica_server} and {view.replica_database}, and Internet clients receive policy."
+        )
+    )
+    return checks
+
+
 def work(topo: Topology, network: NetworkPlan, view: SqlReplicaView) -> StepWork:
-    """The replica is built and in sync before a management point is pointed at it."""
-    del view
+    """The replica is built and in sync before a management point is pointed at it; undone from its readers back
+    to the publisher."""
     requires = {res.BACKUP, *res.firewalls(network)}
     if any(a.kind == "replication" for a in account_needs(topo)):
         requires.add(res.account("replication"))
-    return StepWork(requires=frozenset(requires), provides=frozenset({res.REPLICA}), minutes=120)
+    readers = names(r.name for r in view.readers)
+    database, replica = view.database_server, view.replica_server
+    return StepWork(
+        requires=frozenset(requires),
+        provides=frozenset({res.REPLICA}),
+        minutes=60,
+        verification=tuple(_checks(topo, view)),
+        evidence=(
+            f"A screenshot of Replication Monitor on {database} with the subscription of {replica} running.",
+            "The latency of the tracer token, with the date and the time.",
+            f"The sqlcmd output on {replica} listing the tables of {view.replica_database}.",
+            f"The database team's ticket number for the publication and the subscription, recorded in "
+            f"{change_record(topo)}.",
+        ),
+        rollback=(
+            Instruction(
+                f"Make sure no management point reads the replica any more: {readers} "
+                f"{verb(view.readers, 'has its', 'have their')} management point role removed or Use a database "
+                "replica cleared (the rollback of the management point step)."
+            ),
+            Instruction(
+                f"On {database}, in SQL Server Management Studio, delete the subscription of {replica} (Replication "
+                "→ Local Publications → the publication → its subscription → Delete)."
+            ),
+            Instruction(f"Delete the publication of the site database on {database}."),
+            Instruction(
+                f"If distribution was configured on {database} for this change only, disable it (right-click "
+                "Replication → Disable Publishing and Distribution)."
+            ),
+            Instruction(f"Drop the database {view.replica_database} on {replica}."),
+        ),
+        gate=(
+            f"The replica {view.replica_database} on {replica} is in sync: Replication Monitor on {database} shows "
+            "the subscription running without errors, and a tracer token reaches it.",
+        ),
+    )
 
 
 STEP = Step(

@@ -9,10 +9,12 @@ from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
 from generator.derive.checklist.ids import StepId
-from generator.derive.checklist.work import StepWork
+from generator.derive.checklist.instructions import ON_THE_INTERNET, console, names, portqry, server_host
+from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import Server
 from generator.model.topology import SupEndpoint, Topology
+from generator.model.vocabulary import console_paths
 
 
 @dataclass(frozen=True)
@@ -114,9 +116,81 @@ def view(topo: Topology, _network: NetworkPlan) -> SupInternetView:
     )
 
 
+WSUS_SSL_ROOTS = (
+    "ApiRemoting30",
+    "ClientWebService",
+    "DSSAuthWebService",
+    "ServerSyncWebService",
+    "SimpleAuthWebService",
+)
+"""The five virtual roots of the WSUS web site that require SSL in native mode (the names are to confirm)."""
+
+
+def _role(sup: SupEntry) -> str:
+    return "active Internet-based software update point" if sup.internet_only else "active software update point"
+
+
+def _sup_checks(topo: Topology, view: SupInternetView, sup: SupEntry, component: str) -> list[Instruction]:
+    connections = "Internet-based" if sup.internet_only else "intranet and Internet"
+    hosts = [server_host(s) for name in sup.server_names if (s := topo.server(name)) is not None]
+    ports = [str(sup.wsus_https_port), str(sup.wsus_http_port)]
+    checks = [
+        Instruction(
+            f"In {component}, the Software Update Point Component shows {sup.name} with {connections} client "
+            f"connections and WSUS ports {sup.wsus_http_port}/{sup.wsus_https_port} with SSL."
+        ),
+        Instruction(
+            f"The site server {view.site_server} reaches the WSUS web site of {names(sup.server_names)} on TCP "
+            f"{', '.join(ports)}. Expect LISTENING.",
+            command="\n".join(portqry(host, ports) for host in hosts),
+            where=view.site_server,
+        ),
+        Instruction(
+            f"In IIS Manager on {names(sup.server_names)}, the five WSUS virtual roots of the WSUS web site require "
+            f"SSL ({names(WSUS_SSL_ROOTS)}: names to confirm)."
+        ),
+    ]
+    checks += [
+        Instruction(
+            f"The WSUS web site of {s.name} answers with a certificate for {s.internet_fqdn}.",
+            command=s.url,
+            where=ON_THE_INTERNET,
+        )
+        for s in sup.internet_servers
+        if s.url
+    ]
+    return checks
+
+
+def _rollback(sup: SupEntry) -> list[Instruction]:
+    if not sup.internet_only:
+        return [
+            Instruction(
+                f"On the General tab of the Software Update Point Component properties, choose Allow intranet-only "
+                f"client connections again for {sup.name}."
+            )
+        ]
+    steps = [
+        Instruction(
+            "On the Internet-based tab of the Software Update Point Component properties, choose None instead of the "
+            f"active remote Internet-based software update point {sup.name} (Internet clients then get no software "
+            "update scans)."
+        )
+    ]
+    if not sup.clustered:
+        steps += [
+            Instruction(
+                f"Remove the software update point role from {name}: under Site Systems → {name}, right-click "
+                "ConfigMgr software update point → Delete."
+            )
+            for name in sup.server_names
+        ]
+    return steps
+
+
 def work(topo: Topology, network: NetworkPlan, view: SupInternetView) -> StepWork:
     """The software update point role goes onto a server where WSUS is installed, with its certificate and, where
-    needed, the connection account."""
+    needed, the connection account; checked in the component, in IIS and by the next synchronisation."""
     servers = sorted({s.name for sup in view.internet_sups for s in sup.internet_servers})
     requires = {
         *(res.site_system(s) for s in servers),
@@ -125,10 +199,44 @@ def work(topo: Topology, network: NetworkPlan, view: SupInternetView) -> StepWor
     }
     if any(a.kind == "sup_connection" for a in account_needs(topo)):
         requires.add(res.account("sup_connection"))
+    component = console(*console_paths(topo.site.code, topo.site.name).component_configuration[-2:])
+    all_servers = [name for sup in view.internet_sups for name in sup.server_names]
+    urls = [s.url for sup in view.internet_sups for s in sup.internet_servers if s.url]
     return StepWork(
         requires=frozenset(requires),
         provides=frozenset(res.role("software_update_point", s) for s in servers),
-        minutes=20 + 20 * len(servers),
+        minutes=10 + 15 * len(servers),
+        verification=(
+            *(i for sup in view.internet_sups for i in _sup_checks(topo, view, sup, component)),
+            Instruction(
+                f"WCM.log on the site server {view.site_server} shows WSUS configured on {names(all_servers)} without "
+                "errors (log name and location to confirm)."
+            ),
+            Instruction(
+                f"wsyncmgr.log on the site server {view.site_server} shows the next synchronisation finished, with "
+                "status message 6702 from SMS_WSUS_SYNC_MANAGER."
+            ),
+        ),
+        evidence=(
+            "A screenshot of the General and Internet-based tabs of the Software Update Point Component properties.",
+            f"The output of WSUSUtil.exe configuressl on {names(all_servers)}.",
+            *((f"A screenshot of the certificate presented from the Internet by {names(urls)}.",) if urls else ()),
+            f"The excerpt of wsyncmgr.log on {view.site_server} with the time of status message 6702.",
+        ),
+        rollback=tuple(i for sup in reversed(view.internet_sups) for i in _rollback(sup)),
+        gate=(
+            *(
+                f"The Software Update Point Component shows {sup.name} as the {_role(sup)}, with WSUS ports "
+                f"{sup.wsus_http_port}/{sup.wsus_https_port} and SSL."
+                for sup in view.internet_sups
+            ),
+            *(
+                f"{s.url} answers from the Internet with a trusted certificate for {s.internet_fqdn}."
+                for sup in view.internet_sups
+                for s in sup.internet_servers
+                if s.url
+            ),
+        ),
     )
 
 

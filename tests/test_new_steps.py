@@ -1,0 +1,397 @@
+"""The steps the change plan adds: backup, accounts and server-prerequisites (docs/steps.md).
+
+Their conditions, the accounts each kind of site needs, what each server gets installed first (WebDAV per operating
+system, WSUS before the software update point role, the WSUS console on the site server, custom-port bindings, host
+firewall rules), their work, and their rendering into the runbook with this site's names.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from helpers import add_server, delete_path, load, load_valid, set_path, site_dict
+
+from generator.derive.accounts import account_needs
+from generator.derive.checklist import IBCM_CHECKLIST
+from generator.derive.checklist.steps import accounts, backup, server_prerequisites
+from generator.plan import PlannedStep, SitePlan, build_site_plan
+from generator.render.pages import render_site
+from generator.render.templates import create_environment
+from generator.validate import ValidSite
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTOSO = ROOT / "site_inputs" / "contoso-perimeter-forest.yaml"
+FABRIKAM = ROOT / "site_inputs" / "fabrikam-perimeter-direct.yaml"
+DP_ONLY = ROOT / "tests" / "data" / "variations" / "dp-only.yaml"
+NLB_SUP = ROOT / "tests" / "data" / "variations" / "nlb-internet-sup.yaml"
+
+SUP_INTERNET = {"software_update_point": {"connections": "internet"}}
+NO_INTERNET_ROLES = (
+    set_path("servers[DMZ01].roles.management_point.connections", "intranet"),
+    set_path("servers[DMZ01].roles.distribution_point.connections", "intranet"),
+)
+OTHER_FOREST_SUP = add_server(
+    name="SUP1",
+    forest="dmz.example.test",
+    intranet_fqdn="sup1.dmz.example.test",
+    install_account="DMZ\\cm-install",
+    internet_fqdn="sup.example.com",
+    public_ip="203.0.113.20",
+    roles=SUP_INTERNET,
+)
+"""An Internet-only software update point in an untrusted perimeter forest."""
+MP_OTHER_FOREST = (
+    set_path("servers[DMZ01].forest", "dmz.example.test"),
+    set_path("servers[DMZ01].intranet_fqdn", "dmz01.dmz.example.test"),
+    set_path("servers[DMZ01].install_account", "DMZ\\cm-install"),
+)
+"""The perimeter management point moves to another forest and still reads the site database on SQL01."""
+REMOTE_ACTIVE_SUP = (
+    delete_path("servers[CM01].roles.software_update_point"),
+    add_server(
+        name="WSUS01",
+        zone="intranet",
+        intranet_fqdn="wsus01.corp.example.test",
+        roles={"software_update_point": {"connections": "intranet"}},
+    ),
+    add_server(name="SUP1", internet_fqdn="sup.example.com", public_ip="203.0.113.20", roles=SUP_INTERNET),
+)
+"""The active software update point is on WSUS01, not on the site server CM01."""
+
+
+def site_file(path: Path) -> ValidSite:
+    site, diagnostics = load(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))
+    assert site is not None, [d.format() for d in diagnostics]
+    return site
+
+
+def plan_of(site: ValidSite) -> SitePlan:
+    return build_site_plan(site, IBCM_CHECKLIST)
+
+
+def planned(plan: SitePlan, step_id: str) -> PlannedStep:
+    return next(s for s in plan.steps if s.id == step_id)
+
+
+def included(site: ValidSite) -> list[str]:
+    return [d.id for d in IBCM_CHECKLIST.decide(site.topology) if d.included]
+
+
+def step_view(plan: SitePlan, step_id: str) -> Any:
+    return planned(plan, step_id).view
+
+
+def rendered(plan: SitePlan) -> str:
+    files = render_site(create_environment(ROOT / "templates"), plan)
+    page = files[f"{plan.code}/index.md"]
+    assert isinstance(page, str)
+    return page
+
+
+def section(page: str, code: str, step_id: str) -> str:
+    """The runbook text of one step: from its anchor to the next step's or gate's anchor."""
+    start = page.index(f"({code.lower()}-{step_id})=")
+    ends = [i for i in (page.find(f"\n({code.lower()}-", start + 1),) if i != -1]
+    return page[start : min(ends)] if ends else page[start:]
+
+
+# --- conditions ---------------------------------------------------------------------------------------------------
+
+
+def test_backup_is_always_included_and_changes_nothing() -> None:
+    assert "backup" in included(load_valid())
+    assert "backup" in included(load_valid(*NO_INTERNET_ROLES))
+    assert backup.STEP.changes is False
+
+
+def test_accounts_included_for_contoso_excluded_for_fabrikam() -> None:
+    assert "accounts" in included(site_file(CONTOSO))
+    decision = next(d for d in IBCM_CHECKLIST.decide(site_file(FABRIKAM).topology) if d.id == "accounts")
+    assert not decision.included
+    assert "no site system is in another forest" in decision.reasons[0]
+
+
+def test_accounts_reasons_name_each_account() -> None:
+    decision = next(d for d in IBCM_CHECKLIST.decide(site_file(CONTOSO).topology) if d.id == "accounts")
+    assert [r.split(":")[0] for r in decision.reasons] == [
+        "Site system installation account",
+        "Software update point connection account",
+        "Replication agent account",
+    ]
+
+
+def test_server_prerequisites_excluded_without_internet_roles() -> None:
+    assert "server-prerequisites" in included(load_valid())
+    site = load_valid(*NO_INTERNET_ROLES)
+    decision = next(d for d in IBCM_CHECKLIST.decide(site.topology) if d.id == "server-prerequisites")
+    assert not decision.included
+    assert decision.reasons == ("no server has a role that accepts Internet connections",)
+
+
+# --- account derivation -------------------------------------------------------------------------------------------
+
+
+def test_untrusted_forest_sup_needs_installation_and_connection_accounts() -> None:
+    site = load_valid(OTHER_FOREST_SUP)
+    needs = {n.kind: n for n in account_needs(site.topology)}
+    assert set(needs) == {"site_system_installation", "sup_connection"}
+    assert needs["site_system_installation"].holders == ("SUP1",)
+    assert needs["site_system_installation"].name == "DMZ\\cm-install"
+    assert needs["sup_connection"].holders == ("SUP1",)
+    assert needs["sup_connection"].name is None
+    view = step_view(plan_of(site), "accounts")
+    sup = next(a for a in view.accounts if a.kind == "sup_connection")
+    assert (sup.forests, sup.rights_on, sup.check_on, sup.clusters) == (("dmz.example.test",), ("SUP1",), "SUP1", ())
+
+
+def test_nlb_sup_needs_a_connection_account_on_every_member() -> None:
+    site = site_file(NLB_SUP)
+    needs = account_needs(site.topology)
+    assert [(n.kind, n.holders, n.name) for n in needs] == [("sup_connection", ("NW-SUP-NLB",), None)]
+    entry = step_view(plan_of(site), "accounts").accounts[0]
+    assert entry.clusters == ("NW-SUP-NLB",)
+    assert entry.rights_on == ("NWSUP01", "NWSUP02")
+    assert entry.forests == ("corp.northwind.test",)
+
+
+def test_cross_forest_mp_reading_the_site_database_needs_a_database_connection_account() -> None:
+    site = load_valid(*MP_OTHER_FOREST, set_path("accounts", {"mp_database_connection": "CORP\\svc-mpdb"}))
+    needs = {n.kind: n for n in account_needs(site.topology)}
+    assert set(needs) == {"site_system_installation", "mp_database_connection"}
+    assert needs["mp_database_connection"].holders == ("DMZ01",)
+    assert needs["mp_database_connection"].name == "CORP\\svc-mpdb"
+    plan = plan_of(site)
+    entry = next(a for a in step_view(plan, "accounts").accounts if a.kind == "mp_database_connection")
+    assert entry.rights_on == ("SQL01",)
+    assert entry.forests == ("corp.example.test",)
+    assert [(d.server, d.database, d.replica, d.default_name) for d in entry.databases] == [
+        ("SQL01", "SMS_TST", False, True)
+    ]
+    commands = [i.command for i in planned(plan, "accounts").work.verification]
+    assert "sqlcmd -S SQL01 -E -d SMS_TST -Q \"EXEC sp_helprolemember N'smsdbrole_MP'\"" in commands
+    assert "net user svc-mpdb /domain" in commands
+
+
+def test_push_subscription_into_another_forest_needs_a_replication_account() -> None:
+    site = site_file(CONTOSO)
+    needs = {n.kind: n for n in account_needs(site.topology)}
+    assert needs["replication"].holders == ("DMZSQL01",)
+    assert "SQL01" in needs["replication"].reason
+    assert "mp_database_connection" not in needs  # the MPs read the replica in their own forest
+    entry = next(a for a in step_view(plan_of(site), "accounts").accounts if a.kind == "replication")
+    assert (entry.rights_on, entry.forests) == (("DMZSQL01",), ("dmz.contoso.test",))
+
+
+def test_accounts_work_provides_each_kind_and_gates_on_names() -> None:
+    plan = plan_of(site_file(CONTOSO))
+    work = planned(plan, "accounts").work
+    kinds = [a.kind for a in plan.accounts]
+    assert work.provides == frozenset(f"account:{k}" for k in kinds)
+    unnamed = [a.title for a in plan.accounts if a.name is None]
+    assert work.gate[0].startswith("Every account is created and its name recorded")
+    assert all(title in work.gate[0] for title in unnamed)
+    assert any(i.command == "net localgroup Administrators" for i in work.verification)
+    assert any(i.command and "/active:no /domain" in i.command for i in work.rollback)
+    assert work.rollback[0].text.startswith("Only for the accounts this change created")
+
+
+# --- server prerequisites -----------------------------------------------------------------------------------------
+
+
+def prerequisites_of(plan: SitePlan, server: str) -> server_prerequisites.ServerPrerequisites:
+    view: server_prerequisites.ServerPrerequisitesView = step_view(plan, "server-prerequisites")
+    return next(s for s in view.prerequisites if s.name == server)
+
+
+def test_webdav_is_a_download_on_2008_and_a_role_service_on_2008_r2() -> None:
+    contoso = plan_of(site_file(CONTOSO))
+    dp_only = plan_of(site_file(DP_ONLY))
+    assert prerequisites_of(contoso, "DMZMP01").webdav == "download"
+    assert prerequisites_of(dp_only, "ADDP01").webdav == "role-service"
+    assert prerequisites_of(dp_only, "ADMP01").webdav is None  # Windows Server 2003
+    r2 = section(rendered(dp_only), "DPO", "server-prerequisites")
+    assert "ADDP01 runs Windows Server 2008 R2, where WebDAV is an IIS role service, not a download" in r2
+    assert "**WebDAV Publishing**" in r2
+    r2008 = section(rendered(contoso), "CEN", "server-prerequisites")
+    assert "DMZMP01 runs Windows Server 2008, where WebDAV is a separate download for IIS 7.0" in r2008
+
+
+def test_wsus_comes_before_the_software_update_point_role() -> None:
+    plan = plan_of(site_file(CONTOSO))
+    sup = prerequisites_of(plan, "DMZSUP01")
+    assert (sup.wsus, sup.wsus_custom_website, sup.wsus_cluster) == (True, True, None)
+    assert step_view(plan, "server-prerequisites").wsus_version == "WSUS 3.0 SP1"  # R2 implies SP1
+    assert "wsus:DMZSUP01" in planned(plan, "server-prerequisites").work.provides
+    assert "wsus:DMZSUP01" in planned(plan, "sup-internet").work.requires
+    order = [s.id for s in plan.steps]
+    assert order.index("server-prerequisites") < order.index("install-site-systems") < order.index("sup-internet")
+    text = section(rendered(plan), "CEN", "server-prerequisites")
+    assert "**WSUS 3.0 SP1** or later, before the software update point role" in text
+    assert "its own WSUS web site \\(ports 8530 and 8531\\)" in text
+
+
+def test_nlb_sup_members_install_wsus_against_the_shared_database() -> None:
+    plan = plan_of(site_file(NLB_SUP))
+    for member in ("NWSUP01", "NWSUP02"):
+        entry = prerequisites_of(plan, member)
+        assert (entry.wsus, entry.wsus_cluster, entry.wsus_database) == (True, "NW-SUP-NLB", "NWCM01")
+    assert step_view(plan, "server-prerequisites").wsus_console_for == ()  # the active SUP is on the site server
+    text = section(rendered(plan), "NSP", "server-prerequisites")
+    assert "use the SQL Server **NWCM01**, which holds the shared WSUS database" in text
+
+
+def test_remote_active_sup_needs_the_wsus_console_on_the_site_server() -> None:
+    plan = plan_of(load_valid(*REMOTE_ACTIVE_SUP))
+    view = step_view(plan, "server-prerequisites")
+    assert view.wsus_console_for == ("WSUS01", "SUP1")
+    work = planned(plan, "server-prerequisites").work
+    assert "The WSUS 3.0 administration console is installed on CM01." in work.gate
+    assert any(i.where == "CM01" and "Update Services console" in i.text for i in work.verification)
+    text = section(rendered(plan), "TST", "server-prerequisites")
+    assert "#### CM01" in text
+    assert "needs the **WSUS 3.0\nadministration console**" in text
+    assert step_view(plan_of(site_file(CONTOSO)), "server-prerequisites").wsus_console_for == ()
+
+
+def test_custom_client_ports_bind_the_iis_site() -> None:
+    plan = plan_of(
+        load_valid(set_path("site.client_ports", {"https": 8443}), set_path("servers[DMZ01].os", "windows_server_2008"))
+    )
+    view = step_view(plan, "server-prerequisites")
+    assert view.custom_ports == (("https", 8443),)
+    (binding,) = prerequisites_of(plan, "DMZ01").bindings
+    command = (
+        '%windir%\\system32\\inetsrv\\appcmd set site /site.name:"Default Web Site" '
+        "/+bindings.[protocol='https',bindingInformation='*:8443:']"
+    )
+    assert (binding.scheme, binding.port, binding.add_command) == ("https", 8443, command)
+    assert binding.remove_command == command.replace("/+bindings", "/-bindings")
+    work = planned(plan, "server-prerequisites").work
+    assert "The IIS web sites of DMZ01 are bound to the client ports https 8443." in work.gate
+    assert any(i.command == binding.remove_command for i in work.rollback)
+    text = section(rendered(plan), "TST", "server-prerequisites")
+    assert f"```bat\n{command}\n```" in text
+    assert "to https port 8443" in text
+
+
+def test_default_ports_need_no_binding_and_2003_uses_iis_manager() -> None:
+    assert prerequisites_of(plan_of(load_valid()), "DMZ01").bindings == ()
+    plan = plan_of(load_valid(set_path("site.client_ports", {"http": 8080, "https": 8443})))
+    bindings = prerequisites_of(plan, "DMZ01").bindings  # Windows Server 2003
+    assert [(b.scheme, b.port, b.add_command) for b in bindings] == [("https", 8443, None), ("http", 8080, None)]
+    assert "In IIS Manager" not in section(rendered(plan), "TST", "server-prerequisites")
+    assert "in IIS Manager, the web site" in section(rendered(plan), "TST", "server-prerequisites")
+
+
+def test_host_firewall_rules_come_from_the_flows_that_end_at_the_server() -> None:
+    plan = plan_of(site_file(CONTOSO))
+    mp = prerequisites_of(plan, "DMZMP01")  # a member of the NLB cluster CEN-MP-NLB
+    assert mp.host_firewall
+    rules = {(r.protocol, r.port): r for r in mp.inbound_rules}
+    assert rules[("TCP", "443")].sources == ("Internet clients", "CM01")
+    assert set(rules) == {("TCP", "443"), ("TCP", "445"), ("TCP", "135"), ("UDP", "135"), ("TCP", "49152-65535")}
+    sup = prerequisites_of(plan, "DMZSUP01")
+    assert [(r.protocol, r.port) for r in sup.inbound_rules][:2] == [("TCP", "8531"), ("TCP", "8530")]
+    assert prerequisites_of(plan_of(load_valid()), "DMZ01").inbound_rules == ()  # Windows Server 2003
+    assert not prerequisites_of(plan_of(load_valid()), "DMZ01").host_firewall
+
+
+def test_service_pack_the_operating_system_needs() -> None:
+    dp_only = prerequisites_of(plan_of(site_file(DP_ONLY)), "ADDP01")
+    assert (dp_only.service_pack_needed, dp_only.service_pack_met) == ("SP2", True)
+    nlb = prerequisites_of(plan_of(site_file(NLB_SUP)), "NWSUP01")
+    assert (nlb.service_pack_needed, nlb.service_pack_met) == ("SP1", False)  # an RTM site
+
+
+def test_server_prerequisites_work_keeps_its_resources() -> None:
+    plan = plan_of(site_file(CONTOSO))
+    work = planned(plan, "server-prerequisites").work
+    assert work.requires == frozenset({"placement", "backup"})
+    servers = ("DMZMP01", "DMZMP02", "DMZDP01", "DMZSUP01")
+    assert work.provides == frozenset({*(f"prerequisites:{s}" for s in servers), "wsus:DMZSUP01"})
+    assert {i.where for i in work.verification if i.command == "servermanagercmd -query"} == set(servers)
+
+
+# --- rendering ----------------------------------------------------------------------------------------------------
+
+
+def test_backup_renders_the_site_names() -> None:
+    plan = plan_of(site_file(CONTOSO))
+    text = section(rendered(plan), "CEN", "backup")
+    assert "**CEN \\- Contoso Central** → **Site Settings** → **Site Maintenance** →" in text
+    assert "**Backup ConfigMgr Site Server**" in text
+    assert "the site database on the\n   database server **SQL01**" in text
+    assert "`CENBackup`" in text
+    assert "Backup destination: *to be named*" in text
+    assert ":::{admonition} To confirm" in text
+    assert "#### Rollback" not in text  # the step changes nothing
+    work = planned(plan, "backup").work
+    assert work.gate == ("The backup of CEN completed on CM01 and its folder is copied off the server.",)
+    assert work.rollback == ()
+    assert any(i.where == "CM01" and "smsbkup.log" in i.text for i in work.verification)
+
+
+def test_backup_on_a_site_whose_database_is_on_the_site_server() -> None:
+    plan = plan_of(site_file(NLB_SUP))
+    assert step_view(plan, "backup").database_on_site_server
+    assert "the site database, which is\n   on the same server" in section(rendered(plan), "NSP", "backup")
+
+
+def test_accounts_render_names_rights_and_console() -> None:
+    plan = plan_of(site_file(CONTOSO))
+    text = section(rendered(plan), "CEN", "accounts")
+    assert "#### Site system installation account: `DMZ\\svc-cm-install`" in text
+    assert "local **Administrators** group of\n  **DMZMP01**, **DMZMP02**, **DMZDP01**, **DMZSUP01**" in text
+    assert "Access this\n  computer from the network" in text
+    assert "Created by: the Active Directory team" in text
+    assert "#### Replication agent account: to be named" in text
+    assert "SQL Server authentication" in text
+    assert "[](#cen-sql-replica)" in text
+    assert "**Software Update Point Component** → **Properties**" in text
+    assert text.count(":::{admonition} To confirm") == len(plan.accounts)
+
+
+def test_accounts_render_the_mp_database_role_as_to_confirm() -> None:
+    plan = plan_of(load_valid(*MP_OTHER_FOREST))
+    text = section(rendered(plan), "TST", "accounts")
+    assert "#### Management point database connection account: to be named" in text
+    assert "`smsdbrole_MP` in\n  the site database `SMS_TST` on **SQL01**." in text
+    assert "The name of the database role `smsdbrole_MP`" in text
+    assert "the name of the site database \\(`SMS_TST`, the default name\\)" in text
+    assert "right-click **ConfigMgr management point** → **Properties** → **General** tab" in text
+
+
+def test_directory_team_comes_from_teams() -> None:
+    plan = plan_of(load_valid(*MP_OTHER_FOREST, set_path("teams", {"directory": "Identity Services"})))
+    assert planned(plan, "accounts").owner == "Identity Services"
+    assert step_view(plan, "accounts").created_by == "Identity Services"
+    assert "Created by: the Identity Services" in section(rendered(plan), "TST", "accounts")
+
+
+@pytest.mark.parametrize("path", [CONTOSO, FABRIKAM, DP_ONLY, NLB_SUP], ids=lambda p: p.stem)
+def test_server_prerequisites_render_every_server(path: Path) -> None:
+    plan = plan_of(site_file(path))
+    text = section(rendered(plan), plan.code, "server-prerequisites")
+    for entry in step_view(plan, "server-prerequisites").prerequisites:
+        assert f"#### {entry.name}" in text
+        assert entry.os_title in text
+        for rule in entry.inbound_rules:
+            assert f"{rule.protocol} {rule.port.replace('-', chr(92) + '-')} from" in text
+
+
+def test_the_views_are_frozen() -> None:
+    plan = plan_of(site_file(CONTOSO))
+    for step_id in ("backup", "accounts", "server-prerequisites"):
+        view = step_view(plan, step_id)
+        with pytest.raises(AttributeError):
+            view.site_server = "X"
+
+
+def test_site_dict_without_internet_roles_is_valid() -> None:
+    """The variation the exclusion test uses is a valid site of its own (rule 15 does not apply without Internet
+    roles)."""
+    site, diagnostics = load(site_dict(*NO_INTERNET_ROLES))
+    assert site is not None, [d.format() for d in diagnostics]
+    assert accounts.condition(site.topology)[0] is False
