@@ -288,79 +288,20 @@ def test_default_ports_need_no_binding_and_2003_uses_iis_manager() -> None:
 def test_host_firewall_rules_come_from_the_flows_that_end_at_the_server() -> None:
     plan = plan_of(site_file(CONTOSO))
     mp = prerequisites_of(plan, "DMZMP01")  # a member of the NLB cluster CEN-MP-NLB
-    assert mp.host_firewall
-    rules = {(r.protocol, r.port): r for r in mp.inbound_rules}
-    assert rules[("TCP", "443")].sources == ("Internet clients", "CM01")
-    assert set(rules) == {("TCP", "443"), ("TCP", "445"), ("TCP", "135"), ("UDP", "135"), ("TCP", "49152-65535")}
+    assert mp.host_firewall and mp.host_rules is not None
+    rules = {(r.protocol, r.local_ports, r.sources) for r in mp.host_rules.rules}
+    assert rules == {
+        ("TCP", ("443",), ("Internet clients",)),
+        ("TCP", ("445", "135", "49152-65535"), ("CM01",)),
+        ("UDP", ("135",), ("CM01",)),
+        ("TCP", ("443",), ("CM01",)),
+    }
+    assert mp.host_rules.netsh is not None and "netsh advfirewall firewall add rule" in mp.host_rules.netsh
     sup = prerequisites_of(plan, "DMZSUP01")
-    assert [(r.protocol, r.port) for r in sup.inbound_rules][:2] == [("TCP", "8531"), ("TCP", "8530")]
-    assert prerequisites_of(plan_of(load_valid()), "DMZ01").inbound_rules == ()  # Windows Server 2003
-    assert not prerequisites_of(plan_of(load_valid()), "DMZ01").host_firewall
-
-
-def test_service_pack_the_operating_system_needs() -> None:
-    dp_only = prerequisites_of(plan_of(site_file(DP_ONLY)), "ADDP01")
-    assert (dp_only.service_pack_needed, dp_only.service_pack_met) == ("SP2", True)
-    nlb = prerequisites_of(plan_of(site_file(NLB_SUP)), "NWSUP01")
-    assert (nlb.service_pack_needed, nlb.service_pack_met) == ("SP1", False)  # an RTM site
-
-
-def test_server_prerequisites_work_keeps_its_resources() -> None:
-    plan = plan_of(site_file(CONTOSO))
-    work = planned(plan, "server-prerequisites").work
-    assert work.requires == frozenset({"placement", "backup"})
-    servers = ("DMZMP01", "DMZMP02", "DMZDP01", "DMZSUP01")
-    assert work.provides == frozenset({*(f"prerequisites:{s}" for s in servers), "wsus:DMZSUP01"})
-    assert {i.where for i in work.verification if i.command == "servermanagercmd -query"} == set(servers)
-
-
-# --- rendering ----------------------------------------------------------------------------------------------------
-
-
-def test_backup_renders_the_site_names() -> None:
-    plan = plan_of(site_file(CONTOSO))
-    text = section(rendered(plan), "CEN", "backup")
-    assert "**CEN \\- Contoso Central** → **Site Settings** → **Site Maintenance** →" in text
-    assert "**Backup ConfigMgr Site Server**" in text
-    assert "the site database on the\n   database server **SQL01**" in text
-    assert "`CENBackup`" in text
-    assert "Backup destination: *to be named*" in text
-    assert ":::{admonition} To confirm" in text
-    assert "#### Rollback" not in text  # the step changes nothing
-    work = planned(plan, "backup").work
-    assert work.gate == ("The backup of CEN completed on CM01 and its folder is copied off the server.",)
-    assert work.rollback == ()
-    assert any(i.where == "CM01" and "smsbkup.log" in i.text for i in work.verification)
-
-
-def test_backup_on_a_site_whose_database_is_on_the_site_server() -> None:
-    plan = plan_of(site_file(NLB_SUP))
-    assert step_view(plan, "backup").database_on_site_server
-    assert "the site database, which is\n   on the same server" in section(rendered(plan), "NSP", "backup")
-
-
-def test_accounts_render_names_rights_and_console() -> None:
-    plan = plan_of(site_file(CONTOSO))
-    text = section(rendered(plan), "CEN", "accounts")
-    assert "#### Site system installation account: `DMZ\\svc-cm-install`" in text
-    assert "local **Administrators** group of\n  **DMZMP01**, **DMZMP02**, **DMZDP01**, **DMZSUP01**" in text
-    assert "Access this\n  computer from the network" in text
-    assert "Created by: the Active Directory team" in text
-    assert "#### Replication agent account: to be named" in text
-    assert "SQL Server authentication" in text
-    assert "[](#cen-sql-replica)" in text
-    assert "**Software Update Point Component** → **Properties**" in text
-    assert text.count(":::{admonition} To confirm") == len(plan.accounts)
-
-
-def test_accounts_render_the_mp_database_role_as_to_confirm() -> None:
-    plan = plan_of(load_valid(*MP_OTHER_FOREST))
-    text = section(rendered(plan), "TST", "accounts")
-    assert "#### Management point database connection account: to be named" in text
-    assert "`smsdbrole_MP` in\n  the site database `SMS_TST` on **SQL01**." in text
-    assert "The name of the database role `smsdbrole_MP`" in text
-    assert "the name of the site database \\(`SMS_TST`, the default name\\)" in text
-    assert "right-click **ConfigMgr management point** → **Properties** → **General** tab" in text
+    assert sup.host_rules is not None
+    assert sup.host_rules.rules[0].local_ports == ("8531", "8530")
+    base = prerequisites_of(plan_of(load_valid()), "DMZ01")  # Windows Server 2003
+    assert base.host_rules is None and not base.host_firewall
 
 
 def test_directory_team_comes_from_teams() -> None:
@@ -377,8 +318,11 @@ def test_server_prerequisites_render_every_server(path: Path) -> None:
     for entry in step_view(plan, "server-prerequisites").prerequisites:
         assert f"#### {entry.name}" in text
         assert entry.os_title in text
-        for rule in entry.inbound_rules:
-            assert f"{rule.protocol} {rule.port.replace('-', chr(92) + '-')} from" in text
+        for rule in entry.host_rules.rules if entry.host_rules else ():
+            ports = ", ".join(rule.local_ports).replace("-", chr(92) + "-")
+            assert f"`{rule.name}`: {rule.protocol} {ports} from" in text
+        if entry.host_rules and entry.host_rules.netsh:
+            assert entry.host_rules.netsh.splitlines()[-1] in text
 
 
 def test_the_views_are_frozen() -> None:

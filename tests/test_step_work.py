@@ -152,7 +152,7 @@ def test_the_checklist_steps_have_checks_and_gates_and_decisions_no_rollback(pla
 
 
 def test_work_is_plain_text(plans: list[tuple[str, SitePlan]]) -> None:
-    """Renderers escape these strings: Markdown in them would show literally, double spaces and empty names are slips."""
+    """Renderers escape these strings: Markdown would show literally; double spaces and empty names are slips."""
     slips = re.compile(r"`|\*\*|\S  +\S|\(\)|, ,| \.|\{|\}")
     found = [
         (name, step.id, text)

@@ -27,7 +27,7 @@ from pydantic.fields import FieldInfo
 
 from generator.diagnostics import Diagnostic, SourceLocation
 from generator.load.codes import INVALID_DOCUMENT, INVALID_VALUE, MISSING_KEY, UNKNOWN_KEY, UNREADABLE_FILE
-from generator.load.yaml_source import LocatedDocument, format_path, load_document
+from generator.load.yaml_source import MAX_FILE_BYTES, LocatedDocument, format_path, load_document, shorten, too_large
 from generator.load.yaml_source import Path as InputPath
 from generator.model.schema import SiteInput
 
@@ -121,11 +121,24 @@ def read_site_file(path: Path, *, shown_as: str | None = None) -> tuple[SourceTe
     """Read one input file once; (its text and hash, or None with a located diagnostic)."""
     shown = shown_as or display_path(path)
     try:
-        data = path.read_bytes()
-        return SourceText(data.decode("utf-8"), shown, hashlib.sha256(data).hexdigest()), []
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        return None, [UNREADABLE_FILE.at(SourceLocation(shown, 1, 1), f"cannot read file: {reason}")]
+        with path.open("rb") as file:  # never more than the limit: the path may name /dev/zero or a huge file
+            data = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        return None, [UNREADABLE_FILE.at(SourceLocation(shown, 1, 1), f"cannot read file: {exc.strerror or exc}")]
+    if len(data) > MAX_FILE_BYTES:
+        return None, [too_large(shown, f"more than {MAX_FILE_BYTES // 1024} KiB")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return None, [UNREADABLE_FILE.at(_byte_location(shown, data, exc.start), f"cannot read file: {exc}")]
+    return SourceText(text, shown, hashlib.sha256(data).hexdigest()), []
+
+
+def _byte_location(shown: str, data: bytes, offset: int) -> SourceLocation:
+    """The line and column (in characters) of byte ``offset``, which starts the first byte that is not UTF-8."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return SourceLocation(shown, data.count(b"\n", 0, offset) + 1, column)
 
 
 def parse_site_text(text: str, shown: str, *, salvage: bool = False) -> tuple[ParsedSite | None, list[Diagnostic]]:
@@ -339,7 +352,7 @@ def _from_pydantic(error: Any, document: LocatedDocument) -> Diagnostic:
     value = error.get("input")
     if kind == "extra_forbidden":
         key = str(loc[-1])
-        message = f"{format_path(loc[:-1]) or 'document'}: unknown key {key!r}"
+        message = f"{format_path(loc[:-1]) or 'document'}: unknown key {shorten(key)!r}"
         allowed = _allowed_keys(loc[:-1])
         close = difflib.get_close_matches(key, allowed, n=1, cutoff=0.6)
         if close:
@@ -386,8 +399,7 @@ def _show(value: Any) -> str:
         return "a list"
     if value is None:
         return "nothing"
-    text = repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shorten(repr(value) if isinstance(value, str) else str(value))
 
 
 def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:

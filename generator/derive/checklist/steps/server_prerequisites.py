@@ -10,6 +10,7 @@ from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step, Verdict
 from generator.derive.checklist.instructions import names
 from generator.derive.checklist.work import Instruction, StepWork
+from generator.derive.network.host_firewall import HostFirewallConfig, host_firewall_rules
 from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import OperatingSystem, Server, Site
 from generator.model.topology import Topology, WebDavSetup
@@ -32,17 +33,6 @@ def condition(topo: Topology) -> Verdict:
         return False, ["no server has a role that accepts Internet connections"]
     listed = names(s.name for s in servers)
     return True, [f"{listed} will host Internet-based roles and need IIS, BITS and their role prerequisites first"]
-
-
-@dataclass(frozen=True)
-class InboundRule:
-    """One inbound connection the host firewall of a server must allow: a protocol and port, from the site's flows
-    whose destination is the server (or its NLB cluster)."""
-
-    protocol: str
-    port: str
-    sources: tuple[str, ...]
-    purposes: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -91,8 +81,9 @@ class ServerPrerequisites:
     """The site's product level meets it."""
     host_firewall: bool
     """Windows Server 2008 or 2008 R2, where Windows Firewall is on: the inbound rules must be opened."""
-    inbound_rules: tuple[InboundRule, ...]
-    """The inbound connections this server receives, grouped by protocol and port (from the network plan)."""
+    host_rules: HostFirewallConfig | None
+    """Its inbound Windows Firewall rules, from the flows that end at it (with the ``netsh`` commands Aerleon
+    generated); None on Windows Server 2003 or when no flow ends at it."""
 
 
 @dataclass(frozen=True)
@@ -147,28 +138,9 @@ def _bindings(topo: Topology, server: Server) -> tuple[PortBinding, ...]:
     return tuple(bindings)
 
 
-def _inbound_rules(topo: Topology, network: NetworkPlan, server: Server) -> tuple[InboundRule, ...]:
-    """The flows that end at ``server`` or at an NLB cluster it is a member of, grouped by protocol and port."""
-    refs = {f"server:{server.name}".upper()}
-    refs |= {
-        f"cluster:{c.name}".upper() for c in topo.model.nlb_clusters if server.key in {m.upper() for m in c.members}
-    }
-    grouped: dict[tuple[str, str], tuple[list[str], list[str]]] = {}
-    for flow in network.flows:
-        if flow.destination_ref.upper() not in refs:
-            continue
-        sources, purposes = grouped.setdefault((flow.protocol, flow.port), ([], []))
-        if flow.source not in sources:
-            sources.append(flow.source)
-        if flow.purpose not in purposes:
-            purposes.append(flow.purpose)
-    return tuple(
-        InboundRule(protocol, port, tuple(sources), tuple(purposes))
-        for (protocol, port), (sources, purposes) in grouped.items()
-    )
-
-
-def _entry(topo: Topology, network: NetworkPlan, server: Server, sup_servers: set[str]) -> ServerPrerequisites:
+def _entry(
+    topo: Topology, server: Server, sup_servers: set[str], host_rules: dict[str, HostFirewallConfig]
+) -> ServerPrerequisites:
     roles = server.roles
     dp = roles.distribution_point
     sup = roles.software_update_point
@@ -197,7 +169,7 @@ def _entry(topo: Topology, network: NetworkPlan, server: Server, sup_servers: se
         service_pack_needed=f"SP{needed}" if needed else None,
         service_pack_met=needed is None or SERVICE_PACK_OF_VERSION[topo.site.version] >= needed,
         host_firewall=iis7,
-        inbound_rules=_inbound_rules(topo, network, server) if iis7 else (),
+        host_rules=host_rules.get(server.name),
     )
 
 
@@ -210,7 +182,8 @@ def view(topo: Topology, network: NetworkPlan) -> ServerPrerequisitesView:
     site_server = topo.site_server
     remote_sups = [sup.name for sup in topo.sup_endpoints if all(s.key != site_server.key for s in sup.servers)]
     level = SERVICE_PACK_OF_VERSION[topo.site.version]
-    prerequisites = tuple(_entry(topo, network, s, set(sup_servers)) for s in servers)
+    host_rules = {config.server: config for config in host_firewall_rules(network, topo)}
+    prerequisites = tuple(_entry(topo, s, set(sup_servers), host_rules) for s in servers)
     return ServerPrerequisitesView(
         servers=tuple(s.name for s in servers),
         sup_servers=tuple(sup_servers),
@@ -225,8 +198,8 @@ def view(topo: Topology, network: NetworkPlan) -> ServerPrerequisitesView:
     )
 
 
-def _ports(rules: tuple[InboundRule, ...]) -> str:
-    return ", ".join(f"{r.protocol} {r.port}" for r in rules)
+def _ports(config: HostFirewallConfig) -> str:
+    return ", ".join(f"{r.protocol} {', '.join(r.local_ports)}" for r in config.rules)
 
 
 def _verification(view: ServerPrerequisitesView, site_code: str) -> list[Instruction]:
@@ -294,10 +267,10 @@ def _verification(view: ServerPrerequisitesView, site_code: str) -> list[Instruc
                     )
                     for key in ("ServerBindings", "SecureBindings")
                 ]
-        if s.host_firewall and s.inbound_rules:
+        if s.host_rules is not None:
             checks.append(
                 Instruction(
-                    f"Windows Firewall on {s.name} has enabled inbound allow rules for {_ports(s.inbound_rules)}.",
+                    f"Windows Firewall on {s.name} has enabled inbound allow rules for {_ports(s.host_rules)}.",
                     command="netsh advfirewall firewall show rule name=all dir=in",
                     where=s.name,
                 )
@@ -330,10 +303,10 @@ def _rollback(view: ServerPrerequisitesView) -> list[Instruction]:
         )
     ]
     for s in view.prerequisites:
-        if s.host_firewall and s.inbound_rules:
+        if s.host_rules is not None:
             steps.append(
                 Instruction(
-                    f"Delete the inbound rules added for this change on {s.name} ({_ports(s.inbound_rules)}).",
+                    f"Delete the inbound rules added for this change on {s.name} ({_ports(s.host_rules)}).",
                     command='netsh advfirewall firewall delete rule name="<rule name>"',
                     where=s.name,
                 )
@@ -385,7 +358,7 @@ def work(topo: Topology, network: NetworkPlan, view: ServerPrerequisitesView) ->
     if bound:
         ports = ", ".join(f"{scheme} {port}" for scheme, port in view.custom_ports)
         gate.append(f"The IIS web sites of {names(bound)} are bound to the client ports {ports}.")
-    walled = [s.name for s in view.prerequisites if s.host_firewall and s.inbound_rules]
+    walled = [s.name for s in view.prerequisites if s.host_rules is not None]
     if walled:
         gate.append(f"Windows Firewall on {names(walled)} allows the inbound connections listed for each.")
     evidence = [f"The installed roles and features of {listed}."]

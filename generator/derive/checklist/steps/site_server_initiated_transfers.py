@@ -115,13 +115,13 @@ def _rollback(view: SiteServerInitiatedTransfersView) -> list[Instruction]:
     servers = names(listed)
     if not view.perimeter_may_initiate:
         they = verb(listed, "it", "they")
+        remain = verb(listed, "remains a site system", "remain site systems")
         return [
             Instruction(
-                f"Keep the option set on {servers} while {they} {verb(listed, 'remains a site system', 'remain site systems')}: "
-                f"{view.back_firewall} does not let {verb(listed, 'it', 'them')} open connections to "
-                f"{view.site_server}, so without it {they} could not hand over {verb(listed, 'its', 'their')} data. The "
-                f"option goes when {servers} {verb(listed, 'is', 'are')} deleted from Site Systems (the rollback of the "
-                "installation step)."
+                f"Keep the option set on {servers} while {they} {remain}: {view.back_firewall} does not let "
+                f"{verb(listed, 'it', 'them')} open connections to {view.site_server}, so without it {they} could not "
+                f"hand over {verb(listed, 'its', 'their')} data. The option goes when {servers} "
+                f"{verb(listed, 'is', 'are')} deleted from Site Systems (the rollback of the installation step)."
             )
         ]
     return [
@@ -145,20 +145,20 @@ def work(topo: Topology, network: NetworkPlan, view: SiteServerInitiatedTransfer
         gate.append(f"{view.back_firewall} drops connections opened by {servers} towards {view.site_server}.")
     mp_servers = [m.name for m in topo.internet_mps if m.name in {s.name for s in view.servers}]
     data_check = (
-        [
-            Instruction(
-                f"Inventory that Internet clients send to {names(mp_servers)} reaches the site server "
-                f"{view.site_server} after it fetched the data (once pilot clients report, in the next steps)."
-            )
-        ]
+        Instruction(
+            f"Inventory that Internet clients send to {names(mp_servers)} reaches the site server {view.site_server} "
+            "after it fetched the data (once pilot clients report, in the next steps)."
+        )
         if mp_servers
-        else []
+        else Instruction(
+            f"Site System Status on {view.site_server} shows current status for {servers}: the site server fetches it."
+        )
     )
     return StepWork(
         requires=frozenset({res.PLACEMENT}),
         provides=frozenset(res.transfer_mode(s.name) for s in view.servers),
         minutes=5 + 2 * len(view.servers),
-        verification=(*_checks(topo, view), *data_check),
+        verification=(*_checks(topo, view), data_check),
         evidence=(
             f"A screenshot of the General tab of the ConfigMgr site system properties of {each(listed)}, with the "
             "option checked.",
