@@ -15,7 +15,7 @@ from test_checklist import CASES
 
 from generator.derive.checklist import Checklist, Step
 from generator.derive.checklist.conditions import always
-from generator.derive.checklist.order import OrderError, Unordered, order_steps, violations
+from generator.derive.checklist.order import OrderError, Unordered, order_steps, unprovided, violations
 from generator.derive.checklist.work import StepWork
 from generator.pipeline import plan_site_file, plan_site_text
 from generator.plan import SitePlan
@@ -54,6 +54,7 @@ def unordered(plan: SitePlan) -> list[Unordered]:
 
 def assert_ordered(plan: SitePlan) -> None:
     assert violations(unordered(plan)) == []
+    assert unprovided(unordered(plan)) == [], "every requirement is provided by a step of the runbook"
     phases = [s.phase for s in plan.steps]
     assert phases == sorted(phases), "the phases follow one another"
     assert [s.number for s in plan.steps] == list(range(1, len(plan.steps) + 1))
@@ -212,6 +213,25 @@ def test_a_subject_narrows_an_acknowledgement_to_one_occurrence() -> None:
     assert [(w.code, w.subject) for w in plan.open_warnings] == [("feature-unsupported-on-internet", "remote_control")]
 
 
+def test_an_acknowledgement_about_the_subject_wins_and_subjects_ignore_case() -> None:
+    features = set_path("clients.internet_features", ["remote_control", "wake_on_lan"])
+    acks = [
+        {"code": "feature-unsupported-on-internet", "reason": "VPN for all", "by": "CAB"},
+        {"code": "feature-unsupported-on-internet", "subject": "WAKE_ON_LAN", "reason": "No WoL", "by": "G. Liu"},
+    ]
+    plan, diagnostics = text_plan(features, set_path("acknowledged_warnings", acks))
+    assert plan is not None, diagnostics
+    assert sorted((r.warning.subject, r.reason) for r in plan.accepted) == [
+        ("remote_control", "VPN for all"),
+        ("wake_on_lan", "No WoL"),
+    ]
+    assert not any("stale-acknowledgement" in d for d in diagnostics)
+    page = render_site(create_environment(ROOT / "templates"), plan)["TST/index.md"]
+    assert isinstance(page, str)
+    accepted = page[page.index("### Accepted risks") : page.index("### Open warnings")]
+    assert "- A requested feature Internet clients cannot use (Wake On LAN): accepted by G. Liu. Reason: No WoL" in accepted
+
+
 def test_a_stale_acknowledgement_is_a_located_warning() -> None:
     acks = [
         {"code": "fsp-not-dedicated", "reason": "Until Q1", "by": "G. Liu"},
@@ -261,8 +281,10 @@ def test_the_summary_counts_what_the_plan_holds(cen_page: tuple[SitePlan, str]) 
     new = sum(c.status == "new" for c in plan.network.certificates)
     existing = sum(c.status == "existing" for c in plan.network.certificates)
     assert f"{new} new certificates, {existing} existing ones to verify" in summary
-    public = sum(r.scope == "public" for r in plan.network.dns_records)
-    assert f"{public} public DNS records" in summary
+    holders = {s.name for s in plan.site.model.servers} | {c.name for c in plan.site.model.nlb_clusters}
+    public = [r for r in plan.network.dns_records if r.scope == "public"]
+    assert f"{sum(r.holder in holders for r in public)} public DNS records" in summary  # the CRL host is the PKI's
+    assert "the CRL host crl.contoso.example resolves and answers from the Internet" in summary
     unnamed = sum(a.name is None for a in plan.accounts)
     assert (len(plan.accounts), unnamed) == (3, 1)
     assert "3 accounts, 1 still to be named" in summary
@@ -283,11 +305,19 @@ def test_the_summary_is_plain_language(cen_page: tuple[SitePlan, str]) -> None:
 
 
 def test_every_to_confirm_note_is_rolled_up(cen_page: tuple[SitePlan, str]) -> None:
-    _, page = cen_page
+    plan, page = cen_page
     notes = page.count(":class: to-confirm")
+    work = [
+        text
+        for s in plan.steps
+        for text in dict.fromkeys([*(i.text for i in (*s.work.verification, *s.work.rollback)), *s.work.evidence])
+        if "to confirm" in text.lower()
+    ]
     items = summary_of(page).split("### To confirm", 1)[1]
-    assert notes > 5
-    assert items.count("\n- ") == notes
+    assert notes > 5 and work
+    assert items.count("\n- ") == notes + len(work)
+    for text in work:
+        assert escape_myst(text) in items
 
 
 def test_every_changing_step_shows_owner_checks_evidence_and_rollback(cen_page: tuple[SitePlan, str]) -> None:

@@ -119,7 +119,7 @@ def test_plan_json_follows_the_contract(capsys: pytest.CaptureFixture[str]) -> N
         r for r in data["dns_records"] if r["name"] == "mp.ibcm.contoso.example"
     ).items()
     assert {c["kind"] for c in data["certificates"]} >= {"web_server", "site_server_signing", "client_authentication"}
-    assert all(set(w) == {"code", "message", "location"} for w in data["warnings"])
+    assert all(set(w) == {"code", "message", "location", "accepted"} for w in data["warnings"])
     first = data["warnings"][0]
     assert first["code"] == "webdav-manual"
     assert first["location"].endswith(

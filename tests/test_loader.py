@@ -65,23 +65,48 @@ BAD_INPUTS: dict[str, tuple[str, list[str]]] = {
             "(while parsing a flow mapping) [yaml-syntax]"
         ],
     ),
-    "yaml-syntax/unknown tag": (
+    "yaml-tag": (
         "schema: !custom 1\n",
         [
-            "site_inputs/x.yaml:1:9: error: YAML syntax error: could not determine a constructor for the tag "
-            "'!custom' [yaml-syntax]"
+            "site_inputs/x.yaml:1:9: error: YAML tag !custom: tags are not allowed; write the value without it "
+            "(quote text) [yaml-tag]"
         ],
     ),
-    "yaml-syntax/merge key": (
+    "yaml-merge-key": (
         "base: &b [1]\nsite: {<<: *b}\n",
         [
-            "site_inputs/x.yaml:2:8: error: YAML syntax error: could not determine a constructor for the tag "
-            "'tag:yaml.org,2002:merge' [yaml-syntax]"
+            "site_inputs/x.yaml:1:7: error: YAML anchor &b: anchors and aliases are not allowed; write each value out "
+            "(2 in this file, the first shown) [yaml-alias]",
+            "site_inputs/x.yaml:2:8: error: merge keys (<<) are not allowed; write each key out [yaml-merge-key]",
         ],
     ),
-    "yaml-syntax/recursive alias": (
+    "yaml-alias/recursive": (
         "a: &x [*x]\n",
-        ["site_inputs/x.yaml:1:1: error: YAML error: an alias refers to itself [yaml-syntax]"],
+        [
+            "site_inputs/x.yaml:1:4: error: YAML anchor &x: anchors and aliases are not allowed; write each value out "
+            "(2 in this file, the first shown) [yaml-alias]"
+        ],
+    ),
+    "yaml-too-deep": (
+        "a: " + "[" * 30 + "]" * 30 + "\n",
+        [
+            "site_inputs/x.yaml:1:23: error: mappings and lists are nested more than 20 levels deep; a site input "
+            "needs at most 5 [yaml-too-deep]"
+        ],
+    ),
+    "invalid-scalar": (
+        VALID.replace("pki: {crl_published_on_internet: true}", "change: {history: [{date: 2026-02-30}]}"),
+        [
+            "site_inputs/x.yaml:26:27: error: 2026-02-30 is not a date or time that exists (day is out of range for "
+            "month); quote it if it is text [invalid-scalar]"
+        ],
+    ),
+    "control-character": (
+        VALID.replace("  name: Example", '  name: "Exa\\0mple"'),
+        [
+            "site_inputs/x.yaml:4:9: error: character U+0000 (NULL) (written as an escape) is not allowed: a site "
+            "input contains no control characters but tab and line breaks [control-character]"
+        ],
     ),
     "duplicate-key": (
         VALID.replace("  name: Example\n", "  name: Example\n  name: Other\n"),
@@ -292,6 +317,10 @@ BAD_FILES: dict[str, tuple[dict[str, str | bytes], list[str]]] = {
             "bad.yaml:1:1: error: cannot read file: 'utf-8' codec can't decode byte 0xff in position 0: "
             "invalid start byte [unreadable-file]"
         ],
+    ),
+    "file-too-large": (
+        {"big.yaml": "# padding\n" * 30_000},
+        ["big.yaml:1:1: error: the file has more than 256 KiB; a site input may have at most 256 KiB [file-too-large]"],
     ),
     "duplicate-site-code": (
         {"a.yaml": VALID, "b.yml": VALID},

@@ -21,13 +21,12 @@ The limits are stated in docs/site-inputs.md (Limits).
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 
-from generator.diagnostics import Code, Diagnostic, SourceLocation
+from generator.diagnostics import Code, Diagnostic, SourceLocation, sorted_diagnostics
 from generator.load.codes import (
     CONTROL_CHARACTER,
     DUPLICATE_KEY,
@@ -40,6 +39,7 @@ from generator.load.codes import (
     YAML_TAG,
     YAML_TOO_DEEP,
 )
+from generator.model.fields import describe_character
 
 Path = tuple[str | int, ...]
 
@@ -58,7 +58,6 @@ _INT = "tag:yaml.org,2002:int"
 _FLOAT = "tag:yaml.org,2002:float"
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _MERGE = "tag:yaml.org,2002:merge"
-_STR = "tag:yaml.org,2002:str"
 _SHOWN = 60
 """Characters of a value shown in a message before it is cut with an ellipsis."""
 
@@ -109,7 +108,7 @@ def screen_text(text: str, path: str) -> Diagnostic | None:
     """The first reason not to parse ``text`` at all: too large, or a character YAML cannot print."""
     size = len(text) if len(text) > MAX_FILE_BYTES else len(text.encode("utf-8", "surrogatepass"))
     if size > MAX_FILE_BYTES:
-        return too_large(path, f"{_kib(size)}")
+        return too_large(path, _kib(size))
     found = _NOT_ALLOWED.search(text)
     if found is None:
         return None
@@ -129,18 +128,6 @@ def too_large(path: str, size: str) -> Diagnostic:
     )
 
 
-def describe_character(char: str) -> str:
-    """``U+0000 (NULL)``: the code point and, when Unicode has one, its name."""
-    name = unicodedata.name(char, "") or _CONTROL_NAMES.get(ord(char), "")
-    if not name and 0xD800 <= ord(char) <= 0xDFFF:
-        name = "a lone surrogate"
-    return f"U+{ord(char):04X} ({name})" if name else f"U+{ord(char):04X}"
-
-
-_CONTROL_NAMES = {0: "NULL", 7: "BELL", 8: "BACKSPACE", 0x0B: "LINE TABULATION", 0x0C: "FORM FEED", 0x1B: "ESCAPE"}
-_CONTROL_NAMES |= {0x7F: "DELETE", 0x85: "NEXT LINE"}
-
-
 def _kib(size: int) -> str:
     return f"{size / 1024:.0f} KiB" if size >= 1024 else f"{size} bytes"
 
@@ -153,7 +140,30 @@ def _text_location(path: str, text: str, index: int) -> SourceLocation:
     return SourceLocation(path, line, index - start + 1)
 
 
-def _location(path: str, mark: yaml.Mark) -> SourceLocation:
+class _Mark(Protocol):
+    """A position in the text as PyYAML's marks (pure Python or LibYAML's) give it, 0-based."""
+
+    @property
+    def line(self) -> int: ...
+    @property
+    def column(self) -> int: ...
+
+
+@dataclass(frozen=True)
+class _Position:
+    line: int = 0
+    column: int = 0
+
+
+_NOWHERE = _Position()
+
+
+def _start(event: yaml.Event) -> _Mark:
+    """Where ``event`` starts (the parser always says; the type allows None)."""
+    return event.start_mark or _NOWHERE
+
+
+def _location(path: str, mark: _Mark) -> SourceLocation:
     # PyYAML marks are 0-based; editors and compilers count from 1.
     return SourceLocation(path, mark.line + 1, mark.column + 1)
 
@@ -186,7 +196,7 @@ class _Frame:
 
     value: dict[Any, Any] | list[Any]
     path: Path | None
-    start: yaml.Mark
+    start: _Mark
     key: Any = _NO_KEY
 
 
@@ -215,13 +225,13 @@ class _Builder:
         loader = _Loader(self.text)
         try:
             while loader.check_event():
-                event = loader.get_event()
+                event: yaml.Event = loader.get_event()  # type: ignore[no-untyped-call]
                 if isinstance(event, yaml.DocumentStartEvent):
                     self.documents += 1
                     if self.documents > 1:
                         return None, [
                             YAML_SYNTAX.at(
-                                _location(path, event.start_mark),
+                                _location(path, _start(event)),
                                 "YAML syntax error: but found another document "
                                 "(expected a single document in the stream)",
                             )
@@ -238,13 +248,14 @@ class _Builder:
         return self.document, self.diagnostics
 
     def _rejected(self) -> list[Diagnostic]:
-        result = []
+        """Every diagnostic of a rejected file: the first of each rejection with its count, then the rest."""
+        result = list(self.diagnostics)
         for code, rejection in self.rejections.items():
             more = f" ({rejection.count} in this file, the first shown)" if rejection.count > 1 else ""
             result.append(code.at(rejection.location, rejection.message + more))
-        return result
+        return sorted_diagnostics(result)
 
-    def _reject(self, code: Code, mark: yaml.Mark, message: str) -> None:
+    def _reject(self, code: Code, mark: _Mark, message: str) -> None:
         if code in self.rejections:
             self.rejections[code].count += 1
         else:
@@ -262,36 +273,36 @@ class _Builder:
             marker = "*" if kind == "alias" else "&"
             self._reject(
                 YAML_ALIAS,
-                event.start_mark,
+                _start(event),
                 f"YAML {kind} {marker}{shorten(event.anchor)}: anchors and aliases are not allowed; write each "
                 "value out",
             )
         if isinstance(event, yaml.AliasEvent):
-            self._add(None, event, event.start_mark)
+            self._add(None, event, _start(event))
             return True
         tag = getattr(event, "tag", None)
         if tag is not None:
             shown = "!!" + tag.removeprefix("tag:yaml.org,2002:") if tag.startswith("tag:yaml.org,2002:") else tag
             self._reject(
                 YAML_TAG,
-                event.start_mark,
+                _start(event),
                 f"YAML tag {shorten(shown)}: tags are not allowed; write the value without it (quote text)",
             )
         if isinstance(event, yaml.ScalarEvent):
-            self._add(self._scalar(loader, event), event, event.start_mark)
+            self._add(self._scalar(loader, event), event, _start(event))
             return True
         if len(self.stack) >= MAX_DEPTH:
             self._reject(
                 YAML_TOO_DEEP,
-                event.start_mark,
+                _start(event),
                 f"mappings and lists are nested more than {MAX_DEPTH} levels deep; a site input needs at most 5",
             )
             return False
         parent_path = self._child_path()
         container: dict[Any, Any] | list[Any] = {} if isinstance(event, yaml.MappingStartEvent) else []
         if parent_path is not None:
-            self.document.value_locations[parent_path] = _location(self.document.path, event.start_mark)
-        self.stack.append(_Frame(container, parent_path, event.start_mark))
+            self.document.value_locations[parent_path] = _location(self.document.path, _start(event))
+        self.stack.append(_Frame(container, parent_path, _start(event)))
         return True
 
     def _child_path(self) -> Path | None:
@@ -307,7 +318,7 @@ class _Builder:
             return None
         return (*frame.path, frame.key)
 
-    def _add(self, value: Any, event: yaml.NodeEvent | None, mark: yaml.Mark) -> None:
+    def _add(self, value: Any, event: yaml.NodeEvent | None, mark: _Mark) -> None:
         """Put a finished value into its parent; ``event`` is the scalar or alias event (None for a collection)."""
         if event is not None:
             path = self._child_path()
@@ -326,7 +337,7 @@ class _Builder:
                 frame.value[frame.key] = value
             frame.key = _NO_KEY
 
-    def _key(self, frame: _Frame, key: Any, event: yaml.NodeEvent | None, mark: yaml.Mark) -> Any:
+    def _key(self, frame: _Frame, key: Any, event: yaml.NodeEvent | None, mark: _Mark) -> Any:
         """The key under which the next value goes, or :data:`_SKIP` with a diagnostic or rejection."""
         assert isinstance(frame.value, dict)
         if isinstance(event, yaml.ScalarEvent) and event.implicit[0] and event.value == "<<":
@@ -364,18 +375,18 @@ class _Builder:
         if bad is not None:  # written as an escape: the text itself was screened
             self._reject(
                 CONTROL_CHARACTER,
-                event.start_mark,
+                _start(event),
                 f"character {describe_character(bad.group())} (written as an escape) is not allowed: a site input "
                 "contains no control characters but tab and line breaks",
             )
             return None
         if event.tag is not None:
             return value  # rejected above; kept as text so that the walk goes on
-        tag = loader.resolve(yaml.ScalarNode, value, event.implicit)
+        tag: str = loader.resolve(yaml.ScalarNode, value, event.implicit)  # type: ignore[no-untyped-call]
         if tag in (_INT, _FLOAT) and _digits(value) > MAX_NUMBER_DIGITS:
             self._reject(
                 INVALID_SCALAR,
-                event.start_mark,
+                _start(event),
                 f"number {shorten(value)} has {_digits(value)} digits; at most {MAX_NUMBER_DIGITS} are allowed "
                 "(quote it if it is text)",
             )
@@ -383,7 +394,7 @@ class _Builder:
         constructor = _Loader.yaml_constructors.get(tag)
         if tag == _MERGE or constructor is None:  # '=' resolves to YAML 1.1's "value" tag, '<<' outside a key
             return value
-        node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
+        node = yaml.ScalarNode(tag, value, None, None, event.style)  # errors are located by the event
         try:
             return constructor(loader, node)
         except (ValueError, OverflowError, yaml.YAMLError) as exc:
@@ -391,7 +402,7 @@ class _Builder:
             reason = "its UTC offset must be under 24 hours" if "offset" in str(exc) else " ".join(str(exc).split())
             self._reject(
                 INVALID_SCALAR,
-                event.start_mark,
+                _start(event),
                 f"{shorten(value)} is not a {kind} that exists ({shorten(reason)}); quote it if it is text",
             )
             return None

@@ -86,10 +86,18 @@ def _shown(value: str) -> str:
     return text if len(text) <= _SHOWN else text[: _SHOWN - 4] + "...'"
 
 
+_CONTROL_NAMES = {0x00: "NULL", 0x07: "BELL", 0x08: "BACKSPACE", 0x0B: "LINE TABULATION", 0x0C: "FORM FEED"}
+_CONTROL_NAMES |= {0x1B: "ESCAPE", 0x7F: "DELETE", 0x85: "NEXT LINE"}
+
+
 def describe_character(char: str) -> str:
-    """``U+4E2D (CJK UNIFIED IDEOGRAPH-4E2D)``: the code point and its Unicode name, when it has one."""
-    name = unicodedata.name(char, "")
-    return f"U+{ord(char):04X} ({name})" if name else f"U+{ord(char):04X}"
+    """``U+4E2D (CJK UNIFIED IDEOGRAPH-4E2D)``: the code point and its name, so that a message names what no
+    editor shows (a control character, a look-alike letter, an invisible one)."""
+    code = ord(char)
+    name = unicodedata.name(char, "") or _CONTROL_NAMES.get(code, "")
+    if not name and 0xD800 <= code <= 0xDFFF:
+        name = "a lone surrogate"
+    return f"U+{code:04X} ({name})" if name else f"U+{code:04X}"
 
 
 def _not_ascii(value: str) -> str:
@@ -177,6 +185,8 @@ def text_problem(value: str, *, multi_line: bool) -> str | None:
             return f"must not contain {describe_character(char)}: it changes the order in which the text is shown"
         if ord(char) in INVISIBLE:
             return f"must not contain {describe_character(char)}: it is invisible"
+        if unicodedata.combining(char):
+            return f"must not contain {describe_character(char)}: write each accented letter as one character"
         return (
             f"must not contain {describe_character(char)}: the PDF's fonts cannot print it (use Latin, Greek or "
             "Cyrillic letters, digits and common punctuation)"

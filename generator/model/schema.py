@@ -17,6 +17,7 @@ from generator.model.fields import (
     Fqdn,
     IpAddress,
     MultiLine,
+    Name,
     Port,
     PortRange,
     ServerName,
@@ -169,7 +170,7 @@ class Site(_Model):
 
 
 class NlbCluster(_Model):
-    name: SingleLine = Field(examples=["MPNLB"])
+    name: Name = Field(examples=["MPNLB"])
     """Cluster name."""
     role: Literal["management_point", "software_update_point"]
     """The role the cluster serves."""
@@ -209,7 +210,7 @@ class SoftwareUpdates(_Model):
 
 
 class Firewall(_Model):
-    name: SingleLine = Field(examples=["FW-EDGE", "FW-CORE"])
+    name: Name = Field(examples=["FW-EDGE", "FW-CORE"])
     """Firewall name as the firewall team knows it."""
     platform: PlatformName | None = Field(None, examples=["ciscoasa", "srx"])
     """Aerleon target its configuration is generated for: `ciscoasa`, `srx`, `paloalto`, `fortigate`, `nftables`."""
@@ -221,7 +222,7 @@ class BackFirewall(Firewall):
 
 
 class ReverseProxy(_Model):
-    name: SingleLine = Field(examples=["ISA01"])
+    name: Name = Field(examples=["ISA01"])
     """Proxy name."""
     zone: Literal["internet", "perimeter", "intranet"] = "perimeter"
     """Must be `perimeter`."""

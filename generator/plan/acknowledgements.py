@@ -20,7 +20,7 @@ from generator.validate.registry import Finding
 STALE_ACKNOWLEDGEMENT = Code(
     "stale-acknowledgement",
     Severity.WARNING,
-    "an entry of acknowledged_warnings matches no warning of the site (remove it or correct its code or subject)",
+    "an accepted warning of the site input matches no warning of the site any more (a stale acknowledgement)",
 )
 
 ACKNOWLEDGEMENT_CODES = (STALE_ACKNOWLEDGEMENT,)
@@ -48,8 +48,9 @@ def acknowledge(
     acks = site.model.acknowledged_warnings
     accepted: list[AcceptedRisk] = []
     findings: list[Finding] = []
+    specific_first = sorted(acks, key=lambda a: a.subject is None)  # an entry about the subject wins
     for warning in warnings:
-        ack = next((a for a in acks if _matches(a, warning)), None)
+        ack = next((a for a in specific_first if _matches(a, warning)), None)
         if ack is not None:
             accepted.append(AcceptedRisk(warning, ack.reason, ack.by))
     for index, ack in enumerate(acks):

@@ -27,11 +27,13 @@ def list_table(
     """Render a MyST ``list-table``; ``long=True`` lets LaTeX break it across pages.
 
     Each cell is its own paragraph in a nested list, so no cell content can
-    break the table structure.
+    break the table structure; the caption (the directive's argument) is escaped
+    and the fence is one it cannot break (:func:`directive_fence`).
     """
-    fence = "````"
-    lines = [f"{fence}{{list-table}} {escape_myst(caption) if caption else ''}".rstrip()]
-    lines.append(":header-rows: 1")
+    if name is not None and not _NAME.fullmatch(name):
+        raise ValueError(f"a table name must be a plain label (got {name!r})")
+    head = f"{{list-table}} {escape_myst(caption)}" if caption else "{list-table}"
+    lines = [":header-rows: 1"]
     if widths:
         lines.append(f":widths: {' '.join(str(w) for w in widths)}")
     classes = ["runbook-table"] + (["longtable"] if long else [])
@@ -43,8 +45,25 @@ def list_table(
         for column, value in enumerate(row):
             text = escape_myst(value) if index == 0 else cell(value)
             lines.append(f"{'*' if column == 0 else ' '} - {text}")
-    lines.append(fence)
-    return Myst("\n".join(lines) + "\n")
+    body = "\n".join(lines)
+    fence = directive_fence(head, body)
+    return Myst(f"{fence}{head}\n{body}\n{fence}\n")
+
+
+_NAME = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def directive_fence(head: str, body: str) -> str:
+    """A fence for a directive whose first line (name and argument) is ``head`` that nothing in it can break.
+
+    Backticks, four or more as every table has had, unless the argument holds a backtick: CommonMark ends a
+    backtick fence's info string at a backtick (the directive would become a paragraph and its body a bullet
+    list), so such an argument gets a tilde fence, whose info string may hold anything.  The fence is longer
+    than any run of its character in the body, so no line of it can close the directive.
+    """
+    char = "~" if "`" in head else "`"
+    longest = max((len(run) for run in re.findall(f"{re.escape(char)}+", body)), default=0)
+    return char * max(4, longest + 1)
 
 
 def label(site_code: str, step_id: str) -> str:

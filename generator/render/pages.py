@@ -33,7 +33,7 @@ from generator.render.escape import Myst
 from generator.render.firewall_config import FirewallConfig, appendix, config_files, config_link, firewall_configs
 from generator.render.myst import download_link, label, list_table
 from generator.render.plan_json import dump_json, plan_to_json
-from generator.render.summary import SummaryView, duration, summary_phases, summary_view
+from generator.render.summary import SummaryView, duration, summary_view
 from generator.render.tables import (
     certificates_table,
     connectivity_matrix,
@@ -153,6 +153,8 @@ class RenderedPhase:
     owners: tuple[str, ...]
     steps: tuple[RenderedStep, ...]
     gate: Myst
+    last: bool
+    """The last phase: its gate closes the change."""
 
 
 @dataclass(frozen=True)
@@ -261,8 +263,10 @@ def rendered_step(plan: SitePlan, step: PlannedStep, body: str) -> RenderedStep:
     )
 
 
-def rendered_phases(plan: SitePlan, steps: Mapping[StepId, RenderedStep]) -> list[RenderedPhase]:
+def rendered_phases(plan: SitePlan, steps: Mapping[StepId, RenderedStep], summary: SummaryView) -> list[RenderedPhase]:
+    """The phases as the runbook shows them: their steps, planned times (as the summary has them) and gates."""
     code = plan.code.lower()
+    last = plan.phases[-1].number if plan.phases else None
     return [
         RenderedPhase(
             number=phase.number,
@@ -274,8 +278,9 @@ def rendered_phases(plan: SitePlan, steps: Mapping[StepId, RenderedStep]) -> lis
             owners=row.owners,
             steps=tuple(steps[s.id] for s in phase.steps),
             gate=criteria_list(phase.gate),
+            last=phase.number == last,
         )
-        for phase, row in zip(plan.phases, summary_phases(plan), strict=True)
+        for phase, row in zip(plan.phases, summary.phases, strict=True)
     ]
 
 
@@ -287,7 +292,7 @@ def render_site(env: jinja2.Environment, plan: SitePlan, baseline: Baseline | No
     steps = {step.id: rendered_step(plan, step, bodies[step.id]) for step in plan.steps}
     summary = summary_view(plan, bodies)
     page = render_template(
-        env, "pages/runbook.md.j2", page_context(plan, shared, rendered_phases(plan, steps), summary, baseline)
+        env, "pages/runbook.md.j2", page_context(plan, shared, rendered_phases(plan, steps, summary), summary, baseline)
     )
     return {
         f"{code}/index.md": page,
@@ -313,20 +318,19 @@ def step_linker(plan: SitePlan) -> Callable[[str], Myst]:
 
 
 def applicability_table(plan: SitePlan) -> Myst:
-    rows = []
-    number = 0
-    for decision in plan.decisions:
-        if decision.included:
-            number += 1
-        rows.append(
-            [
-                Myst(f"[{number}](#{label(plan.code, decision.id)})") if decision.included else "—",
-                decision.title,
-                Myst(f"`{decision.id}`"),
-                "included" if decision.included else "not needed",
-                "; ".join(decision.reasons),
-            ]
-        )
+    """Every step of the catalog, in catalog order: its number in this runbook (the order of the work) or why it is
+    not needed."""
+    numbers = {step.id: step.number for step in plan.steps}
+    rows = [
+        [
+            Myst(f"[{numbers[decision.id]}](#{label(plan.code, decision.id)})") if decision.included else "—",
+            decision.title,
+            Myst(f"`{decision.id}`"),
+            "included" if decision.included else "not needed",
+            "; ".join(decision.reasons),
+        ]
+        for decision in plan.decisions
+    ]
     return list_table(["#", "Step", "Id", "Status", "Reason"], rows, widths=[4, 30, 16, 10, 40], long=True)
 
 

@@ -15,7 +15,9 @@ from generator.derive.network.certificates import CertificateRequest
 from generator.derive.network.dns import DnsRecord
 from generator.derive.network.flows import Flow
 from generator.derive.network.rules import FirewallRule
+from generator.diagnostics import Diagnostic
 from generator.plan import PlannedStep, SitePlan
+from generator.plan.acknowledgements import AcceptedRisk
 from generator.plan.phases import PhasePlan
 
 PLAN_SCHEMA = 1
@@ -30,6 +32,7 @@ def plan_to_json(plan: SitePlan) -> dict[str, Any]:
         return {"id": decision.id, "title": decision.title, "reasons": list(decision.reasons)}
 
     network = plan.network
+    accepted = {risk.warning: risk for risk in plan.accepted}
     return {
         "schema": PLAN_SCHEMA,
         "site": {"code": site.code, "name": site.name},
@@ -41,7 +44,17 @@ def plan_to_json(plan: SitePlan) -> dict[str, Any]:
         "firewall_rules": [firewall_rule_json(r) for r in network.grouped_rules],
         "dns_records": [dns_json(r) for r in network.dns_records],
         "certificates": [certificate_json(c) for c in network.certificates],
-        "warnings": [{"code": w.code, "message": w.message, "location": str(w.location)} for w in plan.warnings],
+        "warnings": [warning_json(w, accepted.get(w)) for w in plan.warnings],
+    }
+
+
+def warning_json(warning: Diagnostic, accepted: AcceptedRisk | None) -> dict[str, Any]:
+    """A warning: its code, message and location, plus ``accepted`` (``{reason, by}``, null while open)."""
+    return {
+        "code": warning.code,
+        "message": warning.message,
+        "location": str(warning.location),
+        "accepted": {"reason": accepted.reason, "by": accepted.by} if accepted else None,
     }
 
 

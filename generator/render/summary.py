@@ -14,13 +14,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from generator.derive.checklist import StepId
+from generator.derive.checklist.instructions import numbers
 from generator.derive.checklist.work import TEAMS, Team
 from generator.diagnostics import Diagnostic
+from generator.model.vocabulary import SUPPORTED_FEATURES, UNSUPPORTED_FEATURES
 from generator.plan import SitePlan
 from generator.plan.acknowledgements import ACKNOWLEDGEMENT_CODES
 from generator.plan.phases import PhasePlan
 from generator.plan.review import PLAN_RULES
-from generator.render.escape import Myst
+from generator.render.escape import Myst, escape_myst
 from generator.render.myst import label, list_table
 from generator.validate.rules import SITE_RULES
 
@@ -124,12 +126,14 @@ def _team_changes(plan: SitePlan) -> dict[Team, list[str]]:
         rules = network.rules_for(name)
         if rules:
             changes["firewall"].append(
-                f"{len(rules)} rules on {name} ({len(network.firewall_rules(name))} flows), numbered 1–{len(rules)}"
+                f"{len(rules)} {'rule' if len(rules) == 1 else 'rules'} on {name} "
+                f"({len(network.firewall_rules(name))} flows), numbered {numbers(r.number for r in rules)}"
             )
     proxy = topo.model.network.reverse_proxy
     if proxy is not None:
         changes["firewall"].append(f"publish {len(proxy.publishes)} site systems on the reverse proxy {proxy.name}")
-    public = [r for r in network.dns_records if r.scope == "public"]
+    holders = {s.name for s in topo.model.servers} | {c.name for c in topo.model.nlb_clusters}
+    public = [r for r in network.dns_records if r.scope == "public" and r.holder in holders]
     if public:
         missing = sum(1 for r in public if r.value is None)
         changes["dns"].append(
@@ -142,6 +146,9 @@ def _team_changes(plan: SitePlan) -> dict[Team, list[str]]:
     existing = [c for c in network.certificates if c.status == "existing"]
     if new or existing:
         changes["pki"].append(f"{len(new)} new certificates, {len(existing)} existing ones to verify")
+    crl_hosts = [r.name for r in network.dns_records if r.scope == "public" and r.holder not in holders]
+    if crl_hosts:
+        changes["pki"].append(f"the CRL host {', '.join(crl_hosts)} resolves and answers from the Internet")
     servers = topo.internet_servers
     if servers:
         roles = sum(len(topo.internet_roles(s)) for s in servers)
@@ -154,7 +161,7 @@ def _team_changes(plan: SitePlan) -> dict[Team, list[str]]:
         changes["directory"].append(
             f"{len(plan.accounts)} accounts" + (f", {unnamed} still to be named" if unnamed else "")
         )
-    if topo.replica_server is not None:
+    if plan.includes("sql-replica") and topo.replica_server is not None:
         changes["database"].append(f"1 SQL Server replica of the site database on {topo.replica_server.name}")
     return changes
 
@@ -166,6 +173,17 @@ def _warning_text(warning: Diagnostic) -> str:
     """The plain-language kind of a warning: its code's description, without "warning N:"."""
     text = WARNING_NUMBER.sub("", WARNING_DESCRIPTIONS.get(warning.code, warning.message))
     return text[:1].upper() + text[1:]
+
+
+def _subject(subject: str | None) -> str | None:
+    """A warning's subject in words: a feature by its title, a server or cluster by its name."""
+    if subject is None:
+        return None
+    for titles in (SUPPORTED_FEATURES, UNSUPPORTED_FEATURES):
+        for key, title in titles.items():
+            if key == subject:
+                return title
+    return subject
 
 
 def summary_view(plan: SitePlan, bodies: Mapping[StepId, str]) -> SummaryView:
@@ -194,8 +212,9 @@ def summary_view(plan: SitePlan, bodies: Mapping[StepId, str]) -> SummaryView:
     groups: dict[str, list[str]] = {}
     for warning in plan.open_warnings:
         subjects = groups.setdefault(_warning_text(warning), [])
-        if warning.subject and warning.subject not in subjects:
-            subjects.append(warning.subject)
+        subject = _subject(warning.subject)
+        if subject and subject not in subjects:
+            subjects.append(subject)
     return SummaryView(
         window=f"{_time(window.start)} – {_time(window.end)} (UTC{window.start.isoformat()[-6:]})" if window else None,
         teams=tuple(team_rows),
@@ -205,7 +224,9 @@ def summary_view(plan: SitePlan, bodies: Mapping[StepId, str]) -> SummaryView:
         window_duration=duration(window_minutes) if window_minutes is not None else None,
         fits_window=work <= window_minutes if window_minutes is not None else None,
         rollback_steps=tuple(link[s.id] for s in reversed(plan.steps) if s.changes),
-        accepted=tuple(AcceptedRow(_warning_text(r.warning), r.warning.subject, r.reason, r.by) for r in plan.accepted),
+        accepted=tuple(
+            AcceptedRow(_warning_text(r.warning), _subject(r.warning.subject), r.reason, r.by) for r in plan.accepted
+        ),
         open_warnings=tuple(WarningGroup(text, tuple(subjects)) for text, subjects in groups.items()),
         to_confirm=tuple(to_confirm_items(plan, bodies, link)),
     )
@@ -231,9 +252,19 @@ def summary_phases(plan: SitePlan) -> tuple[PhaseRow, ...]:
 
 
 def to_confirm_items(plan: SitePlan, bodies: Mapping[StepId, str], links: Mapping[str, Myst]) -> Sequence[ConfirmItem]:
-    """Every "to confirm" note of the rendered steps, in runbook order."""
-    return [
-        ConfirmItem(links[step.id], Myst(" ".join(match.group(1).split())))
-        for step in plan.steps
-        for match in TO_CONFIRM.finditer(bodies[step.id])
-    ]
+    """Every "to confirm" note of the runbook, in runbook order: the notes of the rendered step texts, then the
+    checks, evidence and rollback actions of the step that say what is still to confirm."""
+    items = []
+    for step in plan.steps:
+        items += [
+            ConfirmItem(links[step.id], Myst(" ".join(match.group(1).split())))
+            for match in TO_CONFIRM.finditer(bodies[step.id])
+        ]
+        work = step.work
+        texts = [i.text for i in (*work.verification, *work.rollback)] + list(work.evidence)
+        items += [
+            ConfirmItem(links[step.id], Myst(escape_myst(text)))
+            for text in dict.fromkeys(texts)
+            if "to confirm" in text.lower()
+        ]
+    return items

@@ -248,7 +248,9 @@ def latex_elements() -> dict[str, str]:
         "sphinxsetup": "hmargin={2cm,2cm}, vmargin={2.4cm,2.2cm}, TitleColor={rgb}{0.1,0.2,0.4}",
         "preamble": PREAMBLE,
         "maketitle": r"\ibcmcover",
-        "tableofcontents": r"\ibcmcontents",
+        # The change-board summary is the first page after the cover; the runbook page prints the change
+        # record and the contents after it (templates/pages/summary.md.j2).
+        "tableofcontents": "",
         "printindex": "",
         "releasename": "",
     }

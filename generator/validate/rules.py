@@ -820,7 +820,7 @@ def warn_os_version(topo: Topology) -> Iterator[Finding]:
 OTHER_FOREST_WITHOUT_INTRANET_FQDN = Code(
     "other-forest-without-intranet-fqdn",
     Severity.WARNING,
-    "warning 10: a server in another forest has no intranet_fqdn",
+    "warning 10: a server in another forest has no intranet FQDN",
 )
 
 

@@ -81,3 +81,17 @@ def violations(ordered: Sequence[Unordered]) -> list[str]:
             if shared:
                 found.append(f"{item.step.id} requires {', '.join(shared)}, provided later by {later.step.id}")
     return found
+
+
+def unprovided(ordered: Sequence[Unordered]) -> list[str]:
+    """Each requirement (as text) that no step of ``ordered`` provides: empty for a complete catalog.
+
+    Every resource a step requires is made by a step of the same runbook; one that nobody provides would let its
+    step float free of the order, so the tests hold every example and variation to this.
+    """
+    provided = {resource for item in ordered for resource in item.work.provides}
+    return [
+        f"{item.step.id} requires {resource}, which no step of this runbook provides"
+        for item in ordered
+        for resource in sorted(item.work.requires - provided)
+    ]

@@ -134,8 +134,11 @@ def _sup_checks(topo: Topology, view: SupInternetView, sup: SupEntry, component:
     connections = "Internet-based" if sup.internet_only else "intranet and Internet"
     hosts = [server_host(s) for name in sup.server_names if (s := topo.server(name)) is not None]
     ports = [str(sup.wsus_https_port), str(sup.wsus_http_port)]
+    # An NLB cluster is named in the component only once it exists: nlb-sup-internet-fqdn sets and checks that.
     checks = [
-        Instruction(
+        Instruction(f"{names(sup.server_names)} each show the software update point role under Site Systems.")
+        if sup.clustered
+        else Instruction(
             f"In {component}, the Software Update Point Component shows {sup.name} with {connections} client "
             f"connections and WSUS ports {sup.wsus_http_port}/{sup.wsus_https_port} with SSL."
         ),
@@ -177,21 +180,22 @@ def _rollback(sup: SupEntry) -> list[Instruction]:
             "update scans)."
         )
     ]
-    if not sup.clustered:
-        steps += [
-            Instruction(
-                f"Remove the software update point role from {name}: under Site Systems → {name}, right-click "
-                "ConfigMgr software update point → Delete."
-            )
-            for name in sup.server_names
-        ]
+    still = " if it still has it (the rollback of the NLB cluster removes it too)" if sup.clustered else ""
+    steps += [
+        Instruction(
+            f"Remove the software update point role from {name}{still}: under Site Systems → {name}, right-click "
+            "ConfigMgr software update point → Delete."
+        )
+        for name in sup.server_names
+    ]
     return steps
 
 
 def work(topo: Topology, network: NetworkPlan, view: SupInternetView) -> StepWork:
-    """The software update point role goes onto a server where WSUS is installed, with its certificate and, where
-    needed, the connection account; checked in the component, in IIS and by the next synchronisation."""
-    servers = sorted({s.name for sup in view.internet_sups for s in sup.internet_servers})
+    """The software update point role goes onto every server of every Internet-facing software update point (each
+    member of an NLB cluster too) where WSUS is installed, with its certificate and, where needed, the connection
+    account; checked in the component, in IIS and by the next synchronisation."""
+    servers = sorted({name for sup in view.internet_sups for name in sup.server_names})
     requires = {
         *(res.site_system(s) for s in servers),
         *(res.wsus(s) for s in servers),
