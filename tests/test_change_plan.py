@@ -229,7 +229,10 @@ def test_an_acknowledgement_about_the_subject_wins_and_subjects_ignore_case() ->
     page = render_site(create_environment(ROOT / "templates"), plan)["TST/index.md"]
     assert isinstance(page, str)
     accepted = page[page.index("### Accepted risks") : page.index("### Open warnings")]
-    assert "- A requested feature Internet clients cannot use (Wake On LAN): accepted by G. Liu. Reason: No WoL" in accepted
+    assert (
+        "- A requested feature Internet clients cannot use (Wake On LAN): accepted by G. Liu. Reason: No WoL"
+        in accepted
+    )
 
 
 def test_a_stale_acknowledgement_is_a_located_warning() -> None:

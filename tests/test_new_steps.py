@@ -7,6 +7,7 @@ firewall rules), their work, and their rendering into the runbook with this site
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -175,13 +176,28 @@ def test_cross_forest_mp_reading_the_site_database_needs_a_database_connection_a
 
 
 def test_push_subscription_into_another_forest_needs_a_replication_account() -> None:
+    """Reference 16.1 ([U]): SQL authentication to the subscriber, used by the site database server (the publisher
+    and distributor); a SQL Server login on the replica that the database team creates, not an AD account."""
     site = site_file(CONTOSO)
     needs = {n.kind: n for n in account_needs(site.topology)}
-    assert needs["replication"].holders == ("DMZSQL01",)
-    assert "SQL01" in needs["replication"].reason
+    assert needs["replication"].holders == ("SQL01",)
+    reason = needs["replication"].reason
+    assert "SQL01" in reason and "DMZSQL01" in reason
+    assert "to confirm" in reason and "expected" in reason and "cannot" not in reason
     assert "mp_database_connection" not in needs  # the MPs read the replica in their own forest
-    entry = next(a for a in step_view(plan_of(site), "accounts").accounts if a.kind == "replication")
+    plan = plan_of(site)
+    entry = next(a for a in step_view(plan, "accounts").accounts if a.kind == "replication")
     assert (entry.rights_on, entry.forests) == (("DMZSQL01",), ("dmz.contoso.test",))
+    assert (entry.check_on, entry.created_by, entry.sql_login) == ("SQL01", "Database Services", True)
+    work = planned(plan, "accounts").work
+    logon = next(i for i in work.verification if i.command and "SUSER_SNAME()" in i.command)
+    assert (logon.where, logon.command) == ("SQL01", 'sqlcmd -S DMZSQL01 -U <account> -Q "SELECT SUSER_SNAME()"')
+    assert not any(i.command and "net user <account>" in i.command for i in (*work.verification, *work.rollback))
+    (drop,) = [i for i in work.rollback if i.command and "DROP LOGIN" in i.command]
+    assert (drop.where, drop.command) == ("DMZSQL01", 'sqlcmd -S DMZSQL01 -E -Q "DROP LOGIN [<account>]"')
+    text = " ".join(section(rendered(plan), "CEN", "accounts").split())
+    assert "Created by: the Database Services, as a SQL Server login on **DMZSQL01**" in text
+    assert "Created by: the Active Directory team, as a user account of forest" in text
 
 
 def test_accounts_work_provides_each_kind_and_gates_on_names() -> None:
@@ -304,6 +320,23 @@ def test_host_firewall_rules_come_from_the_flows_that_end_at_the_server() -> Non
     assert base.host_rules is None and not base.host_firewall
 
 
+def test_host_firewall_rules_are_deleted_by_their_generated_names() -> None:
+    plan = plan_of(site_file(CONTOSO))
+    mp = prerequisites_of(plan, "DMZMP01")
+    assert mp.host_rules is not None and mp.host_rules.netsh is not None
+    undo = next(
+        i for i in planned(plan, "server-prerequisites").work.rollback if i.text.startswith("Delete the inbound rules")
+    )
+    assert undo.where == "DMZMP01" and undo.command is not None
+    assert undo.command.splitlines() == [
+        f'netsh advfirewall firewall delete rule name="i_{r.name}" dir=in' for r in mp.host_rules.rules
+    ]
+    assert all(f"name=i_{r.name} " in mp.host_rules.netsh for r in mp.host_rules.rules)
+    assert server_prerequisites.host_rule_names(replace(mp.host_rules, netsh=None)) == tuple(
+        r.name for r in mp.host_rules.rules
+    )
+
+
 def test_directory_team_comes_from_teams() -> None:
     plan = plan_of(load_valid(*MP_OTHER_FOREST, set_path("teams", {"directory": "Identity Services"})))
     assert planned(plan, "accounts").owner == "Identity Services"
@@ -339,3 +372,59 @@ def test_site_dict_without_internet_roles_is_valid() -> None:
     site, diagnostics = load(site_dict(*NO_INTERNET_ROLES))
     assert site is not None, [d.format() for d in diagnostics]
     assert accounts.condition(site.topology)[0] is False
+
+
+# --- wording that follows the order of work -------------------------------------------------------------------------
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_site_server_initiated_option_is_chosen_in_the_installation_wizard() -> None:
+    """The option step comes before install-site-systems: it says where the option is chosen, and the installation
+    step ticks it in the wizard for the servers concerned (the wizard page is to confirm)."""
+    plan = plan_of(site_file(CONTOSO))
+    page = rendered(plan)
+    option = flat(section(page, "CEN", "site-server-initiated-transfers"))
+    assert "The option is chosen when **DMZMP01** is installed as a site system in [](#cen-install-site-systems)" in (
+        option
+    )
+    assert "on the **General** page of the New Site System Server Wizard" in option
+    assert "If **DMZMP01** is already a site system, set it in its properties instead" in option
+    assert "page of the New Site System Server Wizard, and on the **General** tab" in option  # to confirm
+    install = flat(section(page, "CEN", "install-site-systems"))
+    assert install.count("Check **Allow only site server initiated data transfers from this site system** on the") == 4
+    assert "that the wizard shows it there is not confirmed" in install
+    assert step_view(plan, "install-site-systems").site_server_initiated == (
+        "DMZMP01",
+        "DMZMP02",
+        "DMZDP01",
+        "DMZSUP01",
+    )
+
+
+def test_sql_replica_leaves_pointing_the_management_points_to_mp_internet() -> None:
+    text = flat(section(rendered(plan_of(site_file(CONTOSO))), "CEN", "sql-replica"))
+    assert "are pointed at the replica later, in [](#cen-mp-internet)" in text
+    assert '"Use a database replica"' not in text
+
+
+def test_register_dns_has_the_database_server_resolve_the_replica() -> None:
+    plan = plan_of(site_file(CONTOSO))
+    replica = step_view(plan, "register-dns").replica_name
+    assert (replica.replica, replica.fqdn, replica.database_server) == (
+        "DMZSQL01",
+        "dmzsql01.dmz.contoso.test",
+        "SQL01",
+    )
+    text = flat(section(rendered(plan), "CEN", "register-dns"))
+    assert "The site database server **SQL01** pushes the subscription to the replica **DMZSQL01**" in text
+    assert step_view(plan_of(site_file(FABRIKAM)), "register-dns").replica_name is None
+
+
+def test_nlb_sup_roles_are_added_in_sup_internet_and_the_cluster_named_later() -> None:
+    text = flat(section(rendered(plan_of(site_file(NLB_SUP))), "NSP", "sup-internet"))
+    assert "Add the software update point role to **every** member of the NLB cluster **NW\\-SUP\\-NLB**" in text
+    assert "Leave the **Internet-based** tab for now" in text
+    assert "[](#nsp-nlb-sup-internet-fqdn)" in text

@@ -418,3 +418,91 @@ def test_a_site_without_a_change_record_still_names_one() -> None:
     assert "recorded in the change record" in evidence
     urls = [i.command for i in work_of(plan, "mp-internet").verification if i.command and "sms_aut" in i.command]
     assert urls and all(":8443/sms_mp/" in url for url in urls)
+
+
+# --- the order of work: every requirement has a provider ----------------------------------------------------------
+
+VARIATIONS = ROOT / "tests" / "data" / "variations"
+
+
+def test_every_requirement_is_provided_by_an_included_step(plans: list[tuple[str, SitePlan]]) -> None:
+    """Nothing a step requires is left to chance: an included step provides it (the order check rests on it)."""
+    missing = []
+    for name, plan in plans:
+        provided = set().union(*(s.work.provides for s in plan.steps))
+        missing += [(name, s.id, sorted(s.work.requires - provided)) for s in plan.steps if s.work.requires - provided]
+    assert missing == []
+
+
+def test_nlb_sup_roles_come_from_sup_internet_before_the_cluster_and_the_sync() -> None:
+    plan = example_plan(VARIATIONS / "nlb-internet-sup.yaml")
+    order = [s.id for s in plan.steps]
+    assert order.index("sup-internet") < order.index("nlb-sup-internet-fqdn")
+    assert order.index("sup-internet") < order.index("sup-sync-export-import")
+    work = work_of(plan, "sup-internet")
+    members = ("NWSUP01", "NWSUP02")
+    assert {f"role:software_update_point:{m}" for m in members} == set(work.provides)
+    for m in members:
+        assert {f"site-system:{m}", f"wsus:{m}", f"certificate:{m}"} <= work.requires
+        assert any(i.text.startswith(f"Remove the software update point role from {m}") for i in work.rollback)
+    assert not any("Software Update Point Component shows NW-SUP-NLB with" in i.text for i in work.verification)
+
+
+def test_next_steps_waits_for_bits_and_the_reverse_proxy() -> None:
+    plan = example_plan(ROOT / "site_inputs" / "tailspin-reverse-proxy.yaml")
+    requires = work_of(plan, "next-steps").requires
+    assert "proxy:TS-ISA01" in requires
+    dps = [s.name for s in plan.site.topology.internet_dps]
+    assert dps and {f"bits:{dp}" for dp in dps} <= requires
+
+
+def test_pilot_client_checks_are_in_next_steps_only(plans: list[tuple[str, SitePlan]]) -> None:
+    """Each phase's gate needs its checks passed: nothing before phase 5 waits for a pilot client."""
+    early = [
+        (name, step.id, i.text)
+        for name, plan in plans
+        for step in plan.steps
+        if step.phase < 5
+        for i in step.work.verification
+        if re.search(r"pilot|Internet clients receive policy|Inventory that Internet clients send", i.text)
+    ]
+    assert early == []
+
+
+def test_cen_pilot_checks_cover_bits_the_replica_and_fetched_data(cen: SitePlan) -> None:
+    checks = plain(work_of(cen, "next-steps").verification)
+    assert "downloads from the distribution point DMZDP01 (https://dp.ibcm.contoso.example:443/) with BITS" in checks
+    assert "receives policy from DMZMP01 and DMZMP02, which read the replica on DMZSQL01" in checks
+    assert "this proves that CM01 fetches the client data from them" in checks
+    assert "bits:DMZDP01" in work_of(cen, "next-steps").requires
+    dp = plain(work_of(cen, "dp-internet").verification)
+    assert "BITS" not in dp
+    assert "BITS, HTTP, and HTTPS checked" in plain(work_of(cen, "dp-bits").verification)
+    replica = plain(work_of(cen, "sql-replica").verification)
+    assert "Use a database replica" not in replica
+    assert "DMZMP01 and DMZMP02 each reach the replica on DMZSQL01 on SQL Server TCP 1433" in replica
+
+
+def test_cen_database_server_resolves_the_replica_in_the_other_forest(cen: SitePlan) -> None:
+    work = work_of(cen, "register-dns")
+    check = next(i for i in work.verification if i.where == "SQL01")
+    assert check.command == "nslookup dmzsql01.dmz.contoso.test"
+    assert "dmzsql01.dmz.contoso.test to 172.16.20.51" in check.text
+    assert (
+        "The site database server SQL01 resolves the intranet FQDN dmzsql01.dmz.contoso.test of the replica DMZSQL01 "
+        "(forest dmz.contoso.test)." in work.gate
+    )
+    (phase,) = [p for p in cen.phases if p.number == 2]
+    assert set(work.gate) <= set(phase.gate)
+
+
+def test_site_server_initiated_rollback_leaves_the_option_with_the_site_system() -> None:
+    plan = example_plan(ROOT / "site_inputs" / "woodgrove-intranet-sup.yaml")
+    undo = [i.text for i in work_of(plan, "site-server-initiated-transfers").rollback]
+    assert undo[0].startswith("Nothing to undo on its own: the option goes with WGDMZ01")
+    assert "unless WG-INTERNAL-FW allows WGDMZ01 to open connections to WGCM01 (SMB TCP 445)" in undo[1]
+    assert "a rule this change does not open" in undo[1]
+    assert not any("must allow" in t or t.startswith("Clear ") for t in undo)
+    view = step_of(plan, "install-site-systems").view
+    assert view.site_server_initiated == ("WGDMZ01",)
+    assert [s.name for s in view.servers if s.site_server_initiated] == ["WGDMZ01"]

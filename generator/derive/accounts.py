@@ -5,7 +5,10 @@ account has to be created where it does not: across forests (the input format
 has no trust setting, so another forest is treated as untrusted) and for an NLB
 software update point.  Each :class:`AccountNeed` names the servers or clusters
 that use it (its holders) and why, so the accounts step, the change-board
-summary and the JSON plan's ``accounts`` all come from one list.
+summary and the JSON plan's ``accounts`` all come from one list.  The
+replication account is not an Active Directory account but a SQL Server login
+on the replica (the subscriber), used by the site database server (the
+publisher and distributor), its holder.
 """
 
 from __future__ import annotations
@@ -105,11 +108,15 @@ def _replication(topo: Topology) -> list[AccountNeed]:
     publisher = topo.database_server
     if topo.forest_of(replica).lower() == topo.forest_of(publisher).lower():
         return []
+    # Reference 16.1 marks this as SQL Server behaviour to confirm: the wording says "expected", never "cannot".
     reason = (
         f"the push subscription from {publisher.name} (forest {topo.forest_of(publisher)}) to the replica on "
-        f"{replica.name} (forest {topo.forest_of(replica)}) cannot use Windows authentication across forests"
+        f"{replica.name} (forest {topo.forest_of(replica)}) is expected to log on to the subscriber with SQL Server "
+        "authentication rather than Windows authentication, as the forests do not trust each other (to confirm)"
     )
-    return [AccountNeed("replication", topo.model.accounts.replication, reason, (replica.name,))]
+    # The holder is the server that uses the credentials: the publisher, which is its own distributor and runs the
+    # push subscription's agent; the login itself is on the subscriber.
+    return [AccountNeed("replication", topo.model.accounts.replication, reason, (publisher.name,))]
 
 
 def account_needs(topo: Topology) -> tuple[AccountNeed, ...]:

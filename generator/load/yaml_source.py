@@ -409,7 +409,7 @@ class _Builder:
 
 
 def _digits(number: str) -> int:
-    """Digits of a YAML 1.1 number, without its sign, base prefix, separators and exponent sign."""
+    """Digits (and exponent letters) of a YAML 1.1 number, without its sign, base prefix and separators."""
     body = re.sub(r"^[-+]?0[xob]", "", number.strip(), flags=re.IGNORECASE)
     return sum(char.isalnum() for char in body)
 

@@ -1,4 +1,5 @@
-"""Constrained domain types shared by the site model (names, FQDNs, ports, text)."""
+"""Constrained domain types shared by the site model (names, FQDNs, ports, text), with the limits that keep
+every output usable: lengths, scripts the PDF can print, no invisible or reordering characters in text."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from pydantic_core import CoreSchema
 MAX_NAME = 64
 """Characters of a device name (NLB cluster, firewall, reverse proxy): it heads tables and names files."""
 MAX_SINGLE_LINE = 200
-"""Characters of single-line text: a title fits two lines of the PDF's cover."""
+"""Characters of single-line text: a title stays a few lines on the PDF's cover (1,000 crash xelatex)."""
 MAX_MULTI_LINE = 4000
 """Characters of multi-line text (impact, rollback): about a page of the PDF."""
 MAX_WORD = 60
@@ -86,8 +87,17 @@ def _shown(value: str) -> str:
     return text if len(text) <= _SHOWN else text[: _SHOWN - 4] + "...'"
 
 
-_CONTROL_NAMES = {0x00: "NULL", 0x07: "BELL", 0x08: "BACKSPACE", 0x0B: "LINE TABULATION", 0x0C: "FORM FEED"}
-_CONTROL_NAMES |= {0x1B: "ESCAPE", 0x7F: "DELETE", 0x85: "NEXT LINE"}
+_CONTROL_NAMES = {
+    0x00: "NULL",
+    0x07: "BELL",
+    0x08: "BACKSPACE",
+    0x0B: "LINE TABULATION",
+    0x0C: "FORM FEED",
+    0x1B: "ESCAPE",
+    0x7F: "DELETE",
+    0x85: "NEXT LINE",
+}
+"""Names of the control characters a site input is likeliest to hold (Unicode gives controls no name)."""
 
 
 def describe_character(char: str) -> str:

@@ -78,11 +78,17 @@ class AccountEntry:
     """The forest(s) it belongs to: that of the servers it gets rights on."""
     rights_on: tuple[str, ...]
     """The servers it gets rights on: the site systems it installs, the WSUS servers it configures, the SQL Server
-    it logs on to."""
+    it logs on to (for the replication account, the replica that holds its SQL Server login)."""
     databases: tuple[DatabaseTarget, ...]
     """The databases whose role it joins (management point database connection account)."""
     check_on: str
-    """A server of its forest, where ``net user … /domain`` finds it."""
+    """Where its check runs: a server of its forest, where ``net user … /domain`` finds it; for the replication
+    account, the site database server that logs on to the replica with it."""
+    created_by: str
+    """The team that creates it: the directory team for an Active Directory account, the database team for the
+    replication account's SQL Server login."""
+    sql_login: bool
+    """It is a SQL Server login on the replica, not an Active Directory account (the replication account)."""
     clusters: tuple[str, ...]
     """The NLB clusters among its holders."""
     default_database_names: tuple[str, ...]
@@ -95,7 +101,11 @@ class AccountsView:
 
     accounts: tuple[AccountEntry, ...]
     created_by: str
-    """The team that creates the accounts (``teams.directory``)."""
+    """The team that creates the Active Directory accounts (``teams.directory``), the step's owner."""
+    directory_accounts: bool
+    """Some accounts are Active Directory accounts."""
+    sql_logins: bool
+    """Some account is a SQL Server login (the replication account), created by the database team."""
     database_team: str
     """The team that gives accounts their SQL Server rights (``teams.database``)."""
     configmgr_team: str
@@ -149,9 +159,13 @@ def _entry(topo: Topology, need: AccountNeed) -> AccountEntry:
                     default_name=not replica,
                 )
         rights_on, databases = sql_servers, tuple(targets.values())
-    else:  # the installation account's holders are its servers; the replication account's is the replica
+    elif need.kind == "replication":  # held by the publisher; its login is on the subscriber
+        rights_on = [topo.replica_server] if topo.replica_server else []
+    else:  # the installation account's holders are its servers
         rights_on = _servers(topo, list(need.holders))
     assert rights_on, f"account {need.kind} has no server to be checked on"
+    sql_login = need.kind == "replication"
+    teams = topo.model.teams
     return AccountEntry(
         kind=need.kind,
         title=need.title,
@@ -163,7 +177,9 @@ def _entry(topo: Topology, need: AccountNeed) -> AccountEntry:
         forests=_forests(topo, rights_on),
         rights_on=tuple(s.name for s in rights_on),
         databases=databases,
-        check_on=rights_on[0].name,
+        check_on=topo.database_server.name if sql_login else rights_on[0].name,
+        created_by=teams.database if sql_login else teams.directory,
+        sql_login=sql_login,
         clusters=clusters,
         default_database_names=tuple(db.database for db in databases if db.default_name),
     )
@@ -176,6 +192,8 @@ def view(topo: Topology, _network: NetworkPlan) -> AccountsView:
     return AccountsView(
         accounts=entries,
         created_by=teams.directory,
+        directory_accounts=any(not a.sql_login for a in entries),
+        sql_logins=any(a.sql_login for a in entries),
         database_team=teams.database,
         configmgr_team=teams.configmgr,
         site_server=topo.site_server.name,
@@ -200,6 +218,8 @@ def _on(servers: tuple[str, ...]) -> str:
 def _verification(account: AccountEntry, role: str) -> list[Instruction]:
     user = account.user or UNNAMED
     name = account.name or UNNAMED
+    if account.kind == "replication":
+        return _login_checks(account)
     checks = [
         Instruction(
             f"The {_label(account)} exists in forest {names(account.forests)} and is active (Account active: Yes).",
@@ -232,19 +252,29 @@ def _verification(account: AccountEntry, role: str) -> list[Instruction]:
             )
             for db in account.databases
         ]
-    elif account.kind == "replication":
-        replica = account.rights_on[0]
-        logins = ", ".join(f"N'{n}'" for n in dict.fromkeys([name, user]))
-        checks.append(
-            Instruction(
-                f"The login the push subscription uses for {name} exists on the subscriber {replica} and is enabled "
-                "(is_disabled 0).",
-                command=f'sqlcmd -S {replica} -E -Q "SELECT name, type_desc, is_disabled FROM sys.server_principals '
-                f'WHERE name IN ({logins})"',
-                where=replica,
-            )
-        )
     return checks
+
+
+def _login_checks(account: AccountEntry) -> list[Instruction]:
+    """The replication account is a SQL Server login on the subscriber: it exists there, and the publisher logs on
+    with it (sqlcmd asks for its password)."""
+    login = account.user or UNNAMED
+    replica = account.rights_on[0]
+    return [
+        Instruction(
+            f"The SQL Server login {login} exists on the subscriber {replica} (type SQL_LOGIN) and is enabled "
+            "(is_disabled 0).",
+            command=f'sqlcmd -S {replica} -E -Q "SELECT name, type_desc, is_disabled FROM sys.server_principals '
+            f"WHERE name = N'{login}'\"",
+            where=replica,
+        ),
+        Instruction(
+            f"The site database server {account.check_on}, which pushes the subscription, logs on to {replica} "
+            f"with the login {login}: the command returns {login}.",
+            command=f'sqlcmd -S {replica} -U {login} -Q "SELECT SUSER_SNAME()"',
+            where=account.check_on,
+        ),
+    ]
 
 
 def _rollback(account: AccountEntry, role: str, database_team: str) -> list[Instruction]:
@@ -269,9 +299,17 @@ def _rollback(account: AccountEntry, role: str, database_team: str) -> list[Inst
             for db in account.databases
         ]
     elif account.kind == "replication":
-        steps.append(
-            Instruction(f"Ask the {database_team} to drop the login created for {name} on {account.rights_on[0]}.")
-        )
+        login = account.user or UNNAMED
+        replica = account.rights_on[0]
+        # A SQL Server login, not an Active Directory account: dropping it is the whole undo.
+        return [
+            Instruction(
+                f"The {database_team} drop the SQL Server login {login} on the subscriber {replica}, once the "
+                "subscription that uses it is deleted (the rollback of the replica step).",
+                command=f'sqlcmd -S {replica} -E -Q "DROP LOGIN [{login}]"',
+                where=replica,
+            )
+        ]
     steps += [
         Instruction(f"Disable {name}.", command=f"net user {user} /active:no /domain", where=account.check_on),
         Instruction(
@@ -295,7 +333,19 @@ def work(topo: Topology, network: NetworkPlan, view: AccountsView) -> StepWork:
         f"{change_record(topo)}."
         for a in view.accounts
     ]
-    evidence.append("The output of net user for each account.")
+    directory = [a for a in view.accounts if not a.sql_login]
+    if directory:
+        evidence.append(
+            "The output of net user for each Active Directory account."
+            if len(directory) < len(view.accounts)
+            else "The output of net user for each account."
+        )
+    evidence += [
+        f"The output of the sqlcmd logon test of the login {a.user or UNNAMED} from {a.check_on} to "
+        f"{a.rights_on[0]}, and the {view.database_team}' ticket number for the login."
+        for a in view.accounts
+        if a.sql_login
+    ]
     installation = [a for a in view.accounts if a.kind == "site_system_installation"]
     if installation:
         servers = names(s for a in installation for s in a.rights_on)
@@ -312,7 +362,7 @@ def work(topo: Topology, network: NetworkPlan, view: AccountsView) -> StepWork:
             Instruction(
                 "Only for the accounts this change created, after the change is backed out (an account that existed "
                 "before keeps its rights): remove the rights, then disable the account, and delete it once nothing "
-                "uses it."
+                f"uses it{'; a SQL Server login is dropped' if view.sql_logins else ''}."
             ),
             *(i for a in view.accounts for i in _rollback(a, role, view.database_team)),
         ),

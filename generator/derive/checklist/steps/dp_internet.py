@@ -60,7 +60,7 @@ def _checks(view: DpInternetView, dp: InternetDpEntry, site_server: str) -> list
     return [
         Instruction(
             f"The General tab of the {view.console_node} properties of {dp.name} shows a standard distribution point "
-            f"with BITS, HTTP and HTTPS and the client type {client_type}."
+            f"with the client type {client_type}."
         ),
         Instruction(
             f"The distribution point answers with a certificate for {dp.internet_fqdn}.",

@@ -51,6 +51,9 @@ class SiteSystemEntry:
     """Roles reached through an NLB cluster (worded only when the server has no Internet FQDN of its own)."""
     other_forest: bool
     install_account: str | None
+    site_server_initiated: bool
+    """Allow only site server initiated data transfers is ticked in the wizard when the server is added (the
+    site-server-initiated-transfers step decides it)."""
     webdav: WebDavSetup | None
     """How WebDAV is set up by hand: a download on Windows Server 2008, an IIS role service on 2008 R2; None on
     Windows Server 2003 or without a management point or BITS distribution point."""
@@ -78,6 +81,8 @@ class InstallSiteSystemsView:
     """The site has an Internet-based software update point, whose certificate needs both FQDNs."""
     request_file_enrolments: tuple[RequestFileEnrolment, ...] = ()
     """Servers in another forest than the site server that need a new certificate (empty: none on this site)."""
+    site_server_initiated: tuple[str, ...] = ()
+    """The servers on which Allow only site server initiated data transfers is ticked in the wizard (empty: none)."""
 
 
 def _nlb_step(cluster: NlbCluster) -> StepId:
@@ -95,7 +100,7 @@ def _clustered_roles(topo: Topology, server: Server) -> tuple[ClusteredRole, ...
     return tuple(entries)
 
 
-def _entry(topo: Topology, server: Server) -> SiteSystemEntry:
+def _entry(topo: Topology, server: Server, initiated: set[str]) -> SiteSystemEntry:
     roles = tuple(
         InternetRole(ROLE_TITLES[key], role.connections)
         for key, role in server.roles.items()
@@ -112,18 +117,21 @@ def _entry(topo: Topology, server: Server) -> SiteSystemEntry:
         clustered_roles=_clustered_roles(topo, server),
         other_forest=topo.in_other_forest(server),
         install_account=server.install_account,
+        site_server_initiated=server.name in initiated,
         webdav=topo.webdav_setup(server),
     )
 
 
 def view(topo: Topology, network: NetworkPlan) -> InstallSiteSystemsView:
     """Each Internet-based site system needs its FQDNs, account and WebDAV worded per server."""
+    initiated = [s.name for s in topo.site_server_initiated_servers]
     return InstallSiteSystemsView(
-        servers=tuple(_entry(topo, server) for server in topo.internet_servers),
+        servers=tuple(_entry(topo, server, set(initiated)) for server in topo.internet_servers),
         connection_group=topo.site_server_connection_group,
         nlb_members=bool(topo.model.nlb_clusters),
         internet_only_sup=topo.internet_sup is not None,
         request_file_enrolments=_request_file_enrolments(network),
+        site_server_initiated=tuple(initiated),
     )
 
 

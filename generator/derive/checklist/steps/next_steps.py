@@ -15,6 +15,7 @@ from typing import Literal
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
+from generator.derive.checklist.instructions import each, names, verb
 from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.schema import Server
@@ -202,6 +203,11 @@ def view(topo: Topology, _network: NetworkPlan) -> NextStepsView:
     )
 
 
+def _dp_url(topo: Topology, dp: Server) -> str:
+    """The HTTPS address Internet clients download from a distribution point (as dp-internet and dp-bits show it)."""
+    return f"https://{dp.internet_fqdn}:{topo.site.client_ports.https}/"
+
+
 def _checks(topo: Topology, view: NextStepsView) -> list[Instruction]:
     """What a pilot client on the Internet shows once it is installed with this step's command line."""
     sdk = "Through the client SDK, ISmsClient2::IsClientOnInternet reports that the client is on the Internet"
@@ -230,15 +236,38 @@ def _checks(topo: Topology, view: NextStepsView) -> list[Instruction]:
                 "name to confirm)."
             ),
         ]
+    readers = [s.name for s in topo.replica_readers]
+    replica = topo.replica_server
+    policy = (
+        f" from {names(readers)}, which {verb(readers, 'reads', 'read')} the replica on {replica.name}"
+        if readers and replica
+        else ""
+    )
+    initiated = {s.key for s in topo.site_server_initiated_servers}
+    fetched = [m.name for m in topo.internet_mps if m.key in initiated]
+    fetch = (
+        f" ({names(fetched)} {verb(fetched, 'allows', 'allow')} only site server initiated data transfers: this "
+        f"proves that {view.site_server} fetches the client data from {verb(fetched, 'it', 'them')})"
+        if fetched
+        else ""
+    )
     checks += [
         Instruction(f"The pilot client's site assignment is {topo.site.code}."),
         Instruction(
             f"{sdk}, and GetCurrentManagementPoint returns an empty string while the client is on the Internet."
         ),
         Instruction(
-            f"The pilot client receives policy, and {reports} the site: Resource Explorer in the console on "
-            f"{view.site_server} shows inventory dated after the client went on the Internet."
+            f"The pilot client receives policy{policy}, and {reports} the site: Resource Explorer in the console on "
+            f"{view.site_server} shows inventory dated after the client went on the Internet{fetch}."
         ),
+    ]
+    checks += [
+        Instruction(
+            f"A test package advertised to the pilot client downloads from the distribution point {dp.name} "
+            f"({_dp_url(topo, dp)}) with BITS: DataTransferService.log on the client shows the download completed "
+            "(log name to confirm)."
+        )
+        for dp in topo.internet_dps
     ]
     if view.internet_fsp:
         checks.append(
@@ -287,6 +316,10 @@ def work(topo: Topology, network: NetworkPlan, view: NextStepsView) -> StepWork:
     requires = {res.role(role, s.name) for s in topo.internet_servers for role in topo.internet_roles(s)}
     requires |= {res.nlb(c.name) for c in topo.model.nlb_clusters if c.internet_fqdn}
     requires |= res.public_names(network)
+    requires |= {res.bits(s.name) for s in topo.internet_dps}
+    proxy = topo.model.network.reverse_proxy
+    if proxy is not None:
+        requires.add(res.proxy(proxy.name))
     if topo.internet_sup is not None:
         requires.add(res.sync(topo.internet_sup.name))
     code = topo.site.code
@@ -301,6 +334,11 @@ def work(topo: Topology, network: NetworkPlan, view: NextStepsView) -> StepWork:
             *((f"A screenshot of the Internet tab of a pilot client showing {view.mp_fqdn}.",) if view.mp_fqdn else ()),
             "A screenshot of Resource Explorer with a pilot client's inventory dated after it went on the Internet.",
             *(
+                ("The excerpt of the pilot client's download log for the test package, with the date and the time.",)
+                if topo.internet_dps
+                else ()
+            ),
+            *(
                 (f"The pilot client's state messages at the fallback status point {view.internet_fsp}.",)
                 if view.internet_fsp
                 else ()
@@ -309,6 +347,11 @@ def work(topo: Topology, network: NetworkPlan, view: NextStepsView) -> StepWork:
         rollback=tuple(_rollback(view)),
         gate=(
             f"A pilot client on the Internet is assigned to {code}{uses}, and its inventory reaches the site.",
+            *(
+                (f"The pilot client downloads a test package from {each([dp.name for dp in topo.internet_dps])}.",)
+                if topo.internet_dps
+                else ()
+            ),
             "The remaining clients are installed only after the pilot passed.",
         ),
     )

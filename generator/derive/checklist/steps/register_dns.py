@@ -31,6 +31,18 @@ class OtherForestNames:
 
 
 @dataclass(frozen=True)
+class ReplicaName:
+    """The intranet FQDN of a SQL Server replica in another forest, which the site database server resolves to push
+    the subscription to it."""
+
+    replica: str
+    fqdn: str
+    forest: str
+    database_server: str
+    """The site database server (the publisher), when it is not the site server, which is checked anyway."""
+
+
+@dataclass(frozen=True)
 class RegisterDnsView:
     """The names to register and check in public DNS, and the records that must not be published."""
 
@@ -47,6 +59,8 @@ class RegisterDnsView:
     site_server: str
     other_forests: tuple[OtherForestNames, ...]
     """Per other forest, the servers whose intranet FQDN the site server must resolve in that forest's DNS."""
+    replica_name: ReplicaName | None = None
+    """The replica in another forest that the site database server (not the site server) must resolve too."""
 
 
 def view(topo: Topology, network: NetworkPlan) -> RegisterDnsView:
@@ -70,7 +84,19 @@ def view(topo: Topology, network: NetworkPlan) -> RegisterDnsView:
         ),
         site_server=topo.site_server.name,
         other_forests=tuple(OtherForestNames(forest, tuple(names)) for forest, names in forests.items()),
+        replica_name=_replica_name(topo),
     )
+
+
+def _replica_name(topo: Topology) -> ReplicaName | None:
+    """The replica's intranet FQDN, when the site database server pushes the subscription into another forest and is
+    not the site server (whose checks already cover that forest's names)."""
+    replica, database = topo.replica_server, topo.database_server
+    if replica is None or not replica.intranet_fqdn or database.key == topo.site_server.key:
+        return None
+    if topo.forest_of(replica).lower() == topo.forest_of(database).lower():
+        return None
+    return ReplicaName(replica.name, replica.intranet_fqdn, topo.forest_of(replica), database.name)
 
 
 def _owners(view: RegisterDnsView) -> dict[str, str]:
@@ -113,6 +139,18 @@ def _intranet_checks(records: list[DnsRecord], view: RegisterDnsView) -> list[In
             else f"Each intranet FQDN resolves to its intranet address: {pairs}."
         )
         checks.append(Instruction(text, command="\n".join(nslookup(r.name, None) for r in members), where=where))
+    replica = view.replica_name
+    if replica is not None:
+        record = next((r for r in records if r.name.lower() == replica.fqdn.lower()), None)
+        value = f" to {record.value}" if record and record.value else ""
+        checks.append(
+            Instruction(
+                f"The site database server {replica.database_server} resolves the intranet FQDN of the replica "
+                f"{replica.replica}, {replica.fqdn}{value}: it pushes the subscription to it.",
+                command=nslookup(replica.fqdn, None),
+                where=replica.database_server,
+            )
+        )
     return checks
 
 
@@ -138,6 +176,13 @@ def work(topo: Topology, network: NetworkPlan, view: RegisterDnsView) -> StepWor
         f"uses (or of the hosts file of {view.site_server})."
         for f in view.other_forests
     ]
+    replica = view.replica_name
+    if replica is not None:
+        evidence.append(
+            f"The nslookup output of {replica.fqdn} on {replica.database_server}, and a screenshot of the conditional "
+            f"forwarder or stub zone for {replica.forest} on the DNS servers {replica.database_server} uses (or of "
+            f"the hosts file of {replica.database_server})."
+        )
     rollback = [
         Instruction(
             f"Delete the public {r.type} record {r.name}{f' ({r.value})' if r.value else ''} of "
@@ -160,6 +205,15 @@ def work(topo: Topology, network: NetworkPlan, view: RegisterDnsView) -> StepWor
         )
         for f in view.other_forests
     ]
+    if replica is not None:
+        rollback.append(
+            Instruction(
+                f"Remove the conditional forwarder or stub zone for {replica.forest} from the DNS servers "
+                f"{replica.database_server} uses, if they are not those of {view.site_server} (or the hosts file entry "
+                f"for {replica.fqdn} on {replica.database_server}), unless something else relied on it before the "
+                "change."
+            )
+        )
     if added:
         rollback.append(
             Instruction(
@@ -178,6 +232,11 @@ def work(topo: Topology, network: NetworkPlan, view: RegisterDnsView) -> StepWor
         f"{view.site_server} resolves the intranet FQDNs of {names(f.servers)} (forest {f.forest})."
         for f in view.other_forests
     ]
+    if replica is not None:
+        gate.append(
+            f"The site database server {replica.database_server} resolves the intranet FQDN {replica.fqdn} of the "
+            f"replica {replica.replica} (forest {replica.forest})."
+        )
     return StepWork(
         requires=frozenset({res.PLACEMENT, res.BACKUP}),
         provides=names_provided,

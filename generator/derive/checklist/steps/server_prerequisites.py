@@ -3,6 +3,7 @@ reference 16.5)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -198,6 +199,21 @@ def view(topo: Topology, network: NetworkPlan) -> ServerPrerequisitesView:
     )
 
 
+NETSH_RULE_NAME = re.compile(r'^netsh advfirewall firewall add rule name=("[^"]+"|\S+)', re.MULTILINE)
+"""The name of each rule in the ``netsh`` commands Aerleon generated."""
+
+
+def host_rule_names(config: HostFirewallConfig) -> tuple[str, ...]:
+    """The names the server's inbound rules have in Windows Firewall: those of the generated ``netsh`` commands
+    (Aerleon names them ``i_`` and the rule's name, and splits a rule with IPv4 and IPv6 sources in two), else the
+    names the rules are listed under, which they get when added by hand."""
+    if config.netsh:
+        found = tuple(dict.fromkeys(m.strip('"') for m in NETSH_RULE_NAME.findall(config.netsh)))
+        if found:
+            return found
+    return tuple(r.name for r in config.rules)
+
+
 def _ports(config: HostFirewallConfig) -> str:
     return ", ".join(f"{r.protocol} {', '.join(r.local_ports)}" for r in config.rules)
 
@@ -304,10 +320,12 @@ def _rollback(view: ServerPrerequisitesView) -> list[Instruction]:
     ]
     for s in view.prerequisites:
         if s.host_rules is not None:
+            rule_names = host_rule_names(s.host_rules)
             steps.append(
                 Instruction(
-                    f"Delete the inbound rules added for this change on {s.name} ({_ports(s.host_rules)}).",
-                    command='netsh advfirewall firewall delete rule name="<rule name>"',
+                    f"Delete the inbound {'rule' if len(rule_names) == 1 else 'rules'} added for this change on "
+                    f"{s.name} ({_ports(s.host_rules)}).",
+                    command="\n".join(f'netsh advfirewall firewall delete rule name="{n}" dir=in' for n in rule_names),
                     where=s.name,
                 )
             )

@@ -110,28 +110,38 @@ def _checks(topo: Topology, view: SiteServerInitiatedTransfersView) -> list[Inst
     return checks
 
 
-def _rollback(view: SiteServerInitiatedTransfersView) -> list[Instruction]:
+def _rollback(topo: Topology, view: SiteServerInitiatedTransfersView) -> list[Instruction]:
+    """Nothing to undo on its own: the option is a property of the site system and goes with it."""
     listed = [s.name for s in view.servers]
     servers = names(listed)
-    if not view.perimeter_may_initiate:
-        they = verb(listed, "it", "they")
-        remain = verb(listed, "remains a site system", "remain site systems")
-        return [
-            Instruction(
-                f"Keep the option set on {servers} while {they} {remain}: {view.back_firewall} does not let "
-                f"{verb(listed, 'it', 'them')} open connections to {view.site_server}, so without it {they} could not "
-                f"hand over {verb(listed, 'its', 'their')} data. The option goes when {servers} "
-                f"{verb(listed, 'is', 'are')} deleted from Site Systems (the rollback of the installation step)."
-            )
-        ]
-    return [
-        Instruction(
-            f"Clear Allow only site server initiated data transfers from this site system on {s.name} (General tab "
-            f"of its ConfigMgr site system properties): {s.name} then hands its data to {view.site_server} over SMB "
-            f"TCP 445 itself, which {view.back_firewall} must allow."
+    site_server = topo.site_server
+    behind = [s.name for s in topo.site_server_initiated_servers if s.zone != site_server.zone]
+    they = verb(listed, "it", "they")
+    remain = verb(listed, "remains a site system", "remain site systems")
+    their = verb(listed, "its", "their")
+    undo = Instruction(
+        f"Nothing to undo on its own: the option goes with {servers} when {they} {verb(listed, 'is', 'are')} "
+        "deleted from Site Systems (the rollback of the installation step)."
+    )
+    if behind and not view.perimeter_may_initiate:
+        keep = Instruction(
+            f"Do not clear the option on {servers} while {they} {remain}: {view.back_firewall} does not let "
+            f"{names(behind)} open connections to {view.site_server}, so without the option {they} could not hand "
+            f"over {their} data."
         )
-        for s in reversed(view.servers)
-    ]
+    elif behind:
+        keep = Instruction(
+            f"Do not clear the option on {servers} while {they} {remain}, unless {view.back_firewall} allows "
+            f"{names(behind)} to open connections to {view.site_server} (SMB TCP 445), a rule this change does not "
+            f"open: without the option {they} would hand {their} data to {view.site_server} over that connection."
+        )
+    else:
+        keep = Instruction(
+            f"Do not clear the option on {servers} while {they} {remain}, unless {they} can open connections to "
+            f"{view.site_server} (SMB TCP 445): without the option {they} would hand {their} data to "
+            f"{view.site_server} over that connection."
+        )
+    return [undo, keep]
 
 
 def work(topo: Topology, network: NetworkPlan, view: SiteServerInitiatedTransfersView) -> StepWork:
@@ -143,16 +153,10 @@ def work(topo: Topology, network: NetworkPlan, view: SiteServerInitiatedTransfer
     gate = [f"{servers} {verb(listed, 'allows', 'allow')} only site server initiated data transfers."]
     if not view.perimeter_may_initiate:
         gate.append(f"{view.back_firewall} drops connections opened by {servers} towards {view.site_server}.")
-    mp_servers = [m.name for m in topo.internet_mps if m.name in {s.name for s in view.servers}]
-    data_check = (
-        Instruction(
-            f"Inventory that Internet clients send to {names(mp_servers)} reaches the site server {view.site_server} "
-            "after it fetched the data (once pilot clients report, in the next steps)."
-        )
-        if mp_servers
-        else Instruction(
-            f"Site System Status on {view.site_server} shows current status for {servers}: the site server fetches it."
-        )
+    # Client data fetched from a management point is proved by a pilot client, in next-steps; here, the status.
+    data_check = Instruction(
+        f"Once {servers} {verb(listed, 'is', 'are')} installed, Site System Status on {view.site_server} shows "
+        f"current status for {verb(listed, 'it', 'them')}: the site server fetches it."
     )
     return StepWork(
         requires=frozenset({res.PLACEMENT}),
@@ -165,7 +169,7 @@ def work(topo: Topology, network: NetworkPlan, view: SiteServerInitiatedTransfer
             f"The PortQry output of the checks above, or the {view.back_firewall} log excerpt, with the date and "
             "the time.",
         ),
-        rollback=tuple(_rollback(view)),
+        rollback=tuple(_rollback(topo, view)),
         gate=tuple(gate),
     )
 

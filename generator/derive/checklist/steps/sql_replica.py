@@ -8,11 +8,10 @@ from generator.derive.accounts import account_needs
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
-from generator.derive.checklist.instructions import change_record, names, portqry, server_host, verb
+from generator.derive.checklist.instructions import change_record, each, names, portqry, server_host, verb
 from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.plan import NetworkPlan
 from generator.model.topology import Topology
-from generator.model.vocabulary import ROLE_CONSOLE_NODES
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,6 @@ class SqlReplicaView:
     readers: tuple[ReplicaReader, ...]
     rtm: bool
     """The site is at RTM: the publication has the RTM object set (98 objects), not that of SP1 and later (99)."""
-    console_node: str
 
 
 def view(topo: Topology, _network: NetworkPlan) -> SqlReplicaView:
@@ -52,7 +50,6 @@ def view(topo: Topology, _network: NetworkPlan) -> SqlReplicaView:
         replica_database=setting.database if setting else None,
         readers=tuple(ReplicaReader(s.name) for s in topo.replica_readers),
         rtm=topo.site.version == "RTM",
-        console_node=ROLE_CONSOLE_NODES["management_point"],
     )
 
 
@@ -84,13 +81,20 @@ def _checks(topo: Topology, view: SqlReplicaView) -> list[Instruction]:
                 where=view.database_server,
             )
         )
-    checks.append(
-        Instruction(
-            f"Once the management points are configured, {readers} {verb(view.readers, 'shows', 'show')} Use a "
-            "database replica with "
-            f"{view.replica_server} and {view.replica_database}, and Internet clients receive policy."
+    # Pointing the management points at the replica is mp-internet's (phase 4), and a client's policy is the
+    # pilot's (next-steps): here, only that the readers can reach the replica.
+    reader_servers = [s for r in view.readers if (s := topo.server(r.name)) is not None]
+    if replica is not None and reader_servers:
+        listed = [s.name for s in reader_servers]
+        checks.append(
+            Instruction(
+                f"{readers} {verb(listed, 'reaches', 'each reach')} the replica on {view.replica_server} on SQL Server "
+                f"TCP 1433, where {verb(listed, 'its management point', 'their management points')} will read it. Expect "
+                "LISTENING.",
+                command=portqry(server_host(replica), ["1433"]),
+                where=each(listed),
+            )
         )
-    )
     return checks
 
 
