@@ -103,7 +103,9 @@ def test_requires_and_provides_name_this_sites_resources() -> None:
     assert "replica" in works["sql-replica"].provides
     assert {"firewall:FW-EDGE", "firewall:FW-CORE"} <= works["network-infrastructure"].provides
     assert "dns:mp.ibcm.contoso.example" in works["register-dns"].provides
-    assert {"site-system:DMZSUP01", "certificate:DMZSUP01"} <= works["install-site-systems"].provides
+    assert "site-system:DMZSUP01" in works["install-site-systems"].provides
+    assert "certificate:DMZSUP01" in works["certificates"].provides  # issued by the PKI team in phase 1
+    assert "certificate:DMZSUP01" in works["install-site-systems"].requires
     assert "wsus:DMZSUP01" in works["server-prerequisites"].provides
     assert "role:software_update_point:DMZSUP01" in works["sup-sync-export-import"].requires
 

@@ -82,6 +82,13 @@ CASES = {
         ],
         [],
     ),
+    "certificates": (
+        [],
+        [  # without Internet roles no new web server certificate is needed
+            set_path("servers[DMZ01].roles.management_point.connections", "intranet"),
+            set_path("servers[DMZ01].roles.distribution_point.connections", "intranet"),
+        ],
+    ),
     "server-prerequisites": (
         [],
         [
@@ -128,7 +135,7 @@ def included(*mutations: object) -> list[str]:
 def test_catalog_order_matches_steps_md() -> None:
     assert [step.id for step in IBCM_CHECKLIST] == list(STEP_IDS)
     assert IBCM_CHECKLIST.ids == STEP_IDS
-    assert len(STEP_IDS) == 20
+    assert len(STEP_IDS) == 21
     assert STEP_IDS[0] == "confirm-decision"
     assert STEP_IDS[-1] == "next-steps"
     assert set(CASES) | set(ALWAYS) == set(STEP_IDS)
@@ -145,6 +152,7 @@ def test_base_site_steps() -> None:
         "confirm-decision",
         "server-placement",
         "backup",
+        "certificates",
         "network-infrastructure",
         "register-dns",
         "server-prerequisites",

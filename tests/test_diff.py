@@ -99,7 +99,7 @@ def test_steps_added_and_removed() -> None:
         "Configure a software update point for Internet-based client connections [sup-internet]",
         "Synchronise the Internet-based software update point by export and import [sup-sync-export-import]",
     ]
-    assert entries(diff, "steps", "added")[0].item.summary == "step 10"
+    assert entries(diff, "steps", "added")[0].item.summary == "step 11"
     assert labels(diff, "steps", "removed") == []
     back = diff_of([INTERNET_SUP], [])
     assert labels(back, "steps", "removed") == labels(diff, "steps", "added")

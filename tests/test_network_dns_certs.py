@@ -221,20 +221,20 @@ def test_certificate_tables_request_then_verify() -> None:
     assert "* - Internet clients" in existing_rows
 
 
-def install_site_systems(code: str) -> str:
+def step_text(code: str, step_id: str) -> str:
     plan = PLANS[code]
     env = create_environment(ROOT / "templates")
-    step = next(s for s in plan.steps if s.id == "install-site-systems")
+    step = next(s for s in plan.steps if s.id == step_id)
     return render_template(env, step.template, step_context(plan, shared_views(plan), step))
 
 
 def test_request_file_enrolment_only_where_servers_are_in_another_forest() -> None:
-    cen = install_site_systems("CEN")
+    cen = step_text("CEN", "certificates")
     assert "**Servers in another forest.**" in cen
     assert "- **DMZSUP01** (forest `dmz.contoso.test`): `sup.ibcm.contoso.example`, `dmzsup01.dmz.contoso.test`." in cen
     assert "submits the request file to the issuing CA" in cen and "a CA in that forest" in cen
     for code in ("FAB", "TSP", "WGB"):
-        assert "request file" not in install_site_systems(code), code
+        assert "request file" not in step_text(code, "certificates"), code
 
 
 def test_intranet_records_take_the_server_address_and_its_record_type() -> None:

@@ -402,7 +402,7 @@ def test_corrected_nlb_host_limit_is_general(runbooks: list[Runbook]) -> None:
 def test_corrected_step_count_names_both_checklists(runbooks: list[Runbook]) -> None:
     for r in runbooks:
         included = len(r.plan.included)
-        assert f"It contains the {included} of the 20 steps of this tool's catalog" in r.page, r.name
+        assert f"It contains the {included} of the 21 steps of this tool's catalog" in r.page, r.name
         assert "the catalog covers the 12 items of Microsoft's checklist" in r.page, r.name
 
 

@@ -8,6 +8,7 @@ from generator.derive.checklist.core import Checklist
 from generator.derive.checklist.steps import (
     accounts,
     backup,
+    certificates,
     confirm_decision,
     dp_bits,
     dp_internet,
@@ -34,6 +35,7 @@ IBCM_CHECKLIST = Checklist(
         server_placement.STEP,
         backup.STEP,
         accounts.STEP,
+        certificates.STEP,
         network_infrastructure.STEP,
         register_dns.STEP,
         server_prerequisites.STEP,

@@ -13,6 +13,7 @@ StepId = Literal[
     "server-placement",
     "backup",
     "accounts",
+    "certificates",
     "network-infrastructure",
     "register-dns",
     "server-prerequisites",

@@ -1,4 +1,4 @@
-"""Step 5: per Internet-based site system, its FQDNs, installation account and certificates."""
+"""Step 5: per Internet-based site system, its FQDNs, installation account and certificate binding."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
 from generator.derive.checklist.ids import StepId
-from generator.derive.checklist.instructions import certificate_check, change_record, console, each, names, verb
+from generator.derive.checklist.instructions import console, each, names, verb
 from generator.derive.checklist.work import Instruction, StepWork
 from generator.derive.network.certificates import CertificateRequest
 from generator.derive.network.plan import NetworkPlan
@@ -60,27 +60,11 @@ class SiteSystemEntry:
 
 
 @dataclass(frozen=True)
-class RequestFileEnrolment:
-    """A server in another forest that needs a new certificate and cannot autoenrol from the intranet CA."""
-
-    server: str
-    forest: str
-    names: tuple[str, ...]
-    """The FQDNs its certificate request must hold."""
-
-
-@dataclass(frozen=True)
 class InstallSiteSystemsView:
     """The Internet-based site systems of the site and the site-server connection group."""
 
     servers: tuple[SiteSystemEntry, ...]
     connection_group: str
-    nlb_members: bool
-    """Some servers are members of an NLB cluster, so their certificates hold the cluster's FQDNs (to confirm)."""
-    internet_only_sup: bool
-    """The site has an Internet-based software update point, whose certificate needs both FQDNs."""
-    request_file_enrolments: tuple[RequestFileEnrolment, ...] = ()
-    """Servers in another forest than the site server that need a new certificate (empty: none on this site)."""
     site_server_initiated: tuple[str, ...] = ()
     """The servers on which Allow only site server initiated data transfers is ticked in the wizard (empty: none)."""
 
@@ -122,25 +106,13 @@ def _entry(topo: Topology, server: Server, initiated: set[str]) -> SiteSystemEnt
     )
 
 
-def view(topo: Topology, network: NetworkPlan) -> InstallSiteSystemsView:
+def view(topo: Topology, _network: NetworkPlan) -> InstallSiteSystemsView:
     """Each Internet-based site system needs its FQDNs, account and WebDAV worded per server."""
     initiated = [s.name for s in topo.site_server_initiated_servers]
     return InstallSiteSystemsView(
         servers=tuple(_entry(topo, server, set(initiated)) for server in topo.internet_servers),
         connection_group=topo.site_server_connection_group,
-        nlb_members=bool(topo.model.nlb_clusters),
-        internet_only_sup=topo.internet_sup is not None,
-        request_file_enrolments=_request_file_enrolments(network),
         site_server_initiated=tuple(initiated),
-    )
-
-
-def _request_file_enrolments(network: NetworkPlan) -> tuple[RequestFileEnrolment, ...]:
-    """The new certificates of servers in another forest: they cannot autoenrol from the intranet CA."""
-    return tuple(
-        RequestFileEnrolment(c.holder, c.forest, c.names)
-        for c in network.certificates
-        if c.status == "new" and c.forest is not None
     )
 
 
@@ -154,19 +126,19 @@ def _fqdns_shown(entry: SiteSystemEntry) -> str:
     return shown + (f" and intranet FQDN {entry.intranet_fqdn}" if entry.intranet_fqdn else "")
 
 
-def _certificate_checks(certificates: list[CertificateRequest]) -> list[Instruction]:
-    checks = []
-    for c in certificates:
-        if c.kind == "web_server":
-            checks.append(certificate_check(c.holder, c.names))
-        elif c.kind == "proxy_client_authentication":
-            checks.append(
-                Instruction(
-                    f"The client authentication certificate of {c.holder} is in its computer Personal store and "
-                    "chains to a root CA that the site systems trust."
-                )
-            )
-    return checks
+def _binding_checks(certificates: list[CertificateRequest]) -> list[Instruction]:
+    """The new web server certificates (issued in the certificates step) are bound where ConfigMgr uses them."""
+    return [
+        Instruction(
+            f"The HTTPS binding of {c.bound_to.split(';')[0]} on {c.holder} uses its new certificate "
+            f"({names(c.names)}): IIS Manager shows it in the site's bindings, or netsh lists it for port 443 "
+            "or the site's HTTPS port.",
+            command="netsh http show sslcert",
+            where=c.holder,
+        )
+        for c in certificates
+        if c.kind == "web_server"
+    ]
 
 
 def work(topo: Topology, network: NetworkPlan, view: InstallSiteSystemsView) -> StepWork:
@@ -175,6 +147,7 @@ def work(topo: Topology, network: NetworkPlan, view: InstallSiteSystemsView) -> 
     deleting it once its roles are gone."""
     servers = [s.name for s in topo.internet_servers]
     requires = {res.BACKUP, *res.firewalls(network), *(res.prerequisites(s) for s in servers)}
+    requires |= res.new_certificates(network, servers)  # issued in the certificates step
     requires |= {res.transfer_mode(s.name) for s in topo.site_server_initiated_servers if s.name in servers}
     if any(a.kind == "site_system_installation" for a in account_needs(topo)):
         requires.add(res.account("site_system_installation"))
@@ -200,7 +173,7 @@ def work(topo: Topology, network: NetworkPlan, view: InstallSiteSystemsView) -> 
             "without errors (log name to confirm).",
             where=site_server,
         ),
-        *_certificate_checks(new),
+        *_binding_checks(new),
     ]
     if other_forest:
         verification.append(
@@ -227,30 +200,16 @@ def work(topo: Topology, network: NetworkPlan, view: InstallSiteSystemsView) -> 
                 "it."
             )
         )
-    if new:
-        rollback.append(
-            Instruction(
-                f"Ask the PKI team to revoke the {verb(new, 'certificate', 'certificates')} issued for this change ("
-                + "; ".join(f"{c.holder}: {names(c.names) or c.kind.replace('_', ' ')}" for c in new)
-                + f"), and delete {verb(new, 'it', 'them')} from the computer Personal store of "
-                + f"{verb(new, 'the server', 'each server')}."
-            )
-        )
-    change = change_record(topo)
     return StepWork(
         requires=frozenset(requires),
-        provides=frozenset({*(res.site_system(s) for s in servers), *res.new_certificates(network, servers)}),
+        provides=frozenset(res.site_system(s) for s in servers),
         minutes=10 + 15 * len(servers),
         verification=tuple(verification),
         evidence=(
             f"A screenshot of the General tab of the ConfigMgr site system properties of {each(servers)}.",
             f"A screenshot of Site System Status showing {listed}.",
             *(
-                (
-                    f"The certutil -verify -urlfetch output of each new certificate ({names(c.holder for c in new)}), "
-                    "with its serial number and expiry date.",
-                    f"The PKI team's ticket numbers for the new certificates, recorded in {change}.",
-                )
+                (f"The netsh http show sslcert output of {names(c.holder for c in new)}, showing the bindings.",)
                 if new
                 else ()
             ),
@@ -259,15 +218,7 @@ def work(topo: Topology, network: NetworkPlan, view: InstallSiteSystemsView) -> 
         gate=(
             f"{listed} {verb(servers, 'is a site system', 'are site systems')} of {topo.site.code} with "
             "the FQDNs of this runbook, and Site System Status shows no errors.",
-            *(
-                (
-                    f"The new {verb(new, 'certificate', 'certificates')} of {names(c.holder for c in new)} "
-                    f"{verb(new, 'is', 'are')} installed and certutil -verify -urlfetch passes on "
-                    f"{verb(new, 'the server', 'each server')}.",
-                )
-                if new
-                else ()
-            ),
+            *((f"The HTTPS bindings of {names(c.holder for c in new)} use the new certificates.",) if new else ()),
         ),
     )
 
