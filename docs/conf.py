@@ -32,6 +32,8 @@ smartquotes = False
 # diagram's SVG ("Open the diagram at full size").  The layout itself (font size, width) is set in the DOT text
 # (generator/render/diagram.py), so the HTML and the PDF show the same drawing.
 graphviz_output_format = "svg"
+# Seconds one dot run may take before the build stops naming dot and the site (generator.sphinx_ext.diagram).
+graphviz_dot_timeout = 60
 
 html_theme = "alabaster"
 html_title = "IBCM runbooks"

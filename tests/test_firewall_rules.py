@@ -295,13 +295,17 @@ def test_rules_csv_file_names_never_collide() -> None:
         set_path("network.front_firewall.name", "EDGE"),
         set_path("network.back_firewall.name", "EDGE-rules"),
     )
-    assert firewall_csv_filenames("TST", tricky.network) == {"EDGE": "TST-EDGE.csv", "EDGE-rules": "TST-EDGE-rules.csv"}
+    # "EDGE-rules" would give EDGE's rules file name: it gets a stable hash (generator/render/filenames.py)
+    assert firewall_csv_filenames("TST", tricky.network) == {
+        "EDGE": "TST-EDGE.csv",
+        "EDGE-rules": "TST-EDGE-rules-16c9feb3.csv",
+    }
     assert firewall_rules_csv_filenames("TST", tricky.network) == {
-        "EDGE": "TST-EDGE-front-rules.csv",
-        "EDGE-rules": "TST-EDGE-rules-rules.csv",
+        "EDGE": "TST-EDGE-rules.csv",
+        "EDGE-rules": "TST-EDGE-rules-16c9feb3-rules.csv",
     }
     dns = plan_of(set_path("network.back_firewall.name", "dns"))
-    assert firewall_csv_filenames("TST", dns.network)["dns"] == "TST-dns-back.csv"
+    assert firewall_csv_filenames("TST", dns.network)["dns"] == "TST-dns-dd75a9d6.csv"
     for site in (tricky, dns):
         names = [n.lower() for n in csv_files(site)]
         assert len(names) == len(set(names)) == 6

@@ -8,6 +8,7 @@ literally once un-escaped.
 
 from __future__ import annotations
 
+import copy
 import csv
 import datetime as dt
 import html
@@ -17,7 +18,7 @@ import re
 import subprocess
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import jinja2
 import jsonschema
@@ -34,6 +35,7 @@ from pydantic import TypeAdapter, ValidationError
 from generator.load.loader import read_site_file
 from generator.load.yaml_source import MAX_DEPTH, MAX_FILE_BYTES, load_document
 from generator.model import fields
+from generator.model import schema as site_model
 from generator.model.json_schema import site_input_schema
 from generator.pipeline import plan_site_text
 from generator.plan import SitePlan
@@ -729,3 +731,105 @@ def test_hostile_text_in_every_field_keeps_every_output_whole_and_shows_literall
             assert any(value in cell for cell in cells), path
         if "latex" in where:
             assert (escape_latex_block(value) if kind == "multi" else escape_latex(value)) in tex, path
+
+
+# --- list limits: every output stays usable -----------------------------------------------------------------------
+
+
+DOMAIN_CONTROLLERS = 20
+"""Domain controllers per forest in :func:`at_limits` (not bounded by the schema yet: the scaffold cannot read a
+limit on the lists inside ``directory``)."""
+
+
+def at_limits() -> dict[str, Any]:
+    """A valid site with every bounded list at its limit: servers, NLB clusters and members, forests and their
+    domain controllers, Internet features, approvers, history and acknowledged warnings."""
+    data = copy.deepcopy(BASE_SITE)
+    servers: list[dict[str, Any]] = data["servers"]
+
+    def add(**fields: Any) -> str:
+        name = f"S{len(servers):03d}"
+        servers.append({"name": name, "zone": "intranet", "os": "windows_server_2003",
+                        "intranet_fqdn": f"{name.lower()}.corp.example.test", **copy.deepcopy(fields)})  # fmt: skip
+        return name
+
+    mp = {"management_point": {"connections": "intranet"}}
+    sizes = [site_model.MAX_NLB_MEMBERS] + [2] * (site_model.MAX_NLB_CLUSTERS - 1)
+    data["nlb_clusters"] = [
+        {"name": f"NLB{c}", "role": "management_point", "intranet_fqdn": f"nlb{c}.corp.example.test",
+         "members": [add(roles=mp) for _ in range(size)]}
+        for c, size in enumerate(sizes)
+    ]  # fmt: skip
+    forests = ["corp.example.test"] + [f"f{i}.example.test" for i in range(1, site_model.MAX_FORESTS)]
+    for forest in forests[1:]:
+        add(forest=forest, install_account="F\\svc", intranet_fqdn=f"s{len(servers):03d}.{forest}")
+    while len(servers) < site_model.MAX_SERVERS:
+        add()
+    data["directory"] = {
+        forest: [{"name": f"DC{i:02d}", "address": f"10.{k}.0.{i + 1}"} for i in range(DOMAIN_CONTROLLERS)]
+        for k, forest in enumerate(forests)
+    }
+    data["clients"] = {"internet_features": list(get_args(site_model.InternetFeature))}
+    data["change"] = {
+        "id": "CHG-1", "title": "At the limits",
+        "approvers": [{"name": f"Approver {i}", "role": "CAB"} for i in range(site_model.MAX_APPROVERS)],
+        "history": [{"revision": i + 1, "date": "2026-11-10", "author": "A", "summary": f"Revision {i + 1}"}
+                    for i in range(site_model.MAX_HISTORY)],
+    }  # fmt: skip
+    data["acknowledged_warnings"] = [
+        {"code": "crl-not-published", "subject": f"S{i}", "reason": "R", "by": "B"}
+        for i in range(site_model.MAX_ACKNOWLEDGED_WARNINGS)
+    ]
+    return data
+
+
+def test_a_site_with_every_list_at_its_limit_plans_and_renders() -> None:
+    data = at_limits()
+    assert len(data["servers"]) == site_model.MAX_SERVERS
+    plan, diagnostics = plan_site_text(site_yaml(data), SHOWN)
+    assert plan is not None, formatted(diagnostics)
+    assert not [d for d in diagnostics if d.is_error]
+    files = render_site(environments()[0], plan)
+    assert "TST/index.md" in files and "TST/TST-FW-FRONT-rules.csv" in files
+
+
+def _one_more(path: str) -> dict[str, Any]:
+    """``at_limits`` with one item more in the list at ``path`` (a copy of its last item; another forest)."""
+    data = at_limits()
+    if path == "directory":
+        data["directory"]["f99.example.test"] = []
+        return data
+    head, _, rest = path.partition(".")
+    target: Any = data[head]
+    if path == "nlb_clusters.0.members":
+        target = target[0]
+    items = target if not rest else target[rest.removeprefix("0.")]
+    items.append(copy.deepcopy(items[-1]))
+    return data
+
+
+OVER_LIMIT = {
+    "servers": ("servers", site_model.MAX_SERVERS),
+    "nlb_clusters": ("nlb_clusters", site_model.MAX_NLB_CLUSTERS),
+    "nlb_clusters.0.members": ("nlb_clusters[0].members", site_model.MAX_NLB_MEMBERS),
+    "directory": ("directory", site_model.MAX_FORESTS),
+    "clients.internet_features": ("clients.internet_features", site_model.MAX_INTERNET_FEATURES),
+    "change.approvers": ("change.approvers", site_model.MAX_APPROVERS),
+    "change.history": ("change.history", site_model.MAX_HISTORY),
+    "acknowledged_warnings": ("acknowledged_warnings", site_model.MAX_ACKNOWLEDGED_WARNINGS),
+}
+"""Path of a list in the input -> (how the error names it, its limit)."""
+
+
+@pytest.mark.parametrize("path", list(OVER_LIMIT), ids=list(OVER_LIMIT))
+def test_one_item_over_a_list_limit_is_a_located_error(path: str) -> None:
+    data = _one_more(path)
+    shown, limit = OVER_LIMIT[path]
+    plan, diagnostics = plan_site_text(site_yaml(data), SHOWN)
+    assert plan is None
+    errors = formatted([d for d in diagnostics if d.is_error])
+    assert len(errors) == 1, errors
+    assert re.match(
+        rf"^site_inputs/t\.yaml:\d+:\d+: error: {re.escape(shown)}: \w+ should have at most {limit} items", errors[0]
+    ), errors
+    assert errors[0].endswith("[invalid-value]")

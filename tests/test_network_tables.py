@@ -93,16 +93,16 @@ def test_csv_cells_are_neutralised() -> None:
     plan = formula_plan()
     files = csv_files(plan)
     names = firewall_csv_filenames("CSV", plan.network)
-    assert names[FORMULAS[0]] == "CSV-cmd-C-calc-A0.csv"
+    assert names[FORMULAS[0]] == "CSV-cmd-C-calc-A0-b3c49727.csv"
     cells = [cell for text in files.values() for row in csv.reader(io.StringIO(text)) for cell in row]
     assert not any(cell.startswith(("=", "+", "-", "@")) for cell in cells)
     assert f"'{FORMULAS[2]}" in cells  # the proxy "-2" as a source
     certificates = files["CSV-certificates.csv"]
     assert "'-2" in certificates
-    rules = list(csv.DictReader(io.StringIO(files["CSV-cmd-C-calc-A0-rules.csv"])))
+    rules = list(csv.DictReader(io.StringIO(files["CSV-cmd-C-calc-A0-b3c49727-rules.csv"])))
     assert rules[0]["sources"] == "Internet clients"
     assert rules[0]["destinations"] == "'-2"  # the proxy, as a destination of the grouped rule
-    assert "CSV-1-rules.csv" in files  # the back firewall "+1"
+    assert "CSV-1-c59dc4e4-rules.csv" in files  # the back firewall "+1"
 
 
 def test_firewall_table_shape_and_links() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
-import os
 import subprocess
 from pathlib import Path
 from types import SimpleNamespace
@@ -47,7 +46,7 @@ def inputs(tmp_path: Path) -> Path:
 def write_build(
     build: Path, inputs: Path, *, pdf: bool = True, status: str = "ok", marker: str = "one", commit: str | None = None
 ) -> Path:
-    """A fake docs/_build: html/ with stamp and Sphinx's hidden files, latex/ stamp, pdf/<CODE>.pdf."""
+    """A fake docs/_build as the build leaves it: html/ with its stamp (file hashes) and Sphinx's hidden files, pdf/."""
     html = build / "html"
     files = {
         "index.html": f"<html>landing {marker}</html>",
@@ -61,21 +60,25 @@ def write_build(
     for relative, text in files.items():
         (html / relative).parent.mkdir(parents=True, exist_ok=True)
         (html / relative).write_text(text, encoding="utf-8")
-    stamp = build_stamp.make_stamp(status, builder="html", site_inputs=inputs, source_dir=build)
+    templates = inputs.parent / "templates"
+    templates.mkdir(exist_ok=True)
+    (templates / "page.md.j2").write_text("{{ site }}\n", encoding="utf-8")
+
+    def stamp_of(folder: Path, builder: str, state: str) -> dict[str, Any]:
+        files = build_stamp.output_files(folder) if state == "ok" else None
+        return build_stamp.make_stamp(
+            state, builder=builder, site_inputs=inputs, source_dir=build, templates=templates, files=files
+        )
+
+    stamp = stamp_of(html, "html", status)
     if commit:
         stamp["source_commit"] = commit
     build_stamp.write_stamp(html, stamp)
     if pdf:
-        latex = build / "latex"
-        build_stamp.write_stamp(
-            latex, build_stamp.make_stamp("ok", builder="latex", site_inputs=inputs, source_dir=build)
-        )
-        stamp_time = (latex / build_stamp.STAMP_NAME).stat().st_mtime_ns
         (build / "pdf").mkdir(parents=True, exist_ok=True)
         for code in SITES:
-            target = build / "pdf" / f"{code}.pdf"
-            target.write_bytes(f"%PDF-1.5 {code} {marker}".encode())
-            os.utime(target, ns=(stamp_time + 1_000_000, stamp_time + 1_000_000))
+            (build / "pdf" / f"{code}.pdf").write_bytes(f"%PDF-1.5 {code} {marker}".encode())
+        build_stamp.write_stamp(build / "pdf", stamp_of(build / "pdf", "pdf", "ok"))
     return build
 
 
@@ -106,7 +109,7 @@ def test_publish_copies_build_into_a_release_and_points_current_at_it(build: Pat
     link = dest / "current"
     assert link.is_symlink()
     assert link.readlink().as_posix() == f"releases/{result.release.name}"  # relative: DEST can move
-    assert result.release.name == "20260921T141320Z-nogit"
+    assert result.release.name == "20260921T141320Z-nogit-r1"
     assert result.previous is None
     release = link.resolve()
     assert (release / "html" / "index.html").read_text(encoding="utf-8") == "<html>landing one</html>"
@@ -146,15 +149,15 @@ def test_manifest_lists_every_file_with_its_hash_and_the_site_inputs(build: Path
     assert manifest["release"] == result.release.name
     assert manifest["sequence"] == 1
     assert manifest["builds"]["html"]["builder"] == "html"
-    assert manifest["builds"]["pdf"]["builder"] == "latex"
+    assert manifest["builds"]["pdf"]["builder"] == "pdf"
 
 
-def test_release_is_named_by_build_time_and_source_revision(build: Path, dest: Path, inputs: Path) -> None:
+def test_release_is_named_by_build_time_source_revision_and_number(build: Path, dest: Path, inputs: Path) -> None:
     write_build(build, inputs, commit="7ffba1898bae044acc749f216db6db4347fb104b")
     first = publish(build, dest, site_inputs=inputs)
     again = publish(build, dest, site_inputs=inputs)  # same build published twice: a new, distinct release
-    assert first.release.name == "20260921T141320Z-7ffba1898bae"
-    assert again.release.name == "20260921T141320Z-7ffba1898bae.2"
+    assert first.release.name == "20260921T141320Z-7ffba1898bae-r1"
+    assert again.release.name == "20260921T141320Z-7ffba1898bae-r2"
     assert json.loads((again.release.path / "manifest.json").read_text())["source_commit"].startswith("7ffba18")
 
 
@@ -169,7 +172,7 @@ def test_second_publish_switches_current_and_keeps_the_previous_release(build: P
     assert (first.release.path / "html" / "index.html").read_text() == "<html>landing one</html>"
     assert [r.name for r in list_releases(dest)] == [first.release.name, second.release.name]
     # Only complete releases, the lock and the link: no temporary links or staging folders left.
-    assert sorted(p.name for p in dest.iterdir()) == [".publish.lock", "current", "releases"]
+    assert sorted(p.name for p in dest.iterdir()) == [".publish-state.json", ".publish.lock", "current", "releases"]
     assert visible_releases(dest) == [first.release.name, second.release.name]
 
 
@@ -178,8 +181,8 @@ def test_keeps_the_last_n_releases(build: Path, dest: Path, inputs: Path) -> Non
     assert [r.name for r in list_releases(dest)] == names[-3:]
     assert visible_releases(dest) == sorted(names[-3:])
     result = publish(build, dest, site_inputs=inputs, keep=1)
-    assert result.pruned == names[-3:]
-    assert visible_releases(dest) == [result.release.name]
+    assert result.pruned == names[-3:-1]  # the newest, and the one a rollback goes to
+    assert visible_releases(dest) == sorted([names[-1], result.release.name])
 
 
 def test_default_keeps_five(build: Path, dest: Path, inputs: Path) -> None:
@@ -210,11 +213,11 @@ def test_rollback_switches_back_release_by_release(build: Path, dest: Path, inpu
     with pytest.raises(PublishError, match="no release before"):
         rollback(dest)
     assert current_name(dest) == names[0]
-    # A publish after a rollback becomes the newest release; rolling back from it returns to names[0].
+    # A publish after a rollback becomes the newest release; rolling back from it returns to the one live before it.
     write_build(build, inputs, marker="four")
     newest = publish(build, dest, site_inputs=inputs)
     assert newest.previous == names[0]
-    assert rollback(dest).current == names[2]
+    assert rollback(dest).current == names[0]
 
 
 def test_rollback_with_nothing_published(dest: Path) -> None:
@@ -274,21 +277,21 @@ def test_site_inputs_default_to_the_folder_the_build_used(build: Path, dest: Pat
         publish(build, dest)
 
 
-def test_refuses_pdfs_older_than_their_latex_build(build: Path, dest: Path, inputs: Path) -> None:
-    os.utime(build / "pdf" / "BBB.pdf", ns=(1, 1))  # latexmk failed: the old PDF is still there
-    with pytest.raises(PublishError, match=r"PDF\(s\) older than the last LaTeX build \(BBB.pdf\)"):
+def test_refuses_pdfs_not_listed_in_the_pdf_stamp(build: Path, dest: Path, inputs: Path) -> None:
+    (build / "pdf" / "BBB.pdf").write_bytes(b"%PDF-1.5 BBB from an older run")  # latexmk failed: an old PDF
+    with pytest.raises(PublishError, match=r"PDF build in .* is not what the build left \(changed: BBB\.pdf\)"):
         publish(build, dest, site_inputs=inputs)
 
 
 def test_refuses_a_missing_site_pdf(build: Path, dest: Path, inputs: Path) -> None:
     (build / "pdf" / "BBB.pdf").unlink()
-    with pytest.raises(PublishError, match=r"no PDF for site\(s\) BBB"):
+    with pytest.raises(PublishError, match=r"missing: BBB\.pdf"):
         publish(build, dest, site_inputs=inputs)
 
 
 def test_refuses_a_failed_pdf_build(build: Path, dest: Path, inputs: Path) -> None:
-    stamp = build_stamp.make_stamp("failed", builder="latex", site_inputs=inputs, source_dir=build, reason="x")
-    build_stamp.write_stamp(build / "latex", stamp)
+    stamp = build_stamp.make_stamp("failed", builder="pdf", site_inputs=inputs, source_dir=build, reason="x")
+    build_stamp.write_stamp(build / "pdf", stamp)
     with pytest.raises(PublishError, match=r"last PDF build .* failed"):
         publish(build, dest, site_inputs=inputs)
 
@@ -478,12 +481,12 @@ def test_cli_publish_and_rollback(build: Path, dest: Path, inputs: Path, capsys:
     assert main(argv) == 0
     out, err = capsys.readouterr()
     assert out.strip() == str(dest / "releases" / current_name(dest))
-    assert "published 7 HTML file(s) and 2 PDF(s) as release 20260921T141320Z-nogit (was: nothing)" in err
+    assert "published 7 HTML file(s) and 2 PDF(s) as release 20260921T141320Z-nogit-r1 (was: nothing)" in err
     assert main(argv) == 0
     assert main([*argv, "--rollback"]) == 0
     _out, err = capsys.readouterr()
     assert "rolled back" in err
-    assert current_name(dest) == "20260921T141320Z-nogit"
+    assert current_name(dest) == "20260921T141320Z-nogit-r1"
 
 
 def test_cli_refusal_is_one_message_and_exit_1(

@@ -1,7 +1,8 @@
 """Command-line interface: one module per command, thin argument parsing, errors mapped to exit codes.
 
 Exit codes: 0 success (warnings allowed), 1 invalid input or failed action,
-2 usage error, 3 external build failure.  No traceback reaches the user: a
+2 usage error, 3 a build step that failed part-way (Sphinx, LaTeX, copying or
+switching a release) or an internal error.  No traceback reaches the user: a
 usage mistake is one line ``ibcm-runbook COMMAND: error: ...`` (exit 2), a
 failed action one line ``ibcm-runbook: error: ...`` or the diagnostics (exit 1).
 Each command module has ``NAME``, ``HELP``, ``EXAMPLE``, ``add_arguments(parser)``

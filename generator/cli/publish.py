@@ -1,4 +1,10 @@
-"""``ibcm-runbook publish``: publish the built runbooks as a new release, or roll back."""
+"""``ibcm-runbook publish``: publish the built runbooks as a new release, or roll back.
+
+Exit status (as every command, :mod:`generator.cli`): 0 published or rolled back, 1 refused
+(:class:`~generator.publish.PublishError`: the build or the destination), 2 usage, 3 copying or
+switching failed part-way (:class:`~generator.errors.BuildError`; ``current`` still serves the
+previous release) or an internal error.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--keep", type=positive, default=5, metavar="N", help="releases to keep (default: 5)")
     parser.add_argument("--require-pdf", action="store_true", help="refuse to publish when no PDFs were built")
-    parser.add_argument("--rollback", action="store_true", help="switch DEST/current back to the previous release")
+    parser.add_argument(
+        "--rollback", action="store_true", help="switch DEST/current back to the release that was live before it"
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -18,7 +18,8 @@ from pathlib import Path
 from generator.errors import GeneratorError
 
 GIT_TIMEOUT = 30.0
-"""Seconds one git command may take."""
+"""Seconds one git command may take (read at each call, so tests can lower it): a hung git (a credential
+prompt, a lock, a network file system) must not stop a build."""
 
 _REVISION = re.compile(r"^(?!-)[^\s:\x00-\x1f\x7f]+$")
 """A revision git cannot mistake for an option or a ``REV:path``: no leading ``-``, no space, no ``:``."""
@@ -46,14 +47,17 @@ class RevisionText:
         return f"{self.revision}:{self.path}"
 
 
-def read_revision(path: Path, revision: str, *, timeout: float = GIT_TIMEOUT) -> RevisionText:
-    """The text of ``path`` at ``revision`` of the git repository that holds it; raises :class:`RevisionError`."""
+def read_revision(path: Path, revision: str, *, timeout: float | None = None) -> RevisionText:
+    """The text of ``path`` at ``revision`` of the git repository that holds it; raises :class:`RevisionError`.
+
+    Each git command may take ``timeout`` seconds (default :data:`GIT_TIMEOUT`).
+    """
     if not _REVISION.match(revision):
         raise RevisionError(f"{revision!r} is not a git revision (a commit, tag or branch)")
     folder = path.absolute().parent
     if not folder.is_dir():
         raise RevisionError(f"no such folder: {folder}")
-    git = _Git(folder, revision, timeout)
+    git = _Git(folder, revision, GIT_TIMEOUT if timeout is None else timeout)
     prefix = git.run(["rev-parse", "--show-prefix"], f"{path} is not in a git repository")
     commit = git.run(
         ["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], f"unknown revision {revision!r}"

@@ -27,6 +27,19 @@ from generator.model.fields import (
 )
 from generator.model.firewall_platforms import PlatformName
 
+# List limits: every runbook at these sizes builds, HTML and PDF (xelatex overflows its memory on a table of
+# about 1,000 servers); docs/site-inputs.md, Limits, lists them.
+MAX_SERVERS = 100
+MAX_NLB_CLUSTERS = 16
+MAX_NLB_MEMBERS = 32
+"""ConfigMgr's limit of NLB members (validation rule 4 also asks for at least 2)."""
+MAX_FORESTS = 10
+MAX_INTERNET_FEATURES = 16
+"""The number of features there are."""
+MAX_APPROVERS = 20
+MAX_HISTORY = 50
+MAX_ACKNOWLEDGED_WARNINGS = 200
+
 Zone = Literal["intranet", "perimeter"]
 Connections = Literal["intranet", "internet", "both"]
 OperatingSystem = Literal["windows_server_2003", "windows_server_2008", "windows_server_2008_r2"]
@@ -182,7 +195,7 @@ class NlbCluster(_Model):
     """Virtual address Internet clients reach."""
     address: IpAddress | None = None
     """The cluster's virtual address on its own network (the private side)."""
-    members: list[ServerName] = Field(examples=[["DMZMP01", "DMZMP02"]])
+    members: list[ServerName] = Field(max_length=MAX_NLB_MEMBERS, examples=[["DMZMP01", "DMZMP02"]])
     """Servers that carry the role (2-32; at most 4 for a software update point)."""
     wsus_database: ServerName | None = None
     """For `role: software_update_point`: the SQL Server holding the shared WSUS database of all members."""
@@ -232,7 +245,7 @@ class ReverseProxy(_Model):
     """Listener address Internet clients reach."""
     address: IpAddress | None = None
     """The proxy's own address in the perimeter, from which it connects to the site systems it publishes."""
-    publishes: list[ServerName] = Field(min_length=1, examples=[["MP01", "DP01"]])
+    publishes: list[ServerName] = Field(min_length=1, max_length=MAX_SERVERS, examples=[["MP01", "DP01"]])
     """Servers the proxy publishes to the Internet."""
 
 
@@ -258,7 +271,7 @@ class Clients(_Model):
     placement: Literal["internet_and_intranet", "internet_only"] = "internet_and_intranet"
     """Roaming laptops or clients that never join the intranet."""
     internet_features: list[InternetFeature] = Field(
-        [], examples=[["inventory", "software_distribution", "software_updates"]]
+        [], max_length=MAX_INTERNET_FEATURES, examples=[["inventory", "software_distribution", "software_updates"]]
     )
     """Features wanted for clients on the Internet."""
 
@@ -311,11 +324,11 @@ class Change(_Model):
     """Impact statement (multi-line)."""
     rollback: MultiLine | None = None
     """Rollback plan (multi-line)."""
-    approvers: list[Approver] = []
+    approvers: list[Approver] = Field([], max_length=MAX_APPROVERS)
     """Approvers, each with a signature line in the PDF."""
     revision: StrictInt | None = None
     """Runbook revision submitted."""
-    history: list[HistoryEntry] = []
+    history: list[HistoryEntry] = Field([], max_length=MAX_HISTORY)
     """Revision history."""
     baseline: SingleLine | None = Field(None, examples=["runbook-approved-2026-11", "v3"])
     """Git revision (commit, tag or branch) of the approved inputs; the runbook then opens with the changes since."""
@@ -369,14 +382,14 @@ class SiteInput(_Model):
     """Format version; must be 1."""
     site: Site
     """The ConfigMgr site."""
-    servers: list[Server] = Field(min_length=1)
+    servers: list[Server] = Field(min_length=1, max_length=MAX_SERVERS)
     """Every server that the runbook mentions."""
-    nlb_clusters: list[NlbCluster] = []
+    nlb_clusters: list[NlbCluster] = Field([], max_length=MAX_NLB_CLUSTERS)
     """NLB clusters serving an MP or SUP."""
     database_replica: DatabaseReplica | None = None
     """SQL Server replica of the site database."""
     directory: dict[Fqdn, list[DomainController]] = Field(
-        {}, examples=[{"corp.contoso.test": [{"name": "DC01", "address": "10.0.0.5"}]}]
+        {}, max_length=MAX_FORESTS, examples=[{"corp.contoso.test": [{"name": "DC01", "address": "10.0.0.5"}]}]
     )
     """Domain controllers per forest FQDN, for the domain membership flows of perimeter servers."""
     software_updates: SoftwareUpdates = SoftwareUpdates()
@@ -393,5 +406,5 @@ class SiteInput(_Model):
     """Names of the service accounts the change needs; unnamed ones are shown as "to be named"."""
     teams: Teams = Teams()
     """Who owns each kind of step."""
-    acknowledged_warnings: list[AcknowledgedWarning] = []
+    acknowledged_warnings: list[AcknowledgedWarning] = Field([], max_length=MAX_ACKNOWLEDGED_WARNINGS)
     """Warnings the change board accepted, with the reason and who accepted them."""

@@ -10,9 +10,14 @@ goes through three states:
   without an exception and without warnings that ``-W`` turns into errors;
 * ``failed``: written by the same handler otherwise.
 
-It records the builder, the SHA-256 of every site input, the generator
-version, the source commit (``git rev-parse HEAD`` when available) and the
-build time (``SOURCE_DATE_EPOCH`` when set, for reproducible builds).
+It records the builder, the SHA-256 of every site input and every template,
+the generator version, the source commit (``git rev-parse HEAD`` when
+available) and the build time (``SOURCE_DATE_EPOCH`` when set, for
+reproducible builds).  An ``ok`` stamp also lists the SHA-256 of every output
+file the build left (``files``), so ``publish`` can prove that what it copies
+is what the build wrote: a page truncated, edited, added or deleted since is
+refused.  A stamp that is not ``ok`` means the folder may hold half-written
+files: the next build starts from nothing (:func:`needs_full_rebuild`).
 """
 
 from __future__ import annotations
@@ -36,6 +41,8 @@ STAMP_FORMAT = 1
 STATUS_RUNNING = "running"
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
+PREVIEW_FAILURE = "invalid site inputs (preview build)"
+"""The reason of a preview build stamped ``failed`` only because an input is invalid: its files are whole."""
 
 
 def sha256_file(path: Path) -> str:
@@ -52,6 +59,52 @@ def hash_inputs(site_inputs: Path) -> dict[str, str]:
     if not site_inputs.is_dir():
         return {}
     return {path.name: sha256_file(path) for path in discover_inputs([site_inputs])}
+
+
+def hash_templates(templates: Path) -> dict[str, str]:
+    """SHA-256 of every template file, keyed by its path under ``templates`` (a changed template is a stale build)."""
+    if not templates.is_dir():
+        return {}
+    return {
+        path.relative_to(templates).as_posix(): sha256_file(path)
+        for path in sorted(templates.rglob("*"))
+        if path.is_file() and not path.is_symlink() and "__pycache__" not in path.parts
+    }
+
+
+def output_files(outdir: Path) -> dict[str, str]:
+    """SHA-256 of every output file a publish would copy, keyed by relative POSIX path.
+
+    Hidden files and folders (the stamp, ``.doctrees``, ``.buildinfo``) are
+    Sphinx's bookkeeping, never published, so they are not listed.  Links and
+    special files are not listed either: publishing refuses them.
+    """
+    files: dict[str, str] = {}
+    for folder, dirnames, filenames in os.walk(outdir):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        here = Path(folder)
+        for name in sorted(filenames):
+            path = here / name
+            if not name.startswith(".") and path.is_file() and not path.is_symlink():
+                files[path.relative_to(outdir).as_posix()] = sha256_file(path)
+    return files
+
+
+def needs_full_rebuild(outdir: Path) -> bool:
+    """Whether the last build into ``outdir`` did not end well, so any file there may be half-written.
+
+    True for a ``running`` stamp (killed, out of disk), a ``failed`` one (an
+    exception may have stopped a write) and an unreadable one; False for no
+    stamp (nothing built yet), an ``ok`` stamp and a preview build that failed
+    only on invalid inputs.
+    """
+    if not (outdir / STAMP_NAME).exists():
+        return False
+    stamp = read_stamp(outdir)
+    if stamp is None:
+        return True
+    status = stamp.get("status")
+    return status != STATUS_OK and not (status == STATUS_FAILED and stamp.get("reason") == PREVIEW_FAILURE)
 
 
 def source_date_epoch(environ: Mapping[str, str] | None = None) -> int | None:
@@ -101,11 +154,15 @@ def make_stamp(
     source_dir: Path,
     reason: str | None = None,
     input_hashes: Mapping[str, str] | None = None,
+    templates: Path | None = None,
+    files: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """The stamp's content (a JSON-ready mapping).
 
     ``input_hashes`` are the SHA-256 of the inputs the build read (file name to
-    hex digest); without them the folder's files are hashed now.
+    hex digest); without them the folder's files are hashed now.  ``templates``
+    is the template folder the build rendered with (hashed now), ``files`` the
+    output files (:func:`output_files`) of an ``ok`` build.
     """
     commit, dirty = source_commit(source_dir)
     stamp: dict[str, Any] = {
@@ -119,6 +176,11 @@ def make_stamp(
         "site_inputs_dir": str(site_inputs),
         "site_inputs": dict(input_hashes) if input_hashes is not None else hash_inputs(site_inputs),
     }
+    if templates is not None:
+        stamp["templates_dir"] = str(templates)
+        stamp["templates"] = hash_templates(templates)
+    if files is not None:
+        stamp["files"] = dict(files)
     if reason:
         stamp["reason"] = reason
     return stamp

@@ -7,6 +7,7 @@ unchanged file would make every build a full build.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,26 @@ def write_atomic(path: Path, content: bytes) -> None:
             handle.write(content)
         Path(tmp).chmod(0o644)
         Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def copy_atomic(source: Path, target: Path) -> None:
+    """Copy ``source`` over ``target`` in one rename, flushed to disk first.
+
+    A copy killed half-way (Ctrl-C, full disk) leaves only a hidden temporary
+    file, never a truncated ``target`` that looks finished.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with os.fdopen(fd, "wb") as writer, source.open("rb") as reader:
+            shutil.copyfileobj(reader, writer, 1 << 20)
+            writer.flush()
+            os.fsync(writer.fileno())
+        Path(tmp).chmod(0o644)
+        Path(tmp).replace(target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import csv
 import io
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from generator.derive.network.plan import NetworkPlan
 from generator.derive.network.rules import address_text, flow_numbers, nat_at, nat_text
 from generator.plan import SitePlan
 from generator.render.escape import neutralise_csv_cell
+from generator.render.filenames import firewall_parts, slug
 
 FIREWALL_HEADER = (
     "flow",
@@ -62,49 +62,33 @@ LIST_SEPARATOR = "; "
 
 
 def safe_filename_part(name: str) -> str:
-    """Keep letters, digits, ``.``, ``_`` and ``-``; everything else becomes ``-``."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "firewall"
+    """The bare slug of ``name`` (letters, digits, ``_`` and ``-``); file names use :func:`firewall_file_parts`,
+    which adds a hash whenever the slug alone could clash."""
+    return slug(name) or "firewall"
 
 
-def _allocate(candidates: list[str], taken: set[str]) -> str:
-    """The first candidate not taken (case-insensitively), else the last one numbered ``-2``, ``-3``…"""
-    for name in candidates:
-        if name.lower() not in taken:
-            taken.add(name.lower())
-            return name
-    stem = candidates[-1].removesuffix(".csv")
-    n = 2
-    while f"{stem}-{n}.csv".lower() in taken:
-        n += 1
-    taken.add(f"{stem}-{n}.csv".lower())
-    return f"{stem}-{n}.csv"
+def firewall_file_parts(site_code: str, plan: NetworkPlan) -> Mapping[str, str]:
+    """The file-name part of each firewall (:func:`generator.render.filenames.file_part`), shared by its CSV files
+    and configurations: never a clash with the site's fixed files, with each other or with a device name."""
+    fixed = (dns_csv_filename(site_code), certificates_csv_filename(site_code), f"{site_code}-plan.json")
+    return firewall_parts(site_code, (fw.name for fw in plan.firewall_infos), fixed)
 
 
 def _csv_filenames(site_code: str, plan: NetworkPlan) -> tuple[dict[str, str], dict[str, str]]:
-    """(flow CSV, grouped rules CSV) per firewall name; no two files of a site share a name.
-
-    The DNS and certificate files are reserved first, then the flow files (``<code>-<firewall>.csv``, with the
-    firewall's role if two would clash), then the rule files (``<code>-<firewall>-rules.csv``, likewise).
-    """
-    taken = {dns_csv_filename(site_code).lower(), certificates_csv_filename(site_code).lower()}
-    flows: dict[str, str] = {}
-    for fw in plan.firewall_infos:
-        part = f"{site_code}-{safe_filename_part(fw.name)}"
-        flows.setdefault(fw.name, _allocate([f"{part}.csv", f"{part}-{fw.role}.csv"], taken))
-    rules: dict[str, str] = {}
-    for fw in plan.firewall_infos:
-        part = f"{site_code}-{safe_filename_part(fw.name)}"
-        rules.setdefault(fw.name, _allocate([f"{part}-rules.csv", f"{part}-{fw.role}-rules.csv"], taken))
+    """(flow CSV, grouped rules CSV) per firewall name."""
+    parts = firewall_file_parts(site_code, plan)
+    flows = {name: f"{site_code}-{part}.csv" for name, part in parts.items()}
+    rules = {name: f"{site_code}-{part}-rules.csv" for name, part in parts.items()}
     return flows, rules
 
 
 def firewall_csv_filenames(site_code: str, plan: NetworkPlan) -> dict[str, str]:
-    """``<site-code>-<firewall-name>.csv`` per firewall name: its flows (a role suffix only if two would clash)."""
+    """``<site-code>-<firewall-part>.csv`` per firewall name: its flows."""
     return _csv_filenames(site_code, plan)[0]
 
 
 def firewall_rules_csv_filenames(site_code: str, plan: NetworkPlan) -> dict[str, str]:
-    """``<site-code>-<firewall-name>-rules.csv`` per firewall name: its grouped rules, never clashing with a flow
+    """``<site-code>-<firewall-part>-rules.csv`` per firewall name: its grouped rules, never clashing with a flow
     file, the DNS or the certificate file."""
     return _csv_filenames(site_code, plan)[1]
 

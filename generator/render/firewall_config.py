@@ -17,6 +17,7 @@ from generator.derive.network.aclgen import Proof
 from generator.derive.network.policy import FirewallPolicy, firewall_policies
 from generator.derive.network.probes import firewall_probes
 from generator.plan import SitePlan
+from generator.render.csv_export import firewall_file_parts
 from generator.render.escape import Myst, escape_myst, myst_code, myst_fence
 from generator.render.myst import download_link
 
@@ -50,15 +51,12 @@ def firewall_configs(plan: SitePlan) -> tuple[FirewallConfig, ...]:
     :class:`~generator.derive.network.aclgen.AerleonError` when it fails or its check contradicts the plan.
     """
     configs = []
-    taken: set[str] = set()
+    parts = firewall_file_parts(plan.code, plan.network)
     for policy in firewall_policies(plan.network):
         aclgen.require_aerleon(
             f"network.{policy.role}_firewall.platform {policy.platform.name!r} of {plan.site.source}"
         )
-        filename = aclgen.config_filename(policy)
-        if filename.lower() in taken:
-            filename = f"{policy.basename}-{policy.role}{policy.platform.suffix}"
-        taken.add(filename.lower())
+        filename = f"{file_stem(policy, parts[policy.firewall])}{policy.platform.suffix}"
         if not policy.complete or not policy.filters:
             configs.append(FirewallConfig(policy, None, None, filename))
             continue
@@ -73,6 +71,12 @@ def firewall_configs(plan: SitePlan) -> tuple[FirewallConfig, ...]:
     return tuple(configs)
 
 
+def file_stem(policy: FirewallPolicy, part: str) -> str:
+    """``<SITE>-<firewall part>-<platform>``: the stem of a firewall's configuration, policy and definitions, from
+    the part its CSV files use (:func:`generator.render.csv_export.firewall_file_parts`)."""
+    return f"{policy.site_code}-{part}-{policy.platform.name}"
+
+
 def config_files(configs: tuple[FirewallConfig, ...]) -> dict[str, str]:
     """File name to configuration text, for the generated configurations."""
     return {c.filename: c.text for c in configs if c.text is not None}
@@ -84,9 +88,11 @@ def export_files(configs: tuple[FirewallConfig, ...]) -> dict[str, str]:
     for c in configs:
         if c.text is None:
             continue
+        stem = c.filename.removesuffix(c.policy.platform.suffix)
         files[c.filename] = c.text
-        files[aclgen.policy_filename(c.policy)] = aclgen.policy_yaml(c.policy)
-        files[aclgen.definitions_filename(c.policy)] = aclgen.definitions_yaml(c.policy)
+        policy_text = aclgen.policy_yaml(c.policy)
+        files[f"{stem}.pol.yaml"] = policy_text.replace(aclgen.definitions_filename(c.policy), f"{stem}.def.yaml", 1)
+        files[f"{stem}.def.yaml"] = aclgen.definitions_yaml(c.policy)
     return files
 
 

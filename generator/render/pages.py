@@ -30,6 +30,7 @@ from generator.render.csv_export import (
 from generator.render.diagram import placement_dot
 from generator.render.diff import baseline_myst
 from generator.render.escape import Myst
+from generator.render.filenames import check_unique_paths
 from generator.render.firewall_config import FirewallConfig, appendix, config_files, config_link, firewall_configs
 from generator.render.myst import download_link, label, list_table
 from generator.render.plan_json import dump_json, plan_to_json
@@ -294,13 +295,15 @@ def render_site(env: jinja2.Environment, plan: SitePlan, baseline: Baseline | No
     page = render_template(
         env, "pages/runbook.md.j2", page_context(plan, shared, rendered_phases(plan, steps, summary), summary, baseline)
     )
-    return {
+    files: dict[str, str | bytes] = {
         f"{code}/index.md": page,
         f"{code}/{DIAGRAM_FILE}": placement_dot(plan.site.topology, plan.network),
         f"{code}/{code}-plan.json": dump_json(plan_to_json(plan)),
         **{f"{code}/{name}": text for name, text in csv_files(plan).items()},
         **{f"{code}/{name}": text for name, text in config_files(shared.firewall_configs).items()},
     }
+    check_unique_paths(files, site=plan.site.source)
+    return files
 
 
 def step_linker(plan: SitePlan) -> Callable[[str], Myst]:

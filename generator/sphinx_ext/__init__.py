@@ -3,6 +3,10 @@
 ``sphinx-build`` (or ``ibcm-runbook build``) on ``docs/`` works as Sphinx users
 expect.  The hooks, in the order Sphinx calls them:
 
+* ``config-inited``, first: when the last build into the output folder did
+  not end ``ok`` (killed, out of disk, failed), empty that folder and the
+  doctrees, so that Sphinx starts with a fresh environment and writes every
+  file again instead of trusting a half-written page or diagram;
 * ``config-inited``: parse, validate and plan every site input once (the
   configured ``generator_site_inputs`` folder), plan the approved revision of
   each site whose ``change.baseline`` names one (read with git; a revision that
@@ -13,7 +17,8 @@ expect.  The hooks, in the order Sphinx calls them:
   render the runbook sources of the plans into ``docs/_generated/`` (writing
   only changed files);
 * ``build-finished``: write the PDF front matter after a LaTeX build, then stamp
-  the build ``ok`` or ``failed`` with the hashes of the inputs it read.  An HTML
+  the build ``ok`` or ``failed`` with the hashes of the inputs and templates it
+  read and, when ``ok``, of every output file.  An HTML
   build also gets the JSON Schema of the site input format at
   ``schema/site-input-1.json``, generated from the model (written only when it
   changed).
@@ -27,6 +32,7 @@ Nothing after ``config-inited`` reads a site input again.
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -189,16 +195,42 @@ def publish_schema(app: Sphinx, exception: BaseException | None) -> None:
 
 def _stamp(app: Sphinx, status: str, reason: str | None = None) -> None:
     loaded = _LOADED.get(app)
-    site_inputs = loaded.project.site_inputs if loaded else project_from_config(app).site_inputs
+    project = loaded.project if loaded else project_from_config(app)
+    outdir = Path(app.outdir)
     content = stamp.make_stamp(
         status,
         builder=app.builder.name,
-        site_inputs=site_inputs,
+        site_inputs=project.site_inputs,
         source_dir=Path(app.confdir),
         reason=reason,
         input_hashes=loaded.input_hashes if loaded else None,
+        templates=project.templates,
+        # Hashed only once the build ended well: what publish will compare the folder with.
+        files=stamp.output_files(outdir) if status == stamp.STATUS_OK else None,
     )
-    stamp.write_stamp(Path(app.outdir), content)
+    stamp.write_stamp(outdir, content)
+
+
+def discard_unfinished_build(app: Sphinx, _config: Config) -> None:
+    """``config-inited``, first: empty an output folder whose last build did not end ``ok``.
+
+    Sphinx decides what to write from modification times, and Graphviz skips an
+    image that exists: after a killed build a truncated page or a 0-byte diagram
+    would look up to date and be stamped ``ok``.  Emptying the folder and the
+    doctrees (before Sphinx loads its environment) makes this build write
+    everything.  Only a folder holding a build stamp is touched.
+    """
+    outdir, doctrees = Path(app.outdir), Path(app.doctreedir)
+    if not stamp.needs_full_rebuild(outdir) or (outdir / "conf.py").exists():
+        return
+    logger.info("[ibcm-runbook] the last build in %s did not finish: rebuilding everything", outdir)
+    for folder in (doctrees, outdir):
+        if folder.is_dir():
+            for entry in folder.iterdir():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry)
+                else:
+                    entry.unlink()
 
 
 def mark_running(app: Sphinx) -> None:
@@ -212,7 +244,7 @@ def failure_reason(app: Sphinx, exception: BaseException | None) -> str | None:
         return f"{type(exception).__name__}: {exception}"
     loaded = _LOADED.get(app)
     if loaded is not None and loaded.error is not None:
-        return "invalid site inputs (preview build)"
+        return stamp.PREVIEW_FAILURE
     # Sphinx emits build-finished with no exception even when -W turns warnings into a
     # failing exit status (set only after the event): count those here.
     warnings = int(getattr(app, "_warncount", 0) or 0)
@@ -233,6 +265,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     """Register the config values, the hooks and the reference directives."""
     for name, (default, _meaning) in CONFIG_VALUES.items():
         app.add_config_value(name, default, "env", types=frozenset({type(default)}))
+    app.connect("config-inited", discard_unfinished_build, priority=100)
     app.connect("config-inited", load_site_plans)
     app.connect("builder-inited", abort_on_invalid_inputs, priority=50)
     app.connect("builder-inited", mark_running, priority=100)

@@ -4,8 +4,21 @@
    ``DOCS`` into ``BUILD/latex``, one LaTeX document per site (see
    :mod:`generator.sphinx_ext.latex`);
 2. ``latexmk`` with xelatex for each site's ``<CODE>.tex``, in parallel;
-3. copy each ``<CODE>.pdf`` to ``BUILD/pdf/<CODE>.pdf`` and remove PDFs of sites
-   that no longer exist.
+3. copy each ``<CODE>.pdf`` to ``BUILD/pdf/<CODE>.pdf`` (atomically: temporary
+   name, then rename) and remove PDFs of sites that no longer exist.
+
+The PDF step leaves its own build stamp, ``BUILD/pdf/.ibcm-build.json``:
+``running`` while latexmk runs, then ``ok`` with the SHA-256 of every PDF, or
+``failed`` naming the sites whose PDF could not be built (the PDFs of the other
+sites are still copied).  ``publish`` checks the PDFs against it.
+
+An interrupted ``make pdf`` must not break the next one: latexmk leaves
+half-written ``.aux``/``.toc``/``.out`` files that make xelatex fail until they
+are removed.  A marker file per site (``<CODE>.ibcm-running``) is present
+only while its latexmk runs; when a build finds one, it removes that site's
+intermediate files first, and a latexmk that fails is retried once from clean
+intermediates.  Each latexmk runs under a time limit; when it is exceeded its
+whole process group is killed and the error names the site.
 
 Reproducibility: with ``SOURCE_DATE_EPOCH`` set, xelatex takes ``\\today`` and the
 PDF dates from it (``FORCE_SOURCE_DATE=1`` is set for that) and xdvipdfmx derives
@@ -16,25 +29,41 @@ build time and differ from run to run.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import shutil
+import signal
 import subprocess
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 from generator.errors import BuildError
+from generator.output import stamp
+from generator.output.writer import copy_atomic
 from generator.sphinx_ext.latex import MANIFEST
 from generator.sphinx_ext.runner import SphinxRun, run_sphinx
 
 LATEXMK = ["latexmk", "-pdf", "-dvi-", "-ps-", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
 """As Sphinx's own LaTeX Makefile runs it; the ``latexmkrc`` Sphinx writes selects xelatex."""
+LATEXMK_TIMEOUT = 900.0
+"""Seconds one site's latexmk may run: a runbook takes well under a minute, a hung TeX run forever."""
+INTERMEDIATE_SUFFIXES: tuple[str, ...] = (
+    *(".aux", ".toc", ".out", ".lof", ".lot", ".idx", ".ind", ".ilg"),
+    *(".fls", ".fdb_latexmk", ".xdv", ".log", ".synctex.gz", ".pdf"),
+)
+"""What latexmk and xelatex write next to ``<CODE>.tex``; a half-written one breaks the next run."""
+RUNNING_SUFFIX = ".ibcm-running"
 
 
 class PdfError(BuildError):
     """A step of the PDF build failed; the message says which and where the log is."""
+
+
+class LatexmkTimeout(PdfError):
+    """latexmk ran past its time limit and was killed (not retried: it would only hang again)."""
 
 
 Progress = Callable[[int, int, str], None]
@@ -59,16 +88,69 @@ def site_codes(latex_dir: Path) -> list[str]:
     return [str(code) for code in data["documents"]]
 
 
-def run_latexmk(latex_dir: Path, code: str, env: dict[str, str]) -> Path:
-    """Compile ``<code>.tex`` to ``<code>.pdf``; raises :class:`PdfError` with the log on failure."""
-    result = subprocess.run(
-        [*LATEXMK, f"{code}.tex"], cwd=latex_dir, env=env, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
+def run_latexmk(latex_dir: Path, code: str, env: dict[str, str], timeout: float = LATEXMK_TIMEOUT) -> Path:
+    """Compile ``<code>.tex`` to ``<code>.pdf``; raises :class:`PdfError` with the log on failure.
+
+    latexmk runs in its own process group so that a time-out kills xelatex too
+    (killing latexmk alone would leave xelatex holding the output pipe).
+    """
+    with subprocess.Popen(
+        [*LATEXMK, f"{code}.tex"],
+        cwd=latex_dir,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    ) as process:
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            raise LatexmkTimeout(
+                f"PDF of site {code}: latexmk did not finish within {timeout:g} s and was stopped "
+                f"(log: {latex_dir / f'{code}.log'})"
+            ) from None
+    if process.returncode != 0:
         log = latex_dir / f"{code}.log"
-        tail = "\n".join(result.stdout.splitlines()[-30:])
-        raise PdfError(f"latexmk failed for {code}.tex (full log: {log}):\n{tail}")
+        tail = "\n".join(output.splitlines()[-30:])
+        raise PdfError(f"PDF of site {code}: latexmk failed for {code}.tex (full log: {log}):\n{tail}")
     return latex_dir / f"{code}.pdf"
+
+
+def clean_intermediates(latex_dir: Path, code: str) -> list[str]:
+    """Remove the files latexmk and xelatex wrote for ``<code>.tex`` (never the ``.tex`` itself); their names."""
+    removed = []
+    for suffix in INTERMEDIATE_SUFFIXES:
+        path = latex_dir / f"{code}{suffix}"
+        if path.is_file() or path.is_symlink():
+            path.unlink()
+            removed.append(path.name)
+    return removed
+
+
+def compile_site(latex_dir: Path, code: str, env: dict[str, str], latexmk: Latexmk) -> Path:
+    """Run ``latexmk`` for one site so that an earlier interrupted run cannot break it.
+
+    The marker ``<code>.ibcm-running`` exists only while latexmk runs: finding
+    it means the last run was killed, so the site's intermediates are removed
+    first.  A failure is retried once from clean intermediates (a stale ``.aux``
+    left by a run of an older version, without the marker).
+    """
+    marker = latex_dir / f"{code}{RUNNING_SUFFIX}"
+    if marker.exists():
+        clean_intermediates(latex_dir, code)
+    marker.touch()
+    try:
+        pdf = latexmk(latex_dir, code, env)
+    except LatexmkTimeout:
+        raise
+    except PdfError:
+        clean_intermediates(latex_dir, code)
+        pdf = latexmk(latex_dir, code, env)
+    marker.unlink()
+    return pdf
 
 
 def build_pdfs(
@@ -79,38 +161,71 @@ def build_pdfs(
     environ: dict[str, str] | None = None,
     progress: Progress | None = None,
     latexmk: Latexmk | None = None,
+    timeout: float = LATEXMK_TIMEOUT,
 ) -> tuple[list[Path], SphinxRun]:
     """Build every site's PDF into ``build/pdf/<CODE>.pdf``; return their paths in site order and the Sphinx run.
 
     ``progress`` is told when each site's PDF starts (from the worker threads, one call at a time);
-    ``latexmk`` replaces :func:`run_latexmk` (tests).
+    ``latexmk`` replaces :func:`run_latexmk` (tests); ``timeout`` limits each site's latexmk.
+    A site whose PDF fails does not stop the others: their PDFs are copied, then :class:`PdfError`
+    names every site that failed.
     """
     env = latex_environment(environ)
     latex_dir = build / "latex"
     run = run_sphinx("latex", docs, latex_dir, options or [])
     codes = site_codes(latex_dir)
-    compile_site = latexmk or run_latexmk
+    compile_one = latexmk or run_latexmk  # its default time limit is LATEXMK_TIMEOUT
+    if latexmk is None and timeout != LATEXMK_TIMEOUT:
+        compile_one = functools.partial(run_latexmk, timeout=timeout)
+    out = build / "pdf"
+    out.mkdir(parents=True, exist_ok=True)
+    latex_stamp = stamp.read_stamp(latex_dir) or {}
+    _stamp_pdfs(out, latex_stamp, stamp.STATUS_RUNNING)
     lock = threading.Lock()
     started = 0
 
-    def build_one(code: str) -> Path:
+    def build_one(code: str) -> Path | PdfError:
         nonlocal started
         if progress is not None:
             with lock:
                 started += 1
                 progress(started, len(codes), code)
-        return compile_site(latex_dir, code, env)
+        try:
+            return compile_site(latex_dir, code, env, compile_one)
+        except PdfError as exc:
+            return exc
 
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
         built = list(pool.map(build_one, codes))
-    out = build / "pdf"
-    out.mkdir(parents=True, exist_ok=True)
     targets = []
-    for code, pdf in zip(codes, built, strict=True):
+    failures = []
+    for code, result in zip(codes, built, strict=True):
         target = out / f"{code}.pdf"
-        shutil.copyfile(pdf, target)
+        if isinstance(result, PdfError):
+            failures.append((code, result))
+            continue
+        copy_atomic(result, target)
         targets.append(target)
+    wanted = {out / f"{code}.pdf" for code in codes}
     for stale in out.glob("*.pdf"):
-        if stale not in targets:
+        if stale not in wanted:
             stale.unlink()
+    if failures:
+        names = ", ".join(code for code, _ in failures)
+        _stamp_pdfs(out, latex_stamp, stamp.STATUS_FAILED, reason=f"no PDF for site(s) {names}")
+        messages = "\n".join(str(error) for _, error in failures)
+        built_note = f"; built the others: {', '.join(t.name for t in targets)}" if targets else ""
+        raise PdfError(f"the PDF of {len(failures)} site(s) failed ({names}){built_note}\n{messages}")
+    _stamp_pdfs(out, latex_stamp, stamp.STATUS_OK)
     return targets, run
+
+
+def _stamp_pdfs(out: Path, latex_stamp: dict[str, Any], status: str, reason: str | None = None) -> None:
+    """The PDF step's stamp: the LaTeX build's inputs and templates, with this step's status and PDF hashes."""
+    content = {key: value for key, value in latex_stamp.items() if key not in ("files", "reason")}
+    content.update(status=status, builder="pdf")
+    if status == stamp.STATUS_OK:
+        content["files"] = stamp.output_files(out)
+    if reason:
+        content["reason"] = reason
+    stamp.write_stamp(out, content)

@@ -4,7 +4,9 @@
 Running the application here lets ``ibcm-runbook build`` (and so ``make
 html``) print only the ``file:line:col`` diagnostics of invalid inputs, and
 read the plans the extension loaded (for their warnings) without loading them
-again.
+again.  When the last build into the output folder did not end ``ok``, the
+build starts from a fresh environment and writes every file (the extension also
+empties that folder first): nothing half-written is trusted.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from sphinx.util.docutils import docutils_namespace, patch_docutils
 
 from generator.diagnostics import Diagnostic
 from generator.errors import BuildError, InputError
+from generator.output.stamp import needs_full_rebuild
 from generator.sphinx_ext import SiteInputError, loaded_project
 
 
@@ -46,7 +49,7 @@ def run_sphinx(builder: str, docs: Path, output: Path, options: list[str]) -> Sp
         overrides[name] = value
     if args.nitpicky:
         overrides["nitpicky"] = True
-    app = None
+    fresh = needs_full_rebuild(Path(args.outputdir))
     try:
         with patch_docutils(confdir), docutils_namespace():
             app = Sphinx(
@@ -58,13 +61,13 @@ def run_sphinx(builder: str, docs: Path, output: Path, options: list[str]) -> Sp
                 confoverrides=overrides,
                 status=None if args.quiet or args.really_quiet else sys.stdout,
                 warning=None if args.really_quiet else sys.stderr,
-                freshenv=args.freshenv,
+                freshenv=args.freshenv or fresh,
                 warningiserror=args.warningiserror,
                 tags=args.tags,
                 verbosity=args.verbosity,
                 parallel=args.jobs,
             )
-            app.build(args.force_all, args.filenames)
+            app.build(args.force_all or fresh, [] if fresh else args.filenames)
     except SiteInputError as exc:
         if exc.diagnostics:
             raise InputError(diagnostics=exc.diagnostics) from None
