@@ -185,12 +185,13 @@ def _rollback(cluster: NlbSupCluster) -> list[Instruction]:
         Instruction(component),
         Instruction(f"Delete the Windows NLB cluster {cluster.name} in Network Load Balancing Manager."),
         Instruction(
-            f"Remove the software update point role from {members} (Site Systems → each server → right-click "
-            "ConfigMgr software update point → Delete)."
+            f"The software update point role of {members} is removed by the rollback of the software update "
+            "point step, which comes after this one when undoing the change."
         ),
         Instruction(
-            f"Uninstall WSUS 3.0 from {members} if this change installed it; then the database team removes the "
-            f"shared WSUS database from {cluster.wsus_database}, and the shared content folder is deleted."
+            f"Only once the role is gone from {members}: uninstall WSUS 3.0 from them if this change installed it; "
+            f"then the database team removes the shared WSUS database from {cluster.wsus_database}, and the shared "
+            "content folder is deleted."
         ),
         Instruction(
             f"Remove the computer accounts of {members} from the local Administrators groups of the other members."
