@@ -66,6 +66,12 @@ def directive_fence(head: str, body: str) -> str:
     return char * max(4, longest + 1)
 
 
+def indent_block(block: str, width: int) -> str:
+    """Indent every non-empty line of ``block`` by ``width`` spaces: a code block nested in a list item."""
+    pad = " " * width
+    return "\n".join(pad + line if line else line for line in block.splitlines())
+
+
 def label(site_code: str, step_id: str) -> str:
     """The anchor of a step in a site's runbook, e.g. ``cen-mp-internet``."""
     return f"{site_code.lower()}-{step_id}"

@@ -16,6 +16,7 @@ import jinja2
 
 from generator.errors import TemplateError
 from generator.render.escape import Myst, escape_myst, escape_myst_block, myst_code, myst_fence
+from generator.render.myst import indent_block
 
 
 def _finalize(value: Any) -> str:
@@ -46,8 +47,7 @@ def _indent(value: Myst, width: int) -> Myst:
     """Indent rendered MyST (a code block inside a list item); unlike Jinja's ``indent`` it stays MyST."""
     if not isinstance(value, Myst):
         raise TypeError("mindent takes rendered MyST (e.g. the output of the fence filter)")
-    pad = " " * width
-    return Myst("\n".join(pad + line if line else line for line in value.splitlines()))
+    return Myst(indent_block(value, width))
 
 
 def _strong(value: object) -> Myst:

@@ -9,11 +9,7 @@ from __future__ import annotations
 
 from generator.derive.checklist.work import Instruction
 from generator.render.escape import Myst, escape_myst, myst_fence
-
-
-def _indented(block: str, width: int) -> str:
-    pad = " " * width
-    return "\n".join(pad + line if line else line for line in block.splitlines())
+from generator.render.myst import indent_block
 
 
 def instruction_item(instruction: Instruction, marker: str) -> Myst:
@@ -24,7 +20,7 @@ def instruction_item(instruction: Instruction, marker: str) -> Myst:
     where = f" On {escape_myst(instruction.where)}:" if instruction.where else ""
     head = f"{marker} {text}{where}"
     content_indent = len(marker.split()[0]) + 1  # "- [ ]" items are "- " list items whose text starts with "[ ]"
-    return Myst(f"{head}\n\n{_indented(myst_fence(instruction.command), content_indent)}\n")
+    return Myst(f"{head}\n\n{indent_block(myst_fence(instruction.command), content_indent)}\n")
 
 
 def task_list(instructions: tuple[Instruction, ...]) -> Myst:
