@@ -50,8 +50,18 @@ SKIP = shutil.ignore_patterns(
 
 
 def copy_project(target: Path) -> None:
-    """The repository (docs may include files from anywhere in it) without build output and site inputs."""
-    shutil.copytree(ROOT, target, ignore=SKIP, dirs_exist_ok=True)
+    """The repository (docs may include files from anywhere in it) without build output and site inputs.
+
+    The copy never descends into its own target: a checkout under the temporary
+    folder would otherwise copy itself into itself until the disk is full.
+    """
+    target = target.resolve()
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        skipped = set(SKIP(folder, names))
+        return skipped | {name for name in names if (Path(folder) / name).resolve() in (target, *target.parents)}
+
+    shutil.copytree(ROOT, target, ignore=ignore, dirs_exist_ok=True)
     (target / "site_inputs").mkdir()
 
 
