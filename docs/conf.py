@@ -12,7 +12,13 @@ project = "IBCM runbooks"
 author = "ibcm-runbook"
 copyright = "ibcm-runbook contributors"
 
-extensions = ["myst_parser", "sphinx.ext.graphviz", "generator.sphinx_ext.diagram", "generator.sphinx_ext"]
+extensions = [
+    "myst_parser",
+    "sphinx.ext.graphviz",
+    "sphinx_copybutton",
+    "generator.sphinx_ext.diagram",
+    "generator.sphinx_ext",
+]
 
 # The generator: where site inputs and templates are, where sources go.
 generator_site_inputs = "../site_inputs"
@@ -35,7 +41,7 @@ graphviz_output_format = "svg"
 # Seconds one dot run may take before the build stops naming dot and the site (generator.sphinx_ext.diagram).
 graphviz_dot_timeout = 60
 
-html_theme = "alabaster"
+html_theme = "furo"
 html_title = "IBCM runbooks"
 html_static_path = ["_static"]
 html_css_files = ["runbook.css"]

@@ -50,7 +50,7 @@ from generator.output.writer import write_if_changed
 from generator.pipeline import Project, load_plans, plan_baselines, write_plans
 from generator.plan import SitePlan
 from generator.plan.diff import Baseline
-from generator.sphinx_ext import latex, reference, serve, tasklist
+from generator.sphinx_ext import admonitions, anchors, latex, reader, reference, search, serve, tasklist
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -276,4 +276,8 @@ def setup(app: Sphinx) -> dict[str, Any]:
     reference.setup(app)
     serve.setup(app)
     tasklist.setup(app)
+    anchors.setup(app)
+    search.setup(app)
+    reader.setup(app)
+    admonitions.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

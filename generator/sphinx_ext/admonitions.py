@@ -1,0 +1,10 @@
+"""Admonitions of the runbooks: the to-confirm type and grouped warnings."""
+
+from __future__ import annotations
+
+from sphinx.application import Sphinx
+
+
+def setup(app: Sphinx) -> None:
+    """Register this module's hooks (filled in by the issue 12 work)."""
+    del app
