@@ -232,9 +232,9 @@ def test_an_acknowledgement_about_the_subject_wins_and_subjects_ignore_case() ->
     assert isinstance(page, str)
     accepted = page[page.index("### Accepted risks") : page.index("### Open warnings")]
     assert (
-        "- A requested feature Internet clients cannot use (Wake On LAN): accepted by G. Liu. Reason: No WoL"
-        in accepted
-    )
+        ":::{admonition} A requested feature Internet clients cannot use\n:class: note accepted-risk\n\n"
+        "About **Wake On LAN**. Accepted by G. Liu. Reason: No WoL\n"
+    ) in accepted
 
 
 def test_a_stale_acknowledgement_is_a_located_warning() -> None:
@@ -311,7 +311,7 @@ def test_the_summary_is_plain_language(cen_page: tuple[SitePlan, str]) -> None:
 
 def test_every_to_confirm_note_is_rolled_up(cen_page: tuple[SitePlan, str]) -> None:
     plan, page = cen_page
-    notes = page.count(":class: to-confirm")
+    notes = page.count(":::{to-confirm}")
     work = [
         text
         for s in plan.steps

@@ -279,12 +279,12 @@ def test_fsp_names_are_explained_per_population() -> None:
 
 def test_to_confirm_box_keeps_only_what_2007_does_not_confirm() -> None:
     text = render(plan_of(load_valid(FSP_BOTH)), "next-steps")
-    box = text.split(":::{admonition} To confirm", 1)[1].split("\n:::", 1)[0]
+    box = text.split(":::{to-confirm}", 1)[1].split("\n:::", 1)[0]
     for confirmed in ("CCMHOSTNAME", "CCMALWAYSINF", "later Configuration Manager"):
         assert confirmed not in box, confirmed
     assert "`CCMFIRSTCERT=1`" in box and "**Internet** tab" in box
     assert "roaming client, assigned to its fallback status point by the intranet name" in box
-    assert "roaming client" not in render(plan_of(load_valid()), "next-steps").split(":::{admonition}", 1)[1]
+    assert "roaming client" not in render(plan_of(load_valid()), "next-steps").split(":::{to-confirm}", 1)[1]
 
 
 def test_custom_ports_are_worded() -> None:
@@ -340,7 +340,7 @@ def test_nlb_sup_procedure_in_order() -> None:
         "3. **WSUS 3.0 on every member.**",
         "against the shared WSUS database on\n   **NWCM01**",
         "4. **SSL on every member.**",
-        "run `wsusutil configuressl sup-nlb.corp.northwind.test`",
+        "run:\n\n   ```bat\n   wsusutil configuressl sup-nlb.corp.northwind.test\n   ```",
         "5. **Software update point role on every member.**",
         "6. **NLB cluster, after the roles.**",
         "7. **Software update point component.**",

@@ -25,6 +25,27 @@ from generator.plan.acknowledgements import AcceptedRisk
 from generator.plan.phases import PhasePlan, plan_phases
 from generator.validate import ValidSite
 
+WARNING_STEPS: Mapping[str, tuple[StepId, ...]] = {
+    "intranet-server-internet-facing": ("server-placement",),
+    "crl-not-published": ("confirm-decision",),
+    "fsp-not-dedicated": ("fsp-internet", "server-placement"),
+    "internet-sup-sync-automatic-perimeter": ("sup-sync-automatic", "sup-internet"),
+    "feature-unsupported-on-internet": ("confirm-decision",),
+    "perimeter-server-initiates": ("site-server-initiated-transfers", "install-site-systems"),
+    "webdav-manual": ("server-prerequisites",),
+    "internet-sup-without-internet-dp": ("sup-internet",),
+    "os-needs-newer-version": ("server-prerequisites",),
+    "other-forest-without-intranet-fqdn": ("install-site-systems",),
+    "mp-other-forest-site-database": ("mp-internet", "network-infrastructure"),
+    "intranet-internet-sup-export-import": ("sup-sync-export-import", "sup-internet"),
+    "public-name-ipv6-only": ("register-dns",),
+    "perimeter-crl-check": ("network-infrastructure",),
+    "stale-acknowledgement": (),
+}
+"""Warning code -> the steps whose work it concerns, best first: a warning belongs to the first of them that the
+runbook includes (:meth:`SitePlan.warning_step`).  A code with no step (a stale acknowledgement) concerns the site
+input only.  ``tests/test_admonitions.py`` checks that every warning code is listed."""
+
 
 @dataclass(frozen=True)
 class PlannedStep:
@@ -113,6 +134,10 @@ class SitePlan:
 
     def includes(self, step_id: StepId) -> bool:
         return any(d.id == step_id for d in self.included)
+
+    def warning_step(self, warning: Diagnostic) -> StepId | None:
+        """The step of this runbook that ``warning`` concerns (:data:`WARNING_STEPS`), or None."""
+        return next((step for step in WARNING_STEPS.get(warning.code, ()) if self.includes(step)), None)
 
     def step_of(self, flow: Flow) -> StepId:
         """The step that opens ``flow`` in this runbook."""

@@ -303,6 +303,138 @@ def flow_groups(plan: NetworkPlan) -> list[Group]:
     ]
 
 
+# --- the diagram in words --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DescribedPath:
+    """One path of the diagram in words: who connects to whom, with which services and ports."""
+
+    sources: tuple[str, ...]
+    destinations: tuple[str, ...]
+    services: tuple[str, ...]
+    """``SMB (TCP 445)``, ``RPC (TCP 135, 49152-65535)``, ``TCP 443``: the diagram's labels with their ports."""
+    client: bool
+    """Client traffic (drawn solid and blue), else site-system traffic (dashed and grey)."""
+    rules: tuple[int, ...] = ()
+    """The numbers of the rules of the section's firewall that open it (empty outside a firewall section)."""
+
+
+@dataclass(frozen=True)
+class DescribedSection:
+    """The paths that cross one firewall, stay inside one zone, or leave through the usual Internet egress."""
+
+    kind: str
+    """``firewall``, ``zone`` or ``egress``."""
+    name: str
+    """The firewall's name, the zone's words (``the perimeter network``) or how the egress is reached."""
+    role: str | None
+    """``front`` or ``back`` for a firewall."""
+    zones: tuple[str, ...]
+    """The zones a firewall stands between, in words, outer first (``the Internet``, ``the perimeter network``)."""
+    zone: ZoneName | None
+    """The zone a ``zone`` section stays in."""
+    paths: tuple[DescribedPath, ...]
+
+
+ZONE_WORDS: dict[ZoneName, str] = {
+    "internet": "the Internet",
+    "perimeter": "the perimeter network",
+    "intranet": "the intranet",
+}
+"""A zone as a sentence names it."""
+
+
+_TEXT_NAMES = {"SQL 1433": "SQL Server"}
+"""Diagram labels that read better spelled out in a sentence."""
+
+
+def _party_text(ref: str, name: str) -> str:
+    """A flow end as a sentence names it."""
+    kind, _, rest = ref.partition(":")
+    if kind == "cluster":
+        return f"NLB cluster {name}"
+    if kind == "dc":
+        return f"{name} (domain controller)"
+    if kind == "crl":
+        return CRL_PLACEHOLDER if rest == CRL_PLACEHOLDER else f"{CRL_PLACEHOLDER} {rest}"
+    if kind == "proxy":
+        return f"reverse proxy {name}"
+    return name
+
+
+def _ports_text(ports: Iterable[tuple[str, str]]) -> list[str]:
+    """``["TCP 135, 49152-65535", "UDP 135"]``: the ports of each protocol, TCP first, in port order."""
+    by_protocol: dict[str, list[str]] = {}
+    for protocol, port in sorted(ports, key=lambda p: (p[0] != "TCP", p[0], _port_key(p[1]))):
+        by_protocol.setdefault(protocol, []).append(port)
+    return [f"{protocol} {', '.join(numbers)}" for protocol, numbers in by_protocol.items()]
+
+
+def _services_text(flows: Iterable[Flow], pair_ports: dict[tuple[str, str], set[tuple[str, str]]]) -> tuple[str, ...]:
+    """The services of ``flows`` as the diagram names them, a named one followed by its ports: ``SMB (TCP 445)``,
+    ``RPC (TCP 135, 49152-65535; UDP 135)``, then the other ports, ``TCP 8530, 8531``."""
+    ports: dict[str, list[tuple[str, str]]] = {}
+    for flow in flows:
+        service = service_of(flow, pair_ports[(flow.source_ref, flow.destination_ref)])
+        found = ports.setdefault(service, [])
+        if (flow.protocol, flow.port) not in found:
+            found.append((flow.protocol, flow.port))
+    named = [f"{_TEXT_NAMES.get(s, s)} ({'; '.join(_ports_text(ports[s]))})" for s in _NAMED_ORDER if s in ports]
+    other = _ports_text(p for s in ports if s not in _NAMED_ORDER for p in ports[s])
+    return (*named, *other)
+
+
+def diagram_description(plan: NetworkPlan) -> tuple[DescribedSection, ...]:
+    """What the placement diagram draws, in words: its paths (:func:`flow_groups`), per firewall they cross (with
+    the numbers of that firewall's rules that open them), then per zone they stay in, then those that leave
+    through the usual Internet egress.  The text alternative of the diagram, for screen readers and print."""
+    pair_ports: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    names: dict[str, str] = {}
+    for flow in plan.flows:
+        pair_ports.setdefault((flow.source_ref, flow.destination_ref), set()).add((flow.protocol, flow.port))
+        names.setdefault(flow.source_ref, flow.source)
+        names.setdefault(flow.destination_ref, flow.destination)
+
+    def flows_of(group: Group) -> list[Flow]:
+        return [
+            f
+            for f in plan.flows
+            if f.source_ref in group.sources
+            and f.destination_ref in group.destinations
+            and (f.source_zone, f.destination_zone, f.firewalls, f.is_client_traffic)
+            == (group.source_zone, group.destination_zone, group.firewalls, group.client)
+        ]
+
+    def path(group: Group, rules: tuple[int, ...] = ()) -> DescribedPath:
+        return DescribedPath(
+            sources=tuple(_party_text(r, names[r]) for r in group.sources),
+            destinations=tuple(_party_text(r, names[r]) for r in group.destinations),
+            services=_services_text(flows_of(group), pair_ports),
+            client=group.client,
+            rules=rules,
+        )
+
+    groups = flow_groups(plan)
+    sections = []
+    for fw in plan.firewall_infos:
+        described = []
+        for group in (g for g in groups if fw.name in g.firewalls):
+            ids = {f.id for f in flows_of(group)}
+            rules = tuple(r.number for r in plan.rules_for(fw.name) if ids & set(r.flow_ids))
+            described.append(path(group, rules))
+        zones = tuple(ZONE_WORDS[z] for z in fw.zones)
+        sections.append(DescribedSection("firewall", fw.name, fw.role, zones, None, tuple(described)))
+    for zone, words in ZONE_WORDS.items():
+        inner = [path(g) for g in groups if not g.firewalls and g.source_zone == g.destination_zone == zone]
+        if inner:
+            sections.append(DescribedSection("zone", words, None, (words,), zone, tuple(inner)))
+    egress = [path(g) for g in groups if not g.firewalls and g.source_zone != g.destination_zone]
+    if egress:
+        sections.append(DescribedSection("egress", EGRESS_NOTE, None, (), None, tuple(egress)))
+    return tuple(sections)
+
+
 # --- parties ----------------------------------------------------------------------------------
 
 

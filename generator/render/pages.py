@@ -27,14 +27,14 @@ from generator.render.csv_export import (
     firewall_csv_filenames,
     firewall_rules_csv_filenames,
 )
-from generator.render.diagram import placement_dot
+from generator.render.diagram import DescribedSection, diagram_description, placement_dot
 from generator.render.diff import baseline_myst
 from generator.render.escape import Myst
 from generator.render.filenames import check_unique_paths
 from generator.render.firewall_config import FirewallConfig, appendix, config_files, config_link, firewall_configs
 from generator.render.myst import download_link, label, list_table
 from generator.render.plan_json import dump_json, plan_to_json
-from generator.render.summary import SummaryView, duration, summary_view
+from generator.render.summary import StepWarning, SummaryView, duration, step_warnings, summary_view
 from generator.render.tables import (
     certificates_table,
     connectivity_matrix,
@@ -79,7 +79,14 @@ class SharedViews:
     applicability_table: Myst
     server_table: Myst
     diagram_file: str
+    diagram_description: tuple[DescribedSection, ...]
+    """The placement diagram in words (its text alternative): the paths it draws, per firewall, zone and egress."""
+    diagram_description_id: Myst
+    """The id of the element that holds that text (``cen-placement-diagram-text``), for ``aria-describedby``."""
     plan_link: Myst
+    downloads: tuple[Myst, ...]
+    """The page's download links (the header's download buttons): the JSON plan, then each firewall's rules and
+    flows (front first), the DNS records and the certificates, all CSV."""
     console: ConsolePaths
     firewall_configs: tuple[FirewallConfig, ...]
     """The Aerleon configuration of each firewall with a ``platform`` (``generator.render.firewall_config``)."""
@@ -113,11 +120,32 @@ def shared_views(plan: SitePlan) -> SharedViews:
         applicability_table=applicability_table(plan),
         server_table=server_table(plan),
         diagram_file=DIAGRAM_FILE,
+        diagram_description=diagram_description(plan.network),
+        diagram_description_id=Myst(diagram_description_id(code)),
         plan_link=Myst(download_link(f"{code}-plan.json", f"{code}-plan.json")),
+        downloads=downloads(plan),
         console=console_paths(site.code, site.name),
         firewall_configs=configs,
         firewall_config_appendix=appendix(plan, configs) if configs else Myst(""),
     )
+
+
+def downloads(plan: SitePlan) -> tuple[Myst, ...]:
+    """The download links of a runbook's header, in the order :attr:`SharedViews.downloads` gives."""
+    code = plan.code
+    rules = firewall_rules_csv_filenames(code, plan.network)
+    flows = firewall_csv_filenames(code, plan.network)
+    files = [("Plan (JSON)", f"{code}-plan.json")]
+    for name, flow_file in flows.items():
+        files += [(f"{name} rules (CSV)", rules[name]), (f"{name} flows (CSV)", flow_file)]
+    files += [("DNS records (CSV)", dns_csv_filename(code)), ("Certificates (CSV)", certificates_csv_filename(code))]
+    return tuple(Myst(download_link(text, filename)) for text, filename in files)
+
+
+def diagram_description_id(site_code: str) -> str:
+    """The id of the placement diagram's text alternative in a site's runbook, e.g. ``cen-placement-diagram-text``
+    (site codes are A-Z0-9, so it is a plain MyST label)."""
+    return f"{site_code.lower()}-placement-diagram-text"
 
 
 @dataclass(frozen=True)
@@ -130,6 +158,8 @@ class RenderedStep:
     """The step's anchor (derived from the site code and step id, so it is MyST-safe)."""
     reasons: tuple[str, ...]
     body: Myst
+    warnings: tuple[StepWarning, ...]
+    """The site's warnings about this step, shown at the top of its body."""
     owner: str
     phase: int
     duration: str
@@ -244,8 +274,8 @@ def page_context(
     }
 
 
-def rendered_step(plan: SitePlan, step: PlannedStep, body: str) -> RenderedStep:
-    """A planned step with its rendered body and its work as MyST."""
+def rendered_step(plan: SitePlan, step: PlannedStep, body: str, warnings: tuple[StepWarning, ...] = ()) -> RenderedStep:
+    """A planned step with its rendered body, the warnings it concerns and its work as MyST."""
     work = step.work
     return RenderedStep(
         number=step.number,
@@ -253,6 +283,7 @@ def rendered_step(plan: SitePlan, step: PlannedStep, body: str) -> RenderedStep:
         label=Myst(label(plan.code, step.id)),
         reasons=step.reasons,
         body=Myst(body),
+        warnings=warnings,
         owner=step.owner,
         phase=step.phase,
         duration=duration(work.minutes),
@@ -290,7 +321,8 @@ def render_site(env: jinja2.Environment, plan: SitePlan, baseline: Baseline | No
     code = plan.code
     shared = shared_views(plan)
     bodies = {step.id: render_template(env, step.template, step_context(plan, shared, step)) for step in plan.steps}
-    steps = {step.id: rendered_step(plan, step, bodies[step.id]) for step in plan.steps}
+    warnings = step_warnings(plan)
+    steps = {step.id: rendered_step(plan, step, bodies[step.id], warnings.get(step.id, ())) for step in plan.steps}
     summary = summary_view(plan, bodies)
     page = render_template(
         env, "pages/runbook.md.j2", page_context(plan, shared, rendered_phases(plan, steps, summary), summary, baseline)

@@ -26,8 +26,10 @@ from generator.render.escape import Myst, escape_myst
 from generator.render.myst import label, list_table
 from generator.validate.rules import SITE_RULES
 
-TO_CONFIRM = re.compile(r"^:::\{admonition\} To confirm\n:class: to-confirm\n(.*?)\n:::$", re.MULTILINE | re.DOTALL)
+TO_CONFIRM = re.compile(r"^:::\{to-confirm\}\n(.*?)\n:::$", re.MULTILINE | re.DOTALL)
 """A note of ``templates/partials/to-confirm.md.j2``, as rendered in a step body."""
+CODE_BLOCK = re.compile(r"^(`{3,}|~{3,})[^\n]*\n.*?^\1$", re.MULTILINE | re.DOTALL)
+"""A fenced code block (the command of a to-confirm note): the summary keeps only the note's words."""
 
 WARNING_NUMBER = re.compile(r"^warning \d+: ")
 
@@ -60,10 +62,25 @@ class PhaseRow:
 
 @dataclass(frozen=True)
 class WarningGroup:
-    """One kind of open warning and what it is about."""
+    """One kind of warning and what it is about: every server, cluster or feature it hits, one admonition."""
 
     text: str
     subjects: tuple[str, ...]
+    step: Myst | None = None
+    """A link to the step the warning concerns (:meth:`SitePlan.warning_step`), or None when it concerns only the
+    site input."""
+
+
+@dataclass(frozen=True)
+class StepWarning:
+    """One kind of warning at the top of the step it concerns, with every subject it hits there."""
+
+    text: str
+    subjects: tuple[str, ...]
+    accepted_by: str | None = None
+    """Who accepted it, when the change board did (then it is shown as a note, not a warning)."""
+    reason: str | None = None
+    """Why the change board accepted it."""
 
 
 @dataclass(frozen=True)
@@ -72,6 +89,8 @@ class AcceptedRow:
     subject: str | None
     reason: str
     by: str
+    step: Myst | None = None
+    """A link to the step the accepted warning concerns, or None."""
 
 
 @dataclass(frozen=True)
@@ -209,12 +228,6 @@ def summary_view(plan: SitePlan, bodies: Mapping[StepId, str]) -> SummaryView:
     window = plan.site.model.change.window if plan.site.model.change else None
     work = sum(p.minutes for p in plan.phases if p.number != 1)
     window_minutes = int((window.end - window.start).total_seconds() // 60) if window else None
-    groups: dict[str, list[str]] = {}
-    for warning in plan.open_warnings:
-        subjects = groups.setdefault(_warning_text(warning), [])
-        subject = _subject(warning.subject)
-        if subject and subject not in subjects:
-            subjects.append(subject)
     return SummaryView(
         window=f"{_time(window.start)} – {_time(window.end)} (UTC{window.start.isoformat()[-6:]})" if window else None,
         teams=tuple(team_rows),
@@ -225,11 +238,56 @@ def summary_view(plan: SitePlan, bodies: Mapping[StepId, str]) -> SummaryView:
         fits_window=work <= window_minutes if window_minutes is not None else None,
         rollback_steps=tuple(link[s.id] for s in reversed(plan.steps) if s.changes),
         accepted=tuple(
-            AcceptedRow(_warning_text(r.warning), _subject(r.warning.subject), r.reason, r.by) for r in plan.accepted
+            AcceptedRow(
+                _warning_text(r.warning), _subject(r.warning.subject), r.reason, r.by, step_link(plan, r.warning)
+            )
+            for r in plan.accepted
         ),
-        open_warnings=tuple(WarningGroup(text, tuple(subjects)) for text, subjects in groups.items()),
+        open_warnings=warning_groups(plan, plan.open_warnings),
         to_confirm=tuple(to_confirm_items(plan, bodies, link)),
     )
+
+
+def step_link(plan: SitePlan, warning: Diagnostic) -> Myst | None:
+    """``[step 8](#cen-server-prerequisites)``: the step ``warning`` concerns, or None."""
+    step_id = plan.warning_step(warning)
+    if step_id is None:
+        return None
+    step = next(s for s in plan.steps if s.id == step_id)
+    return Myst(f"[step {step.number}](#{label(plan.code, step.id)})")
+
+
+def warning_groups(plan: SitePlan, warnings: Sequence[Diagnostic]) -> tuple[WarningGroup, ...]:
+    """``warnings`` grouped by kind, in order of first appearance: one group per kind of warning (and step), with
+    every subject it hits, so a warning about three servers is one admonition that names the three."""
+    groups: dict[tuple[str, Myst | None], list[str]] = {}
+    for warning in warnings:
+        subjects = groups.setdefault((_warning_text(warning), step_link(plan, warning)), [])
+        subject = _subject(warning.subject)
+        if subject and subject not in subjects:
+            subjects.append(subject)
+    return tuple(WarningGroup(text, tuple(subjects), step) for (text, step), subjects in groups.items())
+
+
+def step_warnings(plan: SitePlan) -> dict[StepId, tuple[StepWarning, ...]]:
+    """Step id -> the warnings it concerns, grouped by kind (open ones apart from those accepted, which are grouped
+    by who accepted them and why), in the order of the warnings."""
+    accepted = {risk.warning: risk for risk in plan.accepted}
+    groups: dict[tuple[StepId, str, str | None, str | None], list[str]] = {}
+    for warning in plan.warnings:
+        step_id = plan.warning_step(warning)
+        if step_id is None:
+            continue
+        risk = accepted.get(warning)
+        key = (step_id, _warning_text(warning), risk.by if risk else None, risk.reason if risk else None)
+        subjects = groups.setdefault(key, [])
+        subject = _subject(warning.subject)
+        if subject and subject not in subjects:
+            subjects.append(subject)
+    by_step: dict[StepId, list[StepWarning]] = {}
+    for (step_id, text, by, reason), subjects in groups.items():
+        by_step.setdefault(step_id, []).append(StepWarning(text, tuple(subjects), by, reason))
+    return {step_id: tuple(items) for step_id, items in by_step.items()}
 
 
 def summary_phases(plan: SitePlan) -> tuple[PhaseRow, ...]:
@@ -257,7 +315,7 @@ def to_confirm_items(plan: SitePlan, bodies: Mapping[StepId, str], links: Mappin
     items = []
     for step in plan.steps:
         items += [
-            ConfirmItem(links[step.id], Myst(" ".join(match.group(1).split())))
+            ConfirmItem(links[step.id], Myst(" ".join(CODE_BLOCK.sub("", match.group(1)).split())))
             for match in TO_CONFIRM.finditer(bodies[step.id])
         ]
         work = step.work

@@ -4,7 +4,8 @@
 name that only exists once the diagram is rendered, so a template cannot link it.  For a graphviz directive with
 the class :data:`FULL_SIZE_CLASS` (the placement diagram of ``templates/steps/server-placement.md.j2``), this
 extension writes, right after the diagram, a paragraph with the same relative link: it works wherever the site is
-published.  Other builders (LaTeX) and other graphviz directives are untouched.
+published.  Every SVG diagram's ``<object>`` gets ``role="img"`` and an accessible name (its ``:alt:``, else its
+caption), which screen readers announce instead of the drawing.  Other builders (LaTeX) are untouched.
 
 ``sphinx.ext.graphviz`` runs ``dot`` without a time limit, so a hung ``dot`` would hang the build.  This extension
 runs every ``dot`` of the build (HTML and LaTeX) under ``graphviz_dot_timeout`` seconds and stops the build with
@@ -13,6 +14,7 @@ runs every ``dot`` of the build (HTML and LaTeX) under ``graphviz_dot_timeout`` 
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 from contextvars import ContextVar
@@ -35,7 +37,7 @@ LINK_CLASS = "diagram-full-size"
 """Class of the paragraph holding the link (styled in docs/_static/runbook.css)."""
 LINK_TEXT = "Open the diagram at full size"
 
-_SVG = re.compile(r'<object data="([^"]+\.svg)"')
+_SVG = re.compile(r'<object [^>]*?data="([^"]+\.svg)"')
 
 DOT_TIMEOUT = 60
 """Default of ``graphviz_dot_timeout``: seconds one ``dot`` run may take (the placement diagram takes well under
@@ -98,12 +100,37 @@ def render_dot(self: Any, code: str, options: dict[str, Any], format: str, *args
         _RUN.reset(token)
 
 
+def accessible_name(node: sphinx_graphviz.graphviz) -> str:
+    """What a screen reader announces for a diagram: its ``:alt:``, else its caption, else that it is a diagram."""
+    alt = str(node.get("alt") or "").strip()
+    if alt:
+        return alt
+    figure = node.parent
+    if isinstance(figure, nodes.figure):
+        caption = next(iter(figure.findall(nodes.caption)), None)
+        if caption is not None and caption.astext().strip():
+            return " ".join(caption.astext().split())
+    return "Diagram"
+
+
+def label_object(body: list[str], start: int, name: str) -> None:
+    """Give the SVG ``<object>`` written from ``body[start]`` on the role of an image and an accessible name
+    (axe-core's object-alt): the SVG inside is not read out, the name (and the text alternative on the page) is."""
+    for index in range(start, len(body)):
+        if "<object " in body[index]:
+            attributes = f'<object role="img" aria-label="{html.escape(name, quote=True)}" '
+            body[index] = body[index].replace("<object ", attributes, 1)
+            return
+
+
 def visit_graphviz_html(self: HTML5Translator, node: sphinx_graphviz.graphviz) -> None:
-    """Render the diagram as ``sphinx.ext.graphviz`` does, then add the link for the diagrams that ask for it."""
+    """Render the diagram as ``sphinx.ext.graphviz`` does, give it an accessible name, then add the link for the
+    diagrams that ask for it."""
     start = len(self.body)
     try:
         sphinx_graphviz.html_visit_graphviz(self, node)
     except nodes.SkipNode:
+        label_object(self.body, start, accessible_name(node))
         if FULL_SIZE_CLASS in node.get("classes", []):
             found = _SVG.search("".join(self.body[start:]))
             if found is not None:

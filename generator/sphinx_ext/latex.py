@@ -5,13 +5,16 @@ HTML.  This module supplies what is LaTeX-specific:
 
 * :func:`latex_documents` - one ``latex_documents`` entry per site, set by the
   extension from the plans it loaded once (``config-inited``);
-* :func:`latex_elements` - the shared preamble: A4 portrait, FreeFont (covers
-  Greek and Cyrillic), running header "change id · site · revision · page X of
+* :func:`latex_elements` - the shared preamble: A4 portrait, FreeFont and Liberation Mono (both
+  cover Greek and Cyrillic), running header "change id · site · revision · page X of
   Y", table and sign-off styling, no blank pages;
 * :func:`write_front_matter` - called by the extension after a LaTeX build: each
   site's front matter (``ibcm-front/<CODE>.tex``: cover, change record,
-  approvals, revision history) in the LaTeX output folder.  The shared preamble reads it with
+  approvals, revision history, PDF metadata) in the LaTeX output folder.  The shared preamble reads it with
   ``\\input{ibcm-front/\\jobname}``, so ``CEN.tex`` gets CEN's cover.
+* :class:`PrintLayout` - a post-transform of the LaTeX builder only (:func:`setup`): names and codes are
+  never hyphenated, wide tables and the placement diagram get landscape pages, and headings keep their
+  first lines (see the class for why a post-transform).
 
 Every user value reaches LaTeX through :func:`generator.render.escape.escape_latex`:
 the front-matter template is rendered by a Jinja environment whose
@@ -23,18 +26,28 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
+from docutils import nodes
+from sphinx import addnodes
+from sphinx.ext import graphviz as sphinx_graphviz
+from sphinx.transforms.post_transforms import SphinxPostTransform
 
+from generator import __version__
 from generator.model.schema import Change, ChangeWindow, SiteInput
 from generator.output.stamp import source_date_epoch
 from generator.output.writer import write_if_changed
 from generator.render.escape import escape_latex, escape_latex_block
 from generator.render.templates import create_environment, render_template
+
+if TYPE_CHECKING:
+    from sphinx.application import Sphinx
+    from sphinx.writers.latex import LaTeXTranslator
 
 FRONT_DIR = "ibcm-front"
 """Folder (inside the LaTeX output folder) holding one front-matter file per site."""
@@ -75,7 +88,14 @@ def create_latex_environment(templates_dir: Path) -> jinja2.Environment:
         comment_end_string="#>",
     )
     env.filters["block"] = lambda value: Latex(escape_latex_block(value))
+    env.filters["pdfinfo"] = lambda value: Latex(escape_pdf_info(value))
     return env
+
+
+def escape_pdf_info(value: object) -> str:
+    """Escape text for a PDF metadata field (hyperref's ``pdftitle`` and the like): as for LaTeX, and ``-{}``
+    for each hyphen, else hyperref would make ``--`` an en dash."""
+    return escape_latex(value).replace("-", "-{}")
 
 
 # --- values -------------------------------------------------------------------------------------
@@ -109,6 +129,14 @@ def document_title(model: SiteInput) -> str:
     return f"{model.site.code} – {model.site.name}: IBCM runbook"
 
 
+def document_author(change: Change | None) -> str:
+    """Who the PDF names as its author: the implementer of the change, else the tool."""
+    return change.implementer if change and change.implementer else "ibcm-runbook"
+
+
+PDF_KEYWORDS = ("IBCM", "Internet-based client management", "Configuration Manager 2007", "runbook")
+
+
 @dataclass(frozen=True)
 class FrontMatter:
     """What the cover and change record of one site say (plain values, escaped on output)."""
@@ -132,6 +160,27 @@ class FrontMatter:
     def window(self) -> str | None:
         return format_window(self.change.window) if self.change else None
 
+    @property
+    def pdf_title(self) -> str:
+        """The PDF's Title: what a file browser or the change-board tool lists."""
+        return f"{self.code} – {self.name}: IBCM runbook"
+
+    @property
+    def pdf_author(self) -> str:
+        return document_author(self.change)
+
+    @property
+    def pdf_subject(self) -> str:
+        if self.change is None:
+            return f"Internet-based client management for site {self.code} (no change record)"
+        return f"Change {self.change.id}: {self.change.title} (revision {self.revision})"
+
+    @property
+    def pdf_keywords(self) -> str:
+        """Comma-separated: what a document search of the change board finds the runbook by."""
+        words = [self.code, self.name, *([self.change.id] if self.change else [])]
+        return ", ".join([*words, *PDF_KEYWORDS])
+
 
 def render_front_matter(env: jinja2.Environment, model: SiteInput, date: dt.date) -> str:
     """The ``ibcm-front/<CODE>.tex`` text of one site."""
@@ -151,7 +200,7 @@ def latex_documents(models: Sequence[SiteInput], generated: str = "_generated") 
     """
     documents = []
     for model in models:
-        author = model.change.implementer if model.change and model.change.implementer else "ibcm-runbook"
+        author = document_author(model.change)
         documents.append(
             (
                 f"{generated}/{model.site.code}/index",
@@ -167,6 +216,8 @@ def latex_documents(models: Sequence[SiteInput], generated: str = "_generated") 
 PREAMBLE = r"""
 % ---- ibcm-runbook: change-board PDF -------------------------------------------------
 \usepackage{lastpage}
+\usepackage{pdflscape}
+\usepackage{needspace}
 \usepackage{tabularx}
 \usepackage{array}
 % The site's values (\ibcmchangeid, \ibcmsitecode, ...) and its cover (\ibcmcover).
@@ -215,6 +266,70 @@ PREAMBLE = r"""
 \protected\def\ibcm@hyphenbreak#1{\discretionary{-}{}{-}}
 \renewcommand*{\sphinxhyphenininlineliteral}{\ibcm@hyphenbreak}
 \makeatother
+% ---- print layout (generator/sphinx_ext/latex.py: PrintLayout) ----
+% Names, FQDNs, paths, accounts and codes in running text are never hyphenated (the nohyphenation
+% patterns; without them, a kern before the name keeps TeX's hyphenation off it); a long one breaks
+% only where \ibcmbreak stands: after its dots, hyphens, backslashes, slashes, underscores and colons.
+\makeatletter
+\ifdefined\l@nohyphenation
+  \protected\def\ibcm@nohyphenation{\language\l@nohyphenation}
+\else
+  \protected\def\ibcm@nohyphenation{\kern\z@}
+\fi
+\protected\def\ibcmname#1{{\ibcm@nohyphenation#1}}
+\protected\def\ibcmbreak{\discretionary{}{}{}}
+\pdfstringdefDisableCommands{\let\ibcmname\@firstofone\let\ibcmbreak\@empty}
+% Landscape pages (wide tables, the placement diagram): the page is turned for reading (pdflscape) and
+% takes \ibcm@lsextra of each side margin; the running header and footer are turned with it, so they
+% stay at the top and foot of the page as the reader holds it.
+\newdimen\ibcm@lsheight
+\newdimen\ibcm@lsextra \ibcm@lsextra=5mm
+\newdimen\ibcm@lsedge \ibcm@lsedge=8mm
+\newenvironment{ibcmlandscape}{%
+  \clearpage
+  \ibcm@lsheight=\textheight
+  \advance\textwidth2\ibcm@lsextra
+  \advance\hoffset-\ibcm@lsextra
+  \intextsep\z@
+  \begin{landscape}\pagestyle{ibcmlandscape}%
+}{\end{landscape}}
+\newcommand*{\ibcm@turned}[1]{\rotatebox{90}{#1}}
+\newcommand*{\ibcm@lshead}{\vbox{\hbox to\ibcm@lsheight{\py@HeaderFamily\strut\ibcmchangeid\quad\textbullet\quad
+  Site \ibcmsitecode\quad\textbullet\quad Revision \ibcmrevision\hfil Page \thepage\ of \pageref*{LastPage}}%
+  \kern2pt\hrule height.4pt}}
+\newcommand*{\ibcm@lsfoot}{\vbox{\hrule height.4pt\kern2pt
+  \hbox to\ibcm@lsheight{\py@HeaderFamily\small\strut\ibcmsitecode\ – \ibcmsitename\hfil\ibcmdate}}}
+% Drawn from the header's reference point (left end of the text block, \headsep above it).
+\newcommand*{\ibcm@lsheadfoot}{%
+  \sbox\z@{\ibcm@turned{\ibcm@lshead}}\sbox\tw@{\ibcm@turned{\ibcm@lsfoot}}%
+  \makebox[0pt][l]{\hspace*{\dimexpr\ibcm@lsedge-1in-\hoffset-\oddsidemargin\relax}%
+    \raisebox{-\dimexpr\headsep+\ibcm@lsheight\relax}[0pt][0pt]{\usebox\z@}}%
+  \makebox[0pt][l]{\hspace*{\dimexpr\paperwidth-\ibcm@lsedge-\wd\tw@-1in-\hoffset-\oddsidemargin\relax}%
+    \raisebox{-\dimexpr\headsep+\ibcm@lsheight\relax}[0pt][0pt]{\usebox\tw@}}}
+\fancypagestyle{ibcmlandscape}{%
+  \fancyhf{}%
+  \fancyhead[L]{\ibcm@lsheadfoot}%
+  \renewcommand{\headrulewidth}{0pt}%
+  \renewcommand{\footrulewidth}{0pt}%
+}
+% The placement diagram: as large as its landscape page allows (at most 1.25 times its natural size,
+% where Graphviz's 11 pt are 11 pt), its caption beside it.
+\newdimen\ibcm@dw \newdimen\ibcm@dh
+\newlength{\ibcmsidecaptionwidth}\setlength{\ibcmsidecaptionwidth}{4.2cm}
+\def\ibcm@diagramgraphics[#1]#2{%
+  \sbox\z@{\includegraphics{#2}}%
+  \ibcm@dw=\linewidth \ibcm@dh=\dimexpr\textheight-2pt\relax
+  \ifdim\dimexpr\wd\z@*5/4\relax<\ibcm@dw
+    \ifdim\dimexpr\ht\z@*5/4\relax<\ibcm@dh \ibcm@dw=\dimexpr\wd\z@*5/4\relax \fi
+  \fi
+  \includegraphics[width=\ibcm@dw,height=\ibcm@dh,keepaspectratio]{#2}}
+\newenvironment{ibcmdiagram}{%
+  \begin{minipage}[c]{\dimexpr\linewidth-\ibcmsidecaptionwidth-1.5em\relax}\centering
+  \let\sphinxincludegraphics\ibcm@diagramgraphics
+}{\end{minipage}}
+\newcommand*{\ibcmdiagramcaption}{\end{minipage}\hfill
+  \begin{minipage}[c]{\ibcmsidecaptionwidth}\raggedright}
+\makeatother
 % One sign-off line per step, kept with the end of the step where TeX can (a
 % break that a list or environment end already allowed cannot be taken back, so
 % rarely the line moves to the top of the next page).
@@ -237,14 +352,28 @@ PREAMBLE = r"""
 """
 
 
+FONTPKG = r"""
+\setmainfont{FreeSerif}[Extension=.otf, UprightFont=*, ItalicFont=*Italic, BoldFont=*Bold,
+  BoldItalicFont=*BoldItalic]
+\setsansfont{FreeSans}[Extension=.otf, UprightFont=*, ItalicFont=*Oblique, BoldFont=*Bold,
+  BoldItalicFont=*BoldOblique]
+\setmonofont{Liberation Mono}[Scale=MatchLowercase]
+"""
+"""Sphinx's FreeFont (Latin, Greek, Cyrillic), but Liberation Mono for names and commands: FreeMono's
+hairline strokes print fainter than the body text; Liberation Mono (fonts-liberation2, which Graphviz
+already needs) has the body's stroke weight and the same scripts, scaled to the body's x-height."""
+
+
 def latex_elements() -> dict[str, str]:
-    """The shared ``latex_elements``: A4 portrait, FreeFont, cover from ``ibcm-front/``, no blank pages."""
+    """The shared ``latex_elements``: A4 portrait, FreeFont and Liberation Mono, cover from ``ibcm-front/``,
+    no blank pages."""
     return {
         "papersize": "a4paper",
         "pointsize": "10pt",
         # oneside/openany: \cleardoublepage never inserts an empty page.
         "extraclassoptions": "oneside,openany",
         "fncychap": "",
+        "fontpkg": FONTPKG,
         "sphinxsetup": "hmargin={2cm,2cm}, vmargin={2.4cm,2.2cm}, TitleColor={rgb}{0.1,0.2,0.4}",
         "preamble": PREAMBLE,
         "maketitle": r"\ibcmcover",
@@ -254,6 +383,239 @@ def latex_elements() -> dict[str, str]:
         "printindex": "",
         "releasename": "",
     }
+
+
+# --- print layout (a post-transform of the LaTeX builder) ---------------------------------------
+
+NAME_TOKEN = re.compile(r"[\w.\-\\/:@$]+")
+"""A run of characters a name, FQDN, path, account or code is made of (no spaces)."""
+_NAME_EDGE = ".-:/"
+"""Punctuation that ends a sentence or starts a range rather than belonging to a name."""
+_NAME_MARK = re.compile(r"[\d._\\/:@$]|\w-\w|.[A-Z]")
+r"""What makes a token a name rather than a word: a digit, a separator, an inner hyphen or an inner capital
+(``DMZSUP01``, ``mp.ibcm.contoso.example``, ``management_point``, ``DMZ\svc-cm``, ``ISmsClient2``, ``CCMSETUP``)."""
+_NAME_BREAK = re.compile(r"(?<=[.\-\\/_:])(?=\w)")
+"""Where a long name may break: after a dot, hyphen, backslash, slash, underscore or colon, before a letter or digit."""
+WIDE_COLUMNS = 7
+"""Tables with this many columns (the flow tables and the connectivity matrix) get landscape pages."""
+WIDE_CLASS = "wide"
+"""A table with this class gets a landscape page whatever its columns (an opt-in for the render layer)."""
+LANDSCAPE_GAIN = 251 / 170
+"""Text width of a landscape page over a portrait one (A4: 297 mm less 2.4 + 2.2 cm, 210 mm less 2 x 2 cm)."""
+JOIN_TEXT = 1500
+"""Characters of text between two landscape stretches up to which they are joined (the firewall notes)."""
+LANDSCAPE_BEGIN = "\n\\begin{ibcmlandscape}\n"
+LANDSCAPE_END = "\n\\end{ibcmlandscape}\n"
+DIAGRAM_CLASS = "placement-diagram"
+"""Class of the placement diagram's graphviz node (``generator.sphinx_ext.diagram.FULL_SIZE_CLASS``)."""
+KEEP_LINES = {1: 8, 2: 6}
+"""Lines of text a heading needs below it on its page (by section depth; deeper headings: the default)."""
+KEEP_LINES_DEFAULT = 4
+TABLE_KEEP_LINES = 16
+"""Lines a table's heading and lead-in need below them: room for the caption, the header and a first row."""
+_NOT_PROSE = (nodes.FixedTextElement, nodes.literal, nodes.math, nodes.raw, nodes.Invisible)
+
+
+class name(nodes.Inline, nodes.TextElement):
+    """A name, FQDN, path, account or code in running text: printed unhyphenated, breakable at its separators."""
+
+
+def latex_visit_name(translator: LaTeXTranslator, node: name) -> None:
+    r"""``\ibcmname{DMZ\ibcmbreak{}SUP01}``-style output: each part escaped by Sphinx, breaks only between parts."""
+    parts = _NAME_BREAK.split(node.astext())
+    translator.body.append(r"\ibcmname{" + r"\ibcmbreak{}".join(translator.encode(p) for p in parts) + "}")
+    raise nodes.SkipNode
+
+
+def is_name(token: str) -> bool:
+    return len(token) > 1 and _NAME_MARK.search(token) is not None
+
+
+def split_names(text: str) -> list[str | name]:
+    """``text`` as plain strings and :class:`name` nodes, in order; the strings joined with the names' text
+    give ``text`` back."""
+    parts: list[str | name] = []
+    last = 0
+    for found in NAME_TOKEN.finditer(text):
+        start, end = found.span()
+        while start < end and text[start] in _NAME_EDGE:
+            start += 1
+        while end > start and text[end - 1] in _NAME_EDGE:
+            end -= 1
+        token = text[start:end]
+        if not is_name(token):
+            continue
+        if start > last:
+            parts.append(text[last:start])
+        parts.append(name(token, token))
+        last = end
+    if last < len(text):
+        parts.append(text[last:])
+    return parts
+
+
+def _raw(latex: str) -> nodes.raw:
+    return nodes.raw("", latex, format="latex")
+
+
+def _columns(table: nodes.table) -> int:
+    groups = [child for child in table.children if isinstance(child, nodes.tgroup)]
+    return max((sum(isinstance(c, nodes.colspec) for c in group.children) for group in groups), default=0)
+
+
+def widen(table: nodes.table) -> None:
+    """Column widths for a landscape page: every column keeps its portrait width, the widest (the purpose
+    text) takes the added width, so short values stay on one line and the long text gets fewer lines."""
+    for group in table.findall(nodes.tgroup):
+        colspecs = [child for child in group.children if isinstance(child, nodes.colspec)]
+        widths = [int(spec.get("colwidth", 1)) * 10 for spec in colspecs]
+        if not widths:
+            continue
+        widest = widths.index(max(widths))
+        widths[widest] += round(sum(widths) * (LANDSCAPE_GAIN - 1))
+        for spec, width in zip(colspecs, widths, strict=True):
+            spec["colwidth"] = width
+
+
+def _is_lead_in(node: nodes.Node) -> bool:
+    """A paragraph that introduces the table after it: ends with a colon, or is only a download link."""
+    if not isinstance(node, nodes.paragraph):
+        return False
+    text = node.astext().strip()
+    links = list(node.findall(addnodes.download_reference))
+    return text.endswith(":") or (len(links) == 1 and links[0].astext().strip() == text)
+
+
+def _start_of(node: nodes.Element) -> nodes.Element:
+    """Where a landscape page for ``node`` starts: before its lead-in paragraphs, and before its section's
+    heading when nothing else precedes it there (a heading never stays alone at the foot of a page)."""
+    parent = node.parent
+    index = parent.index(node)
+    while index > 0 and _is_lead_in(parent[index - 1]):
+        index -= 1
+    if isinstance(parent, nodes.section) and index == 1 and isinstance(parent[0], nodes.title):
+        return parent
+    first = parent[index]
+    assert isinstance(first, nodes.Element)
+    return first
+
+
+def _insert_before(node: nodes.Element, new: nodes.Node) -> None:
+    node.parent.insert(node.parent.index(node), new)
+
+
+def _insert_after(node: nodes.Element, new: nodes.Node) -> None:
+    node.parent.insert(node.parent.index(node) + 1, new)
+
+
+class PrintLayout(SphinxPostTransform):
+    """The print layout of the runbook PDF, on the resolved doctree of the LaTeX builder only.
+
+    A post-transform rather than LaTeX alone, because only the doctree knows what a word is:
+
+    * names: ``\\uchyph=0`` would keep TeX from hyphenating capitalised words only (ordinary ones too) and
+      misses lower-case FQDNs, accounts and ``management_point``; macros for literals miss names in strong
+      text, table cells and prose.  Every token of running text that looks like a name (:func:`is_name`)
+      becomes a :class:`name` node: TeX sets it with the ``nohyphenation`` patterns and may break it only
+      after its separators, never adding a hyphen.  Literal text keeps Sphinx's handling (the mono font is
+      never hyphenated);
+    * wide tables (:data:`WIDE_COLUMNS` or the class :data:`WIDE_CLASS`) and the placement diagram go on
+      landscape pages (``ibcmlandscape``), with their lead-in paragraphs and, when nothing else comes first
+      in their section, with its heading;
+    * every heading asks for room for its first lines (``\\needspace``), so it never ends a page alone.
+    """
+
+    default_priority = 900
+    builders = ("latex",)
+
+    def run(self, **_options: Any) -> None:
+        self.keep_headings()
+        for table in list(self.document.findall(nodes.table)):
+            start = _start_of(table)
+            if _columns(table) >= WIDE_COLUMNS or WIDE_CLASS in table["classes"]:
+                widen(table)
+                self.landscape(start, table)
+            # The heading and lead-in of a table go to the next page with it if its first rows do not fit.
+            _insert_before(start, _raw(f"\\needspace{{{TABLE_KEEP_LINES}\\baselineskip}}\n"))
+        self.join_landscapes()
+        for graph in list(self.document.findall(sphinx_graphviz.graphviz)):
+            if DIAGRAM_CLASS in graph["classes"] and isinstance(graph.parent, nodes.figure):
+                self.diagram_page(graph.parent)
+        self.protect_names()
+
+    def join_landscapes(self) -> None:
+        """Two landscape stretches with little text and no table between them become one: a short portrait
+        page (the notes between two tables) would cost a page and two turns of the page."""
+        order = list(self.document.findall())
+        ends = [i for i, node in enumerate(order) if isinstance(node, nodes.raw) and node.astext() == LANDSCAPE_END]
+        for end in ends:
+            start = next((i for i in range(end + 1, len(order)) if order[i].astext() == LANDSCAPE_BEGIN), None)
+            if start is None or not isinstance(order[start], nodes.raw):
+                continue
+            between = order[end + 1 : start]
+            text = sum(len(node.astext()) for node in between if isinstance(node, nodes.Text))
+            if text <= JOIN_TEXT and not any(isinstance(node, (nodes.table, nodes.figure)) for node in between):
+                for node in (order[end], order[start]):
+                    node.parent.remove(node)
+
+    def keep_headings(self) -> None:
+        for section in list(self.document.findall(nodes.section)):
+            _insert_before(section, _raw(f"\\needspace{{{_keep_lines(section)}\\baselineskip}}\n"))
+
+    @staticmethod
+    def landscape(start: nodes.Element, end: nodes.Element) -> None:
+        _insert_before(start, _raw(LANDSCAPE_BEGIN))
+        _insert_after(end, _raw(LANDSCAPE_END))
+
+    def diagram_page(self, figure: nodes.figure) -> None:
+        """The diagram alone on a landscape page, as large as the page allows, its caption beside it.
+
+        The paragraphs after it (what the diagram shows) move before it, so its heading is followed by text
+        on the page where it stands."""
+        parent = figure.parent
+        index = parent.index(figure)
+        following = []
+        while index + 1 < len(parent) and isinstance(parent[index + 1], nodes.paragraph):
+            following.append(parent.pop(index + 1))
+        for offset, paragraph in enumerate(following):
+            parent.insert(index + offset, paragraph)
+        graph = next(iter(figure.findall(sphinx_graphviz.graphviz)))
+        figure.insert(figure.index(graph), _raw("\\begin{ibcmdiagram}"))
+        _insert_after(graph, _raw("\\ibcmdiagramcaption"))
+        figure.append(_raw("\\end{ibcmdiagram}"))
+        self.landscape(figure, figure)
+
+    def protect_names(self) -> None:
+        for text in list(self.document.findall(nodes.Text)):
+            parent = text.parent
+            if parent is None or any(isinstance(a, _NOT_PROSE) for a in (parent, *_ancestors(parent))):
+                continue
+            if isinstance(parent, nodes.title) and isinstance(parent.parent.parent, nodes.document):
+                continue  # the document title: Sphinx takes it as plain text (and it never breaks a name)
+            parts = split_names(str(text))
+            if not any(isinstance(part, name) for part in parts):
+                continue
+            replacement = [nodes.Text(part) if isinstance(part, str) else part for part in parts]
+            parent.replace(text, replacement)
+
+
+def _keep_lines(section: nodes.section) -> int:
+    """The room a heading needs below it; a heading directly followed by another one needs that one's too."""
+    depth = len([a for a in _ancestors(section) if isinstance(a, nodes.section)])
+    lines = KEEP_LINES.get(depth, KEEP_LINES_DEFAULT)
+    body = [child for child in section.children if not isinstance(child, (nodes.title, nodes.target))]
+    if body and isinstance(body[0], nodes.section):
+        lines += _keep_lines(body[0])
+    return lines
+
+
+def _ancestors(node: nodes.Node) -> list[nodes.Element]:
+    found = []
+    parent = node.parent
+    while parent is not None:
+        found.append(parent)
+        parent = parent.parent
+    return found
 
 
 # --- Sphinx hook --------------------------------------------------------------------------------
@@ -271,3 +633,10 @@ def write_front_matter(outdir: Path, templates: Path, models: Sequence[SiteInput
     manifest = json.dumps({"documents": [m.site.code for m in models]}, indent=2) + "\n"
     write_if_changed(outdir / MANIFEST, manifest.encode("utf-8"))
     return written
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    """Register the print layout for the LaTeX builder (``docs/conf.py`` adds this module to ``extensions``)."""
+    app.add_node(name, latex=(latex_visit_name, None))
+    app.add_post_transform(PrintLayout)
+    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
