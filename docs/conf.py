@@ -78,7 +78,6 @@ copybutton_remove_prompts = True
 # extension from the site plans it loads once (generator_latex_documents = True).
 from generator.sphinx_ext import latex as _latex
 
-extensions.append("generator.sphinx_ext.latex")  # the print layout: unhyphenated names, landscape pages
 latex_engine = "xelatex"
 latex_elements = _latex.latex_elements()
 latex_toplevel_sectioning = "section"

@@ -276,6 +276,7 @@ def setup(app: Sphinx) -> dict[str, Any]:
     reference.setup(app)
     serve.setup(app)
     tasklist.setup(app)
+    latex.setup(app)
     anchors.setup(app)
     search.setup(app)
     reader.setup(app)

@@ -113,12 +113,27 @@ def accessible_name(node: sphinx_graphviz.graphviz) -> str:
     return "Diagram"
 
 
-def label_object(body: list[str], start: int, name: str) -> None:
+DESCRIPTION_CLASS = "diagram-description"
+"""Class of the container holding a diagram's text alternative (``templates/steps/server-placement.md.j2``)."""
+
+
+def description_id(document: nodes.document) -> str | None:
+    """The id of the page's diagram text alternative, which the diagram points ``aria-describedby`` at."""
+    for container in document.findall(nodes.container):
+        if DESCRIPTION_CLASS in container["classes"] and container["ids"]:
+            return str(container["ids"][0])
+    return None
+
+
+def label_object(body: list[str], start: int, name: str, described_by: str | None = None) -> None:
     """Give the SVG ``<object>`` written from ``body[start]`` on the role of an image and an accessible name
-    (axe-core's object-alt): the SVG inside is not read out, the name (and the text alternative on the page) is."""
+    (axe-core's object-alt): the SVG inside is not read out, the name and the text alternative on the page
+    (``aria-describedby``) are."""
     for index in range(start, len(body)):
         if "<object " in body[index]:
             attributes = f'<object role="img" aria-label="{html.escape(name, quote=True)}" '
+            if described_by is not None:
+                attributes += f'aria-describedby="{html.escape(described_by, quote=True)}" '
             body[index] = body[index].replace("<object ", attributes, 1)
             return
 
@@ -130,8 +145,9 @@ def visit_graphviz_html(self: HTML5Translator, node: sphinx_graphviz.graphviz) -
     try:
         sphinx_graphviz.html_visit_graphviz(self, node)
     except nodes.SkipNode:
-        label_object(self.body, start, accessible_name(node))
-        if FULL_SIZE_CLASS in node.get("classes", []):
+        full_size = FULL_SIZE_CLASS in node.get("classes", [])
+        label_object(self.body, start, accessible_name(node), description_id(self.document) if full_size else None)
+        if full_size:
             found = _SVG.search("".join(self.body[start:]))
             if found is not None:
                 self.body.append(

@@ -38,7 +38,6 @@ from sphinx import addnodes
 from sphinx.ext import graphviz as sphinx_graphviz
 from sphinx.transforms.post_transforms import SphinxPostTransform
 
-from generator import __version__
 from generator.model.schema import Change, ChangeWindow, SiteInput
 from generator.output.stamp import source_date_epoch
 from generator.output.writer import write_if_changed
@@ -374,7 +373,12 @@ def latex_elements() -> dict[str, str]:
         "extraclassoptions": "oneside,openany",
         "fncychap": "",
         "fontpkg": FONTPKG,
-        "sphinxsetup": "hmargin={2cm,2cm}, vmargin={2.4cm,2.2cm}, TitleColor={rgb}{0.1,0.2,0.4}",
+        # "To confirm" boxes (the caution type, generator/sphinx_ext/admonitions.py) print amber, apart from warnings.
+        "sphinxsetup": (
+            "hmargin={2cm,2cm}, vmargin={2.4cm,2.2cm}, TitleColor={rgb}{0.1,0.2,0.4}, "
+            "div.caution_border-TeXcolor={rgb}{0.77,0.55,0}, div.caution_background-TeXcolor={rgb}{1,0.97,0.9}, "
+            "div.caution_title-background-TeXcolor={rgb}{1,0.91,0.7}"
+        ),
         "preamble": PREAMBLE,
         "maketitle": r"\ibcmcover",
         # The change-board summary is the first page after the cover; the runbook page prints the change
@@ -635,8 +639,7 @@ def write_front_matter(outdir: Path, templates: Path, models: Sequence[SiteInput
     return written
 
 
-def setup(app: Sphinx) -> dict[str, Any]:
-    """Register the print layout for the LaTeX builder (``docs/conf.py`` adds this module to ``extensions``)."""
+def setup(app: Sphinx) -> None:
+    """Register the print layout for the LaTeX builder (called by ``generator.sphinx_ext.setup``)."""
     app.add_node(name, latex=(latex_visit_name, None))
     app.add_post_transform(PrintLayout)
-    return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}
