@@ -102,6 +102,14 @@ def test_the_build_script_has_the_stamps_values_and_is_reproducible(monkeypatch:
     assert assignment is not None and json.loads(assignment.group(1)) == values
 
 
+def test_without_source_date_epoch_the_build_script_holds_no_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No timestamps unless asked for: two builds of the same commit write the same bytes."""
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    values = reader.build_values(ROOT)
+    assert "built" not in values and "built_at" not in values
+    assert reader.build_script(values) == reader.build_script(reader.build_values(ROOT))
+
+
 # --- "on this page" -----------------------------------------------------------------------------------------
 
 RUNBOOK = """

@@ -161,18 +161,16 @@ def label_task_checkboxes(app: Sphinx, doctree: nodes.document, docname: str) ->
 
 
 def build_values(source_dir: Path) -> dict[str, str]:
-    """The build line's values, as the stamp records them: build time (``SOURCE_DATE_EPOCH`` when set) and
-    source commit, plus the generator version."""
+    """The build line's values, as the stamp records them: source commit, generator version and, only when
+    ``SOURCE_DATE_EPOCH`` asks for one, the build time; a build without it leaves the same bytes every time
+    (the time part of the line stays hidden)."""
     commit, dirty = stamp.source_commit(source_dir)
-    built_at = stamp.format_time(stamp.build_time())
     shown = "unknown" if commit is None else commit[:12] + (" with uncommitted changes" if dirty else "")
-    return {
-        "built_at": built_at,
-        "built": built_at[:16].replace("T", " ") + " UTC",
-        "source_commit": commit or "",
-        "commit": shown,
-        "generator_version": __version__,
-    }
+    values = {"source_commit": commit or "", "commit": shown, "generator_version": __version__}
+    if stamp.source_date_epoch() is not None:
+        built_at = stamp.format_time(stamp.build_time())
+        values |= {"built_at": built_at, "built": built_at[:16].replace("T", " ") + " UTC"}
+    return values
 
 
 def build_script(values: dict[str, str]) -> str:
