@@ -225,8 +225,10 @@ def page(browser: Any) -> Iterator[tuple[Any, BrowserLog]]:
     # are read (there is no body to load), although the fetch resolves; any other failed request is an error.
     tab.on(
         "requestfailed",
-        lambda r: (r.method == "HEAD" and r.failure == "net::ERR_ABORTED")
-        or log.errors.append(f"request failed: {r.method} {r.url} {r.failure}"),
+        lambda r: (
+            (r.method == "HEAD" and r.failure == "net::ERR_ABORTED")
+            or log.errors.append(f"request failed: {r.method} {r.url} {r.failure}")
+        ),
     )
     tab.on("response", lambda r: r.status >= 400 and log.errors.append(f"HTTP {r.status}: {r.url}"))
     try:
