@@ -17,7 +17,7 @@ BUILD := $(DOCS)/_build
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: html pdf serve test lint check goldens publish clean help
+.PHONY: html pdf serve test lint check goldens publish bench clean help
 
 help:
 	@echo "make html     build every site's runbook into $(BUILD)/html/"
@@ -28,6 +28,7 @@ help:
 	@echo "make lint     ruff and mypy"
 	@echo "make goldens  rewrite tests/golden/ from the current output (review the diff before committing)"
 	@echo "make publish DEST=/srv/runbooks   publish the built HTML and PDFs (DEST/current; PUBLISHOPTS=--rollback)"
+	@echo "make bench    time check, generate, html (against plain Sphinx), rebuilds and pdf for BENCH_SITES synthetic sites"
 	@echo "make clean    remove the build output and the generated sources"
 
 # The virtualenv with the package, its runtime dependencies and the firewall extra (Aerleon, for the
@@ -97,6 +98,15 @@ endif
 endif
 publish: $(BASE_STAMP)
 	$(BIN)/ibcm-runbook publish "$(DEST)" --build $(BUILD) --keep $(KEEP) $(PUBLISHOPTS)
+
+# The benchmark of issue 16 (benchmarks/README.md): synthetic sites made from site_inputs/, built in a temporary
+# copy of the project (never in docs/), one text table on stdout and $(BUILD)/bench/bench.json.  Targets are
+# reported, never enforced.  BENCHOPTS="--repeat 3 --pdf-sites 2 --keep /tmp/bench" passes options on.
+BENCH_SITES ?= 10 100
+BENCHOPTS ?=
+bench: $(BASE_STAMP)
+	@scripts/ensure-system-deps pdf
+	$(BIN)/python benchmarks/bench.py $(foreach n,$(BENCH_SITES),--sites $(n)) --json $(BUILD)/bench/bench.json $(BENCHOPTS)
 
 clean:
 	rm -rf $(BUILD) $(DOCS)/_generated

@@ -265,3 +265,33 @@ def test_no_heading_ends_a_page(sites: dict[str, Site]) -> None:
             elif len(lines) >= 4 and lines[-3] in titles and lines[-2].endswith(":"):  # and its lead-in
                 alone.append(f"page {number}: {lines[-3]} / {lines[-2]}")
         assert not alone, f"{code}: headings at the foot of a page: {alone}"
+
+
+def font_charset(font_file: str) -> set[int]:
+    """The code points a font file has glyphs for, as fontconfig reads them."""
+    ranges = subprocess.run(
+        [require_tool("fc-query"), "--format=%{charset}", font_file], capture_output=True, text=True, check=True
+    ).stdout.split()
+    covered: set[int] = set()
+    for part in ranges:
+        low, _, high = part.partition("-")
+        covered.update(range(int(low, 16), int(high or low, 16) + 1))
+    return covered
+
+
+def test_every_character_the_input_allows_prints_in_monospace() -> None:
+    """xelatex drops a character its font lacks: what Liberation Mono lacks goes to FreeMono, which has it."""
+    from generator.model.fields import PRINTABLE_RANGES
+    from generator.sphinx_ext.latex import LIBERATION_MONO_MISSING
+
+    allowed = {code for low, high in PRINTABLE_RANGES for code in range(low, high + 1)}
+    files = subprocess.run(
+        [require_tool("fc-list"), "--format=%{file}\n", "Liberation Mono"], capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert files, "Liberation Mono is not installed (fonts-liberation2)"
+    lacking = set().union(*(allowed - font_charset(file) for file in files))
+    assert lacking == set(LIBERATION_MONO_MISSING)
+    for free_mono in subprocess.run(
+        [require_tool("fc-list"), "--format=%{file}\n", "FreeMono"], capture_output=True, text=True, check=True
+    ).stdout.split():
+        assert lacking <= font_charset(free_mono), free_mono

@@ -273,7 +273,7 @@ def test_the_build_line_shows_the_stamps_time_and_commit(
     assert built is not None and built["built_at"].startswith(EPOCH_DATE)
     open_page(phone, runbook(served.with_pdf, "CEN"))
     line = phone.locator("article p.ibcm-build-line")
-    line.locator(".ibcm-build-part").wait_for(state="visible", timeout=5000)
+    line.locator(".ibcm-build-part").last.wait_for(state="visible", timeout=5000)
     text = line.inner_text()
     assert text.startswith("Revision ")
     assert f"Built {EPOCH_DATE} 00:00 UTC" in text

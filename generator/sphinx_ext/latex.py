@@ -360,7 +360,32 @@ FONTPKG = r"""
 """
 """Sphinx's FreeFont (Latin, Greek, Cyrillic), but Liberation Mono for names and commands: FreeMono's
 hairline strokes print fainter than the body text; Liberation Mono (fonts-liberation2, which Graphviz
-already needs) has the body's stroke weight and the same scripts, scaled to the body's x-height."""
+already needs) has the body's stroke weight and the same scripts, scaled to the body's x-height.
+The characters of the input format (``generator.model.fields.PRINTABLE_RANGES``) that Liberation Mono lacks
+print in FreeMono (:data:`MONO_FALLBACK`)."""
+
+LIBERATION_MONO_MISSING = (
+    0x2011, 0x2016, 0x2023, 0x2024, 0x2025, 0x2027, 0x202F, 0x2031, *range(0x2035, 0x2039), 0x203B, 0x203D,
+    *range(0x203F, 0x2044), *range(0x2045, 0x205E), *range(0x2196, 0x219A),
+)  # fmt: skip
+"""The allowed characters Liberation Mono has no glyph for (``fc-query``; tests/test_pdf_typography.py)."""
+
+MONO_FALLBACK = (
+    "\\newfontfamily\\ibcmmonofallback{FreeMono}[Extension=.otf, UprightFont=*, ItalicFont=*Oblique,\n"
+    "  BoldFont=*Bold, BoldItalicFont=*BoldOblique]\n"
+    "\\makeatletter\n"
+    "% xelatex drops a character its font lacks: in monospace text, these print in FreeMono (XeTeX character\n"
+    "% classes put a font switch around each run of them; other fonts have them).\n"
+    "\\XeTeXinterchartokenstate=1\n"
+    "\\newXeTeXintercharclass\\ibcmmonomissing\n"
+    + "".join(f'\\XeTeXcharclass"{code:04X}=\\ibcmmonomissing\n' for code in LIBERATION_MONO_MISSING)
+    + "\\def\\ibcm@monofallback{\\ifx\\f@family\\ttdefault\\ibcmmonofallback\\fi}\n"
+    "\\XeTeXinterchartoks 0 \\ibcmmonomissing = {\\begingroup\\ibcm@monofallback}\n"
+    "\\XeTeXinterchartoks 4095 \\ibcmmonomissing = {\\begingroup\\ibcm@monofallback}\n"
+    "\\XeTeXinterchartoks \\ibcmmonomissing 0 = {\\endgroup}\n"
+    "\\XeTeXinterchartoks \\ibcmmonomissing 4095 = {\\endgroup}\n"
+    "\\makeatother\n"
+)
 
 
 def latex_elements() -> dict[str, str]:
@@ -372,7 +397,7 @@ def latex_elements() -> dict[str, str]:
         # oneside/openany: \cleardoublepage never inserts an empty page.
         "extraclassoptions": "oneside,openany",
         "fncychap": "",
-        "fontpkg": FONTPKG,
+        "fontpkg": FONTPKG + MONO_FALLBACK,
         # "To confirm" boxes (the caution type, generator/sphinx_ext/admonitions.py) print amber, apart from warnings.
         "sphinxsetup": (
             "hmargin={2cm,2cm}, vmargin={2.4cm,2.2cm}, TitleColor={rgb}{0.1,0.2,0.4}, "
