@@ -282,7 +282,7 @@ def font_charset(font_file: str) -> set[int]:
 def test_every_character_the_input_allows_prints_in_monospace() -> None:
     """xelatex drops a character its font lacks: what Liberation Mono lacks goes to FreeMono, which has it."""
     from generator.model.fields import PRINTABLE_RANGES
-    from generator.sphinx_ext.latex import LIBERATION_MONO_MISSING
+    from generator.sphinx_ext.latex import LIBERATION_MONO_MISSING, SPHINX_MONO_CHARACTERS
 
     allowed = {code for low, high in PRINTABLE_RANGES for code in range(low, high + 1)}
     files = subprocess.run(
@@ -294,4 +294,14 @@ def test_every_character_the_input_allows_prints_in_monospace() -> None:
     for free_mono in subprocess.run(
         [require_tool("fc-list"), "--format=%{file}\n", "FreeMono"], capture_output=True, text=True, check=True
     ).stdout.split():
-        assert lacking <= font_charset(free_mono), free_mono
+        assert lacking | set(SPHINX_MONO_CHARACTERS) <= font_charset(free_mono), free_mono
+
+
+@pytest.mark.slow
+def test_xelatex_drops_no_character(example_build: ExampleBuild) -> None:
+    """A glyph missing from its font is only a line in the LaTeX log, and a hole in the PDF."""
+    logs = sorted((example_build.build / "latex").glob("*.log"))
+    assert logs
+    for log in logs:
+        missing = [line for line in log.read_text("utf-8", "replace").splitlines() if "Missing character" in line]
+        assert missing == [], f"{log.name}: {missing[:3]}"

@@ -370,6 +370,10 @@ LIBERATION_MONO_MISSING = (
 )  # fmt: skip
 """The allowed characters Liberation Mono has no glyph for (``fc-query``; tests/test_pdf_typography.py)."""
 
+SPHINX_MONO_CHARACTERS = (0x2423,)
+"""Characters Sphinx's LaTeX prints in monospace itself: the visible space (``\\sphinxvisiblespace``) of wrapped
+code lines, which Liberation Mono lacks too."""
+
 MONO_FALLBACK = (
     "\\newfontfamily\\ibcmmonofallback{FreeMono}[Extension=.otf, UprightFont=*, ItalicFont=*Oblique,\n"
     "  BoldFont=*Bold, BoldItalicFont=*BoldOblique]\n"
@@ -378,7 +382,9 @@ MONO_FALLBACK = (
     "% classes put a font switch around each run of them; other fonts have them).\n"
     "\\XeTeXinterchartokenstate=1\n"
     "\\newXeTeXintercharclass\\ibcmmonomissing\n"
-    + "".join(f'\\XeTeXcharclass"{code:04X}=\\ibcmmonomissing\n' for code in LIBERATION_MONO_MISSING)
+    + "".join(
+        f'\\XeTeXcharclass"{code:04X}=\\ibcmmonomissing\n' for code in LIBERATION_MONO_MISSING + SPHINX_MONO_CHARACTERS
+    )
     + "\\def\\ibcm@monofallback{\\ifx\\f@family\\ttdefault\\ibcmmonofallback\\fi}\n"
     "\\XeTeXinterchartoks 0 \\ibcmmonomissing = {\\begingroup\\ibcm@monofallback}\n"
     "\\XeTeXinterchartoks 4095 \\ibcmmonomissing = {\\begingroup\\ibcm@monofallback}\n"
