@@ -204,7 +204,8 @@ def test_mono_font_is_the_dark_one(sites: dict[str, Site]) -> None:
         fonts = subprocess.run([require_tool("pdffonts"), str(site.pdf)], capture_output=True, text=True, check=True)
         embedded = [line.split()[0].split("+")[-1] for line in fonts.stdout.splitlines()[2:]]
         assert MONO_FONT in embedded, f"{code}: {embedded}"
-        assert not [font for font in embedded if font.startswith("FreeMono")], f"{code}: {embedded}"
+        # FreeMono may be embedded too, only for the few characters Liberation Mono lacks (the visible space of
+        # wrapped code lines, rare punctuation): test_every_character_the_input_allows_prints_in_monospace.
 
 
 @pytest.mark.slow
