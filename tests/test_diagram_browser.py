@@ -15,7 +15,6 @@ Screenshots of each runbook's diagram go to ``$ARTIFACTS_DIR`` (default ``<repo>
 
 from __future__ import annotations
 
-import os
 import re
 import statistics
 import subprocess
@@ -27,14 +26,13 @@ from typing import Any
 
 import pytest
 import yaml
+from browser import artifacts_dir, launch_chromium
 from conftest import require_tool
 from example_build import ExampleBuild
 
 pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 VIEWPORT = {"width": 1280, "height": 800}
 MIN_HTML_PX = 11.0
 MIN_PDF_PT = 9.0
@@ -52,24 +50,10 @@ MEASURE_TEXTS = """() => [...document.querySelectorAll('text')].map(t => {
 })"""
 
 
-def artifacts_dir() -> Path:
-    folder = Path(os.environ.get("ARTIFACTS_DIR") or ROOT / "artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 @pytest.fixture(scope="module")
 def tab() -> Iterator[Any]:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is not installed; run the tests with `make test`, which installs chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser.new_page(viewport=VIEWPORT)
-        finally:
-            browser.close()
+    with launch_chromium() as browser:
+        yield browser.new_page(viewport=VIEWPORT)
 
 
 # --- HTML ---------------------------------------------------------------------------------------

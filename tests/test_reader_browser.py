@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from browser import artifacts_dir, launch_chromium
 from example_build import EPOCH_DATE, ExampleBuild
 
 from generator.output import stamp
@@ -38,9 +38,6 @@ from generator.sphinx_ext.reader import FIREWALL_STEP
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 PHONE = {"width": 400, "height": 860}
 DESKTOP = {"width": 1400, "height": 900}
 SCROLL_BOXES = ".table-wrapper, pre, div.highlight"
@@ -108,16 +105,8 @@ def plans(example_build: ExampleBuild) -> dict[str, SitePlan]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is not installed; run the tests with `make test`, which installs chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with launch_chromium() as chromium:
+        yield chromium
 
 
 @pytest.fixture
@@ -127,12 +116,6 @@ def phone(browser: Any) -> Iterator[Any]:
         yield context.new_page()
     finally:
         context.close()
-
-
-def artifacts_dir() -> Path:
-    folder = Path(os.environ.get("ARTIFACTS_DIR") or ROOT / "artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def runbook(base: str, code: str) -> str:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pytest
+from browser import artifacts_dir, launch_chromium
 from sphinx_project import SphinxProject
 
 if TYPE_CHECKING:
@@ -30,9 +30,6 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.slow
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 VIEWPORT: ViewportSize = {"width": 1280, "height": 900}
 SEPARATOR = " › "
 CEN = "CEN – Contoso Central"
@@ -56,12 +53,6 @@ SEARCH_DONE = """() => {
     return status && status.textContent.length > 0
         && items.every(li => li.classList.contains('kind-object') || li.querySelector('p.context'));
 }"""
-
-
-def artifacts_dir() -> Path:
-    folder = Path(os.environ.get("ARTIFACTS_DIR") or ROOT / "artifacts")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 @dataclass(frozen=True)
@@ -100,18 +91,10 @@ class Tab:
 
 @pytest.fixture(scope="module")
 def tab() -> Iterator[Tab]:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"{CHROMIUM} is not installed; run the tests with `make test`, which installs chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        try:
-            tab = Tab(browser.new_page(viewport=VIEWPORT), [])
-            tab.page.on("pageerror", lambda error: tab.errors.append(str(error)))
-            yield tab
-        finally:
-            browser.close()
+    with launch_chromium() as browser:
+        tab = Tab(browser.new_page(viewport=VIEWPORT), [])
+        tab.page.on("pageerror", lambda error: tab.errors.append(str(error)))
+        yield tab
 
 
 def search(tab: Tab, site: Site, query: str) -> list[dict[str, Any]]:
