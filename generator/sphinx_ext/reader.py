@@ -32,6 +32,7 @@ from generator.derive.checklist import StepId
 from generator.output import stamp
 from generator.output.writer import write_if_changed
 from generator.render.myst import label
+from generator.sphinx_ext.anchors import runbook_site_code
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -103,9 +104,9 @@ def runbook_firewalls(app: Sphinx, docname: str) -> tuple[str, list[str]] | None
     """(site code, firewall names) when ``docname`` is a site's runbook page; None for any other page."""
     from generator.sphinx_ext import loaded_project  # the package imports this module
 
-    output = str(app.config.generator_output).strip("/")
-    for plan in loaded_project(app).plans:
-        if docname == f"{output}/{plan.code}/index":
+    code = runbook_site_code(docname, app.config.generator_output)
+    for plan in loaded_project(app).plans if code is not None else ():
+        if plan.code == code:
             return plan.code, [fw.name for fw in plan.network.firewall_infos]
     return None
 
