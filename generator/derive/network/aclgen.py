@@ -203,6 +203,25 @@ def strip_revision_tags(text: str) -> str:
     return "\n".join(kept).strip("\n") + "\n"
 
 
+def _start_plugins_once() -> None:
+    """Find Aerleon's generators once per process instead of on every ``api.Generate`` call.
+
+    ``api.Generate`` calls ``PluginSupervisor.Start()`` each time, and each start
+    scans every installed package's entry points (9 ms): a third of the time of
+    planning a site with host firewall rules.  After the first start the
+    supervisor's ``Start`` is replaced on that instance by a no-op; the
+    generators it found stay.
+    """
+    from aerleon.lib import plugin_supervisor
+
+    supervisor = plugin_supervisor.PluginSupervisor
+    if getattr(supervisor, "_ibcm_started", False):
+        return
+    supervisor.Start()
+    setattr(supervisor, "Start", lambda _config=None: None)  # noqa: B010 - an instance attribute, on purpose
+    setattr(supervisor, "_ibcm_started", True)  # noqa: B010
+
+
 def generate(policy_doc: dict[str, Any], definitions_doc: dict[str, Any], what: str) -> str:
     """The configuration Aerleon generates for ``policy_doc`` (one target), without revision keywords.
 
@@ -211,6 +230,7 @@ def generate(policy_doc: dict[str, Any], definitions_doc: dict[str, Any], what: 
     require_aerleon(what)
     from aerleon import api
 
+    _start_plugins_once()
     with _aerleon_log() as messages:
         try:
             configs = api.Generate([cast(Any, policy_doc)], parse_definitions(definitions_doc))
