@@ -18,11 +18,11 @@ from collections.abc import Sequence
 from types import ModuleType
 
 from generator import __version__
-from generator.cli import build, check, diff, export, generate, new, plan, publish, schema
+from generator.cli import assemble, build, check, diff, export, generate, new, plan, publish, schema
 from generator.cli.output import Parser, UsageError, describe_os_error, print_diagnostics, print_error
 from generator.errors import GeneratorError, InputError
 
-COMMANDS: tuple[ModuleType, ...] = (new, check, plan, diff, export, generate, build, publish, schema)
+COMMANDS: tuple[ModuleType, ...] = (new, check, plan, diff, export, generate, build, assemble, publish, schema)
 
 
 def tool_commands() -> tuple[ModuleType, ...]:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from collections import Counter
 from collections.abc import Sequence
 
+from generator.build.groups import Shard, parse_shard
 from generator.cli.output import (
     UsageError,
     output_folder,
+    positive,
     print_diagnostics,
     print_progress,
     print_summary,
@@ -76,6 +79,35 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="OPTS",
         help=f'options passed to sphinx-build, as one argument: --sphinx-opts="-n -W" (default: "{DEFAULT_SPHINX_OPTS}")',
     )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        type=positive,
+        default=None,
+        metavar="N",
+        help="worker processes for html and pdf (default: the number of cores)",
+    )
+    parser.add_argument(
+        "--shard",
+        type=shard_argument,
+        default=None,
+        metavar="K/N",
+        help="html only: build shard K of N (a stable subset of the sites) into --output, for ibcm-runbook assemble",
+    )
+    parser.add_argument(
+        "-v",
+        "--verbose",
+        action="store_true",
+        help="list every site warning (default: a count per site; the runbooks show them all)",
+    )
+
+
+def shard_argument(text: str) -> Shard:
+    """An argparse type: ``K/N``."""
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def run(args: argparse.Namespace) -> int:
@@ -98,14 +130,34 @@ def _build(args: argparse.Namespace) -> int:
             args.sphinx_opts,
             progress=print_progress,
         )
-        _report_site_warnings(pdf_run.warnings)
+        _report_site_warnings(pdf_run.warnings, verbose=args.verbose)
         for pdf in pdfs:
             print(f"PDF runbook: {pdf}")
         return 0
+    if args.builder == "html":
+        return _build_html(args)
+    if args.shard is not None:
+        raise UsageError("argument --shard: only the html builder builds shards")
     from generator.sphinx_ext.runner import run_sphinx
 
     html_run = run_sphinx(args.builder, args.docs, args.output or args.docs / "_build" / args.builder, args.sphinx_opts)
-    _report_site_warnings(html_run.warnings)
+    _report_site_warnings(html_run.warnings, verbose=args.verbose)
+    return 0
+
+
+def _build_html(args: argparse.Namespace) -> int:
+    """The split build (:mod:`generator.build.html`): parts in parallel, assembled unless it is a shard."""
+    from generator.build.html import SplitBuild, build_html
+
+    output = args.output or args.docs / "_build" / "html"
+    build = SplitBuild(args.docs, output, tuple(args.sphinx_opts), jobs=args.jobs, shard=args.shard)
+    result = build_html(build, say=lambda line: print(line, file=sys.stderr, flush=True))
+    _report_site_warnings(result.warnings, verbose=args.verbose)
+    built = f"{len(result.built)} part(s) built, {len(result.skipped)} up to date"
+    if args.shard is not None:
+        print_summary(f"shard {args.shard}: {built}; parts in {output} (merge the shards with ibcm-runbook assemble)")
+    else:
+        print_summary(f"{len(result.plans)} site(s): {built}; HTML in {output}")
     return 0
 
 
@@ -120,6 +172,26 @@ def _check_builder(name: str, failure: BuildError) -> None:
         ) from failure
 
 
-def _report_site_warnings(warnings: Sequence[Diagnostic]) -> None:
-    print_diagnostics(warnings)
-    print_summary(f"site inputs valid ({len(warnings)} warning(s), shown in the runbooks)", warnings=len(warnings))
+def _report_site_warnings(warnings: Sequence[Diagnostic], *, verbose: bool = False) -> None:
+    """Every warning with ``--verbose``; otherwise one line per site that has any: the count per code."""
+    if verbose:
+        print_diagnostics(warnings)
+    else:
+        for line in warning_counts(warnings):
+            print(line, file=sys.stderr)
+    hint = "" if verbose or not warnings else "; --verbose lists them"
+    print_summary(
+        f"site inputs valid ({len(warnings)} warning(s), shown in the runbooks{hint})", warnings=len(warnings)
+    )
+
+
+def warning_counts(warnings: Sequence[Diagnostic]) -> list[str]:
+    """``site_inputs/cen.yaml: 3 warning(s): perimeter-crl-check 2, wsus-version 1``, one line per file."""
+    per_file: dict[str, Counter[str]] = {}
+    for diagnostic in warnings:
+        per_file.setdefault(diagnostic.location.path, Counter())[diagnostic.code] += 1
+    return [
+        f"{path}: {sum(codes.values())} warning(s): "
+        + ", ".join(f"{code} {count}" for code, count in sorted(codes.items()))
+        for path, codes in sorted(per_file.items())
+    ]

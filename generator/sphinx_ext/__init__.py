@@ -50,7 +50,7 @@ from generator.output.writer import write_if_changed
 from generator.pipeline import Project, load_plans, plan_baselines, write_plans
 from generator.plan import SitePlan
 from generator.plan.diff import Baseline
-from generator.sphinx_ext import admonitions, anchors, latex, reader, reference, search, serve, tasklist
+from generator.sphinx_ext import admonitions, anchors, latex, reader, reference, search, serve, split, tasklist
 
 if TYPE_CHECKING:
     from sphinx.application import Sphinx
@@ -63,6 +63,7 @@ CONFIG_VALUES: dict[str, tuple[str | bool, str]] = {
     "generator_templates": ("../templates", "Jinja2 template folder, relative to conf.py"),
     "generator_output": ("_generated", "folder for generated sources, relative to conf.py"),
     "generator_latex_documents": (True, "set latex_documents to one PDF per site"),
+    split.SPLIT_CONFIG: ("", "split build: the context file of this project (set by ibcm-runbook build, never by hand)"),
     serve.PREVIEW_CONFIG: (False, "live preview: show invalid inputs' diagnostics on every page instead of failing"),
 }
 """Config values (name: (default, meaning)); all paths are relative to the conf.py folder."""
@@ -88,6 +89,8 @@ class LoadedProject:
     error: SiteInputError | None = None
     baselines: dict[str, Baseline] = field(default_factory=dict)
     """Site code -> the changes since its ``change.baseline``, planned once at ``config-inited``."""
+    generated: bool = True
+    """False in a split build's projects: the build wrote the sources before starting them."""
 
     @property
     def input_hashes(self) -> dict[str, str] | None:
@@ -118,9 +121,21 @@ def project_from_config(app: Sphinx) -> Project:
 
 
 def load_site_plans(app: Sphinx, config: Config) -> None:
-    """``config-inited``: parse, validate and plan every site once; errors are raised at ``builder-inited``."""
+    """``config-inited``: parse, validate and plan every site once; errors are raised at ``builder-inited``.
+
+    In a split build (:mod:`generator.sphinx_ext.split`) the plans come from
+    the build's context instead: the inputs were planned, and the sources
+    written, once for all its projects.
+    """
     project = project_from_config(app)
     loaded = LoadedProject(project)
+    context = split.load_context(app, config)
+    if context is not None:
+        loaded.plans, loaded.generated = list(context.plans), False
+        _LOADED[app] = loaded
+        if config.generator_latex_documents:
+            config.latex_documents = latex.latex_documents([p.site.model for p in loaded.plans], config.generator_output)
+        return
     try:
         loaded.plans, loaded.warnings = load_plans(project.site_inputs, root=project.root)
     except InputError as exc:
@@ -154,8 +169,8 @@ def abort_on_invalid_inputs(app: Sphinx) -> None:
 def generate_sources(app: Sphinx) -> None:
     """``builder-inited``: render the loaded plans into the generated sources (only changed files are written)."""
     loaded = loaded_project(app)
-    if loaded.error is not None:
-        return  # preview mode: the sources of the last valid inputs stay
+    if loaded.error is not None or not loaded.generated:
+        return  # preview mode: the sources of the last valid inputs stay; split build: written already
     try:
         result = write_plans(loaded.project, loaded.plans, loaded.warnings, loaded.baselines)
     except GeneratorError as exc:
@@ -281,4 +296,5 @@ def setup(app: Sphinx) -> dict[str, Any]:
     search.setup(app)
     reader.setup(app)
     admonitions.setup(app)
+    split.setup(app)
     return {"version": __version__, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -17,6 +17,7 @@ of its own.  Each :class:`Step` carries
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -77,6 +78,16 @@ class Step:
         if not self.template:
             object.__setattr__(self, "template", f"steps/{self.id}.md.j2")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as a reference to the catalog's step: its condition and builders are functions, often closures.
+
+        Plans cross process boundaries in the split build and are kept in the
+        site cache; only the catalog's own steps can be (any other is a test's).
+        """
+        if _catalog().step(self.id) is not self:
+            raise pickle.PicklingError(f"step {self.id!r} is not the catalog's: only catalog steps can be pickled")
+        return (catalog_step, (self.id,))
+
 
 @dataclass(frozen=True)
 class Decision:
@@ -121,6 +132,12 @@ class Checklist:
     def __iter__(self) -> Iterator[Step]:
         return iter(self.steps)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as a reference to the catalog (see :meth:`Step.__reduce__`)."""
+        if _catalog() is not self:
+            raise pickle.PicklingError("only the catalog's checklist can be pickled")
+        return (_catalog, ())
+
     def __len__(self) -> int:
         return len(self.steps)
 
@@ -146,3 +163,14 @@ class Checklist:
         """The step that opens flows of ``need`` in a runbook of ``included`` steps."""
         serving = self._by_need.get(need)
         return serving if serving is not None and serving in included else self.fallback
+
+
+def _catalog() -> Checklist:
+    from generator.derive.checklist.catalog import IBCM_CHECKLIST  # the catalog imports this module
+
+    return IBCM_CHECKLIST
+
+
+def catalog_step(step_id: StepId) -> Step:
+    """The catalog's step ``step_id`` (what a pickled :class:`Step` is loaded as)."""
+    return _catalog().step(step_id)

@@ -1,0 +1,259 @@
+"""``ibcm-runbook build html``: plan once, build the parts in parallel, assemble one tree (or leave a shard's parts).
+
+1. Plan every site once and write the generated sources (only changed files).
+2. Build the hub, then the groups in a pool of worker processes (one per
+   core by default), each part skipped when its fingerprint says nothing it
+   reads changed (:mod:`generator.build.parts`).
+3. Without ``--shard``: assemble the parts into the output folder and stamp it
+   (:mod:`generator.build.assemble`); with ``--shard K/N``: leave the parts in
+   the output folder for ``ibcm-runbook assemble`` to merge with the other
+   shards'.
+
+A part that fails leaves the assembled tree as it was, and its log is shown.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import runpy
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.build import parts as part_files
+from generator.build.assemble import AssemblyReport, assemble
+from generator.build.context import NAV_NAME, SplitContext, read_context, read_nav, write_context
+from generator.build.groups import ALL_SITES, Shard, group_sites
+from generator.build.parts import HUB, Part
+from generator.build.shards import write_shard_file
+from generator.build.worker import PartJob, PartResult, build_part
+from generator.diagnostics import Diagnostic
+from generator.errors import BuildError
+from generator.output import stamp
+from generator.pipeline import Project, load_plans, plan_baselines, write_plans
+from generator.plan import SitePlan
+
+Say = Callable[[str], None]
+LOG_TAIL = 20
+"""Lines of a failed part's log shown with the error."""
+
+
+@dataclass(frozen=True)
+class SplitBuild:
+    docs: Path
+    output: Path
+    """The assembled HTML tree, or with a shard the folder for its parts."""
+    options: tuple[str, ...] = ("-W", "--keep-going", "-q")
+    jobs: int | None = None
+    """Worker processes (default: the number of cores)."""
+    shard: Shard | None = None
+    """Build only this shard's sites and leave the parts unassembled (None: every site, assembled)."""
+
+    @property
+    def parts_folder(self) -> Path:
+        if self.shard is not None:
+            return self.output
+        return self.output.parent / f".{self.output.name}-parts"
+
+
+@dataclass
+class SplitResult:
+    plans: list[SitePlan]
+    warnings: list[Diagnostic]
+    built: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    assembly: AssemblyReport | None = None
+
+
+def project_for(docs: Path) -> Project:
+    """The generator paths ``docs/conf.py`` sets (the extension's defaults where it sets none)."""
+    from generator.sphinx_ext import CONFIG_VALUES
+
+    namespace = runpy.run_path(str(docs / "conf.py"))
+
+    def value(name: str) -> str:
+        return str(namespace.get(name, CONFIG_VALUES[name][0]))
+
+    return Project(
+        site_inputs=(docs / value("generator_site_inputs")).resolve(),
+        templates=(docs / value("generator_templates")).resolve(),
+        output=(docs / value("generator_output")).resolve(),
+        root=docs.resolve().parent,
+    )
+
+
+def build_html(build: SplitBuild, say: Say) -> SplitResult:
+    """Plan, generate, build the parts that changed, and assemble (see the module docstring)."""
+    docs = build.docs.resolve()
+    project = project_for(docs)
+    if docs not in project.output.parents:
+        raise BuildError(f"the generated sources ({project.output}) must be inside the Sphinx project {docs}")
+    plans, warnings = load_plans(project.site_inputs, root=project.root)
+    write_plans(project, plans, warnings, plan_baselines(plans, root=project.root))
+    result = SplitResult(plans, warnings)
+    folder = build.parts_folder.resolve()
+    groups = group_sites([plan.code for plan in plans], build.shard or ALL_SITES)
+    part_files.prune_parts(folder, [HUB, *groups])
+    hub = Part(HUB, folder / HUB)
+    environment = part_files.environment_fingerprint(docs)
+    generated = project.output.relative_to(docs).as_posix()
+    runbooks = {f"{plan.code.lower()}-runbook": f"{generated}/{plan.code}/index" for plan in plans}
+    hub_context = SplitContext("hub", runbooks=runbooks, nav_file=str(hub.folder / NAV_NAME))
+    pool = _Pool(build, docs, say, result)
+    pool.run([(hub, hub_context, environment, ())], project)
+    nav = read_nav(hub.folder / NAV_NAME)
+    nav_key = tuple(f"{link.docname}={link.title}" for link in nav)
+    by_code = {plan.code: plan for plan in plans}
+    jobs = []
+    for name, codes in groups.items():
+        part = Part(name, folder / name, tuple(codes))
+        part_files.prepare_group_source(part, project.output)
+        context = SplitContext("group", plans=tuple(by_code[code] for code in codes), nav=nav)
+        jobs.append((part, context, environment, nav_key))
+    pool.run(jobs, project)
+    if build.shard is not None:
+        mine = [by_code[code] for codes in groups.values() for code in codes]
+        write_shard_file(folder, build.shard, [p.code for p in mine], input_hashes(mine), list(by_code))
+    else:
+        result.assembly = assemble_tree(hub, [folder / name for name in groups], build.output, project, plans, docs)
+    return result
+
+
+class _Pool:
+    """Runs parts that are out of date in worker processes and records which were built or skipped."""
+
+    def __init__(self, build: SplitBuild, docs: Path, say: Say, result: SplitResult) -> None:
+        self.build, self.docs, self.say, self.result = build, docs, say, result
+
+    def run(self, parts: Sequence[tuple[Part, SplitContext, str, tuple[str, ...]]], project: Project) -> None:
+        pending: list[tuple[Part, str, PartJob]] = []
+        for part, context, environment, extra in parts:
+            part.folder.mkdir(parents=True, exist_ok=True)
+            context_file = write_context(part.folder, context)
+            fingerprint = part_files.part_fingerprint(
+                part,
+                docs=self.docs,
+                generated=project.output,
+                environment=environment,
+                extra=(*self.build.options, *extra),
+            )
+            if part_files.is_up_to_date(part, fingerprint):
+                self.result.skipped.append(part.name)
+                continue
+            part_files.forget_fingerprint(part)
+            source = self.docs if part.is_hub else part.src
+            job = PartJob(
+                part.name,
+                "html",
+                source,
+                self.docs,
+                part.html,
+                part.doctrees,
+                context_file,
+                part.log,
+                self.build.options,
+            )
+            pending.append((part, fingerprint, job))
+        if not pending:
+            return
+        failures: list[tuple[Part, PartResult]] = []
+        by_name = {part.name: (part, fingerprint) for part, fingerprint, _job in pending}
+        started = time.monotonic()
+        for done, outcome in enumerate(self._results([job for _part, _fp, job in pending]), start=1):
+            part, fingerprint = by_name[outcome.name]
+            if outcome.error is None:
+                part_files.record_fingerprint(part, fingerprint)
+                self.result.built.append(part.name)
+                self.say(f"[{done}/{len(pending)}] {part.describe()}: built in {outcome.seconds:.1f} s")
+            else:
+                failures.append((part, outcome))
+                self.say(f"[{done}/{len(pending)}] {part.describe()}: FAILED after {outcome.seconds:.1f} s")
+        if failures:
+            raise BuildError(_failure_message(failures, time.monotonic() - started))
+
+    def _results(self, jobs: list[PartJob]) -> list[PartResult]:
+        """Each job in a process of its own (a fork server has Sphinx imported), ``--jobs`` at a time."""
+        workers = max(1, min(self.build.jobs or os.cpu_count() or 1, len(jobs)))
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(["generator.build.worker"])
+        results = []
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=1) as pool:
+            futures = [pool.submit(build_part, job) for job in jobs]
+            results.extend(future.result() for future in as_completed(futures))
+        return results
+
+
+def _failure_message(failures: list[tuple[Part, PartResult]], seconds: float) -> str:
+    lines = [f"{len(failures)} part(s) of the build failed after {seconds:.0f} s; the HTML output was left as it was:"]
+    for part, outcome in sorted(failures, key=lambda item: item[0].name):
+        lines.append(f"  {part.describe()}: {outcome.error}")
+        try:
+            tail = part.log.read_text(encoding="utf-8", errors="replace").splitlines()[-LOG_TAIL:]
+        except OSError:
+            tail = []
+        lines += [f"    {line}" for line in tail if line.strip()]
+        lines.append(f"    (whole log: {part.log})")
+    return "\n".join(lines)
+
+
+def input_hashes(plans: Sequence[SitePlan]) -> dict[str, str]:
+    return {Path(plan.site.source).name: plan.source_sha256 for plan in plans}
+
+
+def assemble_tree(
+    hub: Part, groups: Sequence[Path], output: Path, project: Project, plans: Sequence[SitePlan], docs: Path
+) -> AssemblyReport | None:
+    """Assemble and stamp ``output``, or leave it when no part changed and its stamp already matches the inputs."""
+    hashes = input_hashes(plans)
+    current = stamp.read_stamp(output)
+    groups_html = [Part(group.name, group).html for group in groups]
+    if (
+        current is not None
+        and current.get("status") == stamp.STATUS_OK
+        and current.get("site_inputs") == hashes
+        and current.get("templates") == stamp.hash_templates(project.templates)
+        and current.get("parts") == _parts_key(hub.html, groups_html)
+    ):
+        return None
+    stamp.write_stamp(output, _stamp(stamp.STATUS_RUNNING, project, hashes, docs))
+    report = assemble(hub.html, groups_html, output)
+    final = _stamp(stamp.STATUS_OK, project, hashes, docs, files=stamp.output_files(output))
+    final["parts"] = _parts_key(hub.html, groups_html)
+    stamp.write_stamp(output, final)
+    return report
+
+
+def _parts_key(hub: Path, groups: Sequence[Path]) -> dict[str, str]:
+    """Each part's name and the time its build stamp was written: a rebuilt part changes it."""
+    key = {}
+    for html in [hub, *groups]:
+        try:
+            key[html.parent.name] = str((html / stamp.STAMP_NAME).stat().st_mtime_ns)
+        except OSError:
+            key[html.parent.name] = "-"
+    return key
+
+
+def _stamp(
+    status: str,
+    project: Project,
+    hashes: dict[str, str],
+    docs: Path,
+    files: dict[str, str] | None = None,
+) -> dict[str, object]:
+    return stamp.make_stamp(
+        status,
+        builder="html",
+        site_inputs=project.site_inputs,
+        source_dir=docs,
+        input_hashes=hashes,
+        templates=project.templates,
+        files=files,
+    )
+
+
+def read_part_context(part: Part) -> SplitContext:
+    return read_context(part.folder / "split-context.pickle")

@@ -1,0 +1,187 @@
+"""The parts of a split build on disk: one folder per Sphinx project, and when each is up to date.
+
+``PARTS/hub/`` and ``PARTS/<group>/`` each hold the project's ``html/``
+output, its ``doctrees/``, its context, a build log, and for a group its
+source folder ``src/``: a root page and a link to each of its sites'
+generated sources (``_generated/<CODE>`` -> ``docs/_generated/<CODE>``), so
+that every page keeps the document name it has in a one-project build.
+
+A part is rebuilt only when its *fingerprint* changed: the SHA-256 of every
+file its pages are made from (its sites' generated sources, or the tool
+documentation), of ``conf.py``, the static files and templates, the
+extension's code, the versions of Sphinx and its extensions, the Sphinx
+options and the navigation.  The fingerprint is recorded only after a
+successful build whose stamp says ``ok``, so a failed or killed build is built
+again.  Checking 100 sites' fingerprints reads their sources once and starts
+no Sphinx.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import shutil
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import generator
+from generator.output import stamp
+from generator.output.writer import write_if_changed
+
+HUB = "hub"
+FINGERPRINT_NAME = "fingerprint.txt"
+LOG_NAME = "sphinx.log"
+PACKAGES = ("sphinx", "docutils", "myst-parser", "furo", "sphinx-copybutton", "jinja2")
+"""Distributions whose version changes what Sphinx writes."""
+GROUP_ROOT = """\
+---
+orphan: true
+---
+
+# {title}
+
+```{{toctree}}
+:hidden:
+:glob:
+
+_generated/*/index
+```
+"""
+"""A group project's root page: never published (the landing page is the hub's)."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """One Sphinx project of a split build."""
+
+    name: str
+    folder: Path
+    sites: tuple[str, ...] = ()
+    """Site codes (empty for the hub)."""
+
+    @property
+    def is_hub(self) -> bool:
+        return self.name == HUB
+
+    @property
+    def html(self) -> Path:
+        return self.folder / "html"
+
+    @property
+    def doctrees(self) -> Path:
+        return self.folder / "doctrees"
+
+    @property
+    def src(self) -> Path:
+        return self.folder / "src"
+
+    @property
+    def log(self) -> Path:
+        return self.folder / LOG_NAME
+
+    def describe(self) -> str:
+        if self.is_hub:
+            return "landing page and tool documentation"
+        shown = ", ".join(self.sites[:4]) + (", ..." if len(self.sites) > 4 else "")
+        return f"{self.name}: {len(self.sites)} site(s) ({shown})"
+
+
+def prepare_group_source(part: Part, generated: Path) -> None:
+    """The group's source folder: its root page and a link to each site's generated sources (others removed)."""
+    sources = part.src / generated.name
+    sources.mkdir(parents=True, exist_ok=True)
+    write_if_changed(part.src / "index.md", GROUP_ROOT.format(title=f"Runbooks of {part.name}").encode("utf-8"))
+    wanted = set(part.sites)
+    for entry in sources.iterdir():
+        if entry.name not in wanted:
+            entry.unlink() if entry.is_symlink() or entry.is_file() else shutil.rmtree(entry)
+    for code in part.sites:
+        link = sources / code
+        target = (generated / code).resolve()
+        if link.is_symlink() and link.readlink() == target:
+            continue
+        if link.is_symlink() or link.exists():
+            link.unlink()
+        link.symlink_to(target, target_is_directory=True)
+
+
+def _hash_tree(digest: hashlib._Hash, folder: Path, root: Path) -> None:
+    """Feed every file under ``folder`` (sorted, by path relative to ``root``) into ``digest``."""
+    if not folder.exists():
+        return
+    files = [folder] if folder.is_file() else sorted(p for p in folder.rglob("*") if p.is_file())
+    for path in files:
+        digest.update(path.relative_to(root).as_posix().encode("utf-8") + b"\0")
+        digest.update(hashlib.sha256(path.read_bytes()).digest())
+
+
+def environment_fingerprint(docs: Path) -> str:
+    """What every part's pages depend on besides their own sources: configuration, theme, extension, versions."""
+    digest = hashlib.sha256(f"{generator.__version__}\0{sys.version}\0".encode())
+    for package in PACKAGES:
+        try:
+            digest.update(f"{package}={importlib.metadata.version(package)}\0".encode())
+        except importlib.metadata.PackageNotFoundError:
+            digest.update(f"{package}=-\0".encode())
+    for name in ("conf.py", "_static", "_templates"):
+        _hash_tree(digest, docs / name, docs)
+    extension = Path(generator.__file__).parent
+    for name in ("sphinx_ext", "build/context.py"):
+        _hash_tree(digest, extension / name, extension)
+    return digest.hexdigest()
+
+
+def tool_doc_sources(docs: Path, generated: Path) -> list[Path]:
+    """The hub's own sources: the Markdown of ``docs/`` outside the build and the runbooks, and the site table."""
+    found = [
+        path
+        for path in docs.rglob("*.md")
+        if not any(part.startswith(("_build", ".")) for part in path.relative_to(docs).parts)
+        and generated not in path.parents
+    ]
+    return sorted([*found, generated / "site-index.md"])
+
+
+def part_fingerprint(part: Part, *, docs: Path, generated: Path, environment: str, extra: Sequence[str]) -> str:
+    """The fingerprint of ``part`` (see the module docstring); ``extra``: Sphinx options and navigation."""
+    digest = hashlib.sha256(f"{environment}\0{part.name}\0{chr(0).join(extra)}\0".encode())
+    if part.is_hub:
+        for path in tool_doc_sources(docs, generated):
+            _hash_tree(digest, path, docs)
+    else:
+        for code in part.sites:
+            digest.update(f"site {code}\0".encode())
+            _hash_tree(digest, generated / code, generated)
+    return digest.hexdigest()
+
+
+def is_up_to_date(part: Part, fingerprint: str) -> bool:
+    """The part's last build ended ``ok`` with this fingerprint."""
+    try:
+        recorded = (part.folder / FINGERPRINT_NAME).read_text(encoding="ascii").strip()
+    except OSError:
+        return False
+    built = stamp.read_stamp(part.html)
+    return recorded == fingerprint and built is not None and built.get("status") == stamp.STATUS_OK
+
+
+def record_fingerprint(part: Part, fingerprint: str) -> None:
+    write_if_changed(part.folder / FINGERPRINT_NAME, f"{fingerprint}\n".encode("ascii"))
+
+
+def forget_fingerprint(part: Part) -> None:
+    (part.folder / FINGERPRINT_NAME).unlink(missing_ok=True)
+
+
+def prune_parts(parts_folder: Path, keep: Iterable[str]) -> list[str]:
+    """Remove the folders of parts this build no longer has (an earlier grouping, removed sites)."""
+    kept = set(keep)
+    removed = []
+    if parts_folder.is_dir():
+        for entry in sorted(parts_folder.iterdir()):
+            if entry.is_dir() and not entry.is_symlink() and entry.name not in kept:
+                shutil.rmtree(entry)
+                removed.append(entry.name)
+    return removed
