@@ -26,7 +26,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("generator.render",),
     ("generator.output",),
     ("generator.pipeline", "generator.codes", "generator.scaffold"),
-    ("generator.sphinx_ext", "generator.publish"),
+    ("generator.sphinx_ext", "generator.build", "generator.publish"),
     ("generator.cli", "generator.__main__"),
 )
 

@@ -586,8 +586,7 @@ def test_build_pdf_prints_which_site_is_being_built(
     codes = ["AAA", "BBB", "CCC"]
     compiled: list[str] = []
 
-    def fake_sphinx(builder: str, _docs: Path, output: Path, _options: list[str]) -> SphinxRun:
-        assert builder == "latex"
+    def fake_sphinx(_docs: Path, output: Path, _options: list[str], _jobs: int | None) -> SphinxRun:
         output.mkdir(parents=True)
         return SphinxRun(warnings=[], site_codes=codes)
 
@@ -597,7 +596,7 @@ def test_build_pdf_prints_which_site_is_being_built(
         target.write_bytes(b"%PDF-1.5\n")
         return target
 
-    monkeypatch.setattr(pdf, "run_sphinx", fake_sphinx)
+    monkeypatch.setattr(pdf, "latex_sources", fake_sphinx)
     monkeypatch.setattr(pdf, "site_codes", lambda _latex_dir: codes)
     monkeypatch.setattr(pdf, "run_latexmk", fake_latexmk)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
@@ -615,7 +614,7 @@ def test_build_pdfs_reports_progress_through_the_callback(tmp_path: Path, monkey
     from generator.sphinx_ext.runner import SphinxRun
 
     codes = [f"S{n:02d}" for n in range(12)]
-    monkeypatch.setattr(pdf, "run_sphinx", lambda *_args: SphinxRun(warnings=[], site_codes=codes))
+    monkeypatch.setattr(pdf, "latex_sources", lambda *_args: SphinxRun(warnings=[], site_codes=codes))
     monkeypatch.setattr(pdf, "site_codes", lambda _latex_dir: codes)
     (tmp_path / "latex").mkdir()
 

@@ -406,7 +406,7 @@ def test_one_failed_site_keeps_the_other_pdfs_and_stamps_the_step_failed(
 
     codes = ["AAA", "BBB", "CCC"]
 
-    def latex_run(_builder: str, _docs: Path, output: Path, _options: list[str]) -> SphinxRun:
+    def latex_run(_docs: Path, output: Path, _options: list[str], _jobs: int | None) -> SphinxRun:
         output.mkdir(parents=True)
         build_stamp.write_stamp(output, {"status": "ok", "builder": "latex", "site_inputs": {}, "files": {"x": "y"}})
         return SphinxRun(warnings=[], site_codes=codes)
@@ -417,7 +417,7 @@ def test_one_failed_site_keeps_the_other_pdfs_and_stamps_the_step_failed(
         (latex_dir / f"{code}.pdf").write_bytes(f"%PDF {code}".encode())
         return latex_dir / f"{code}.pdf"
 
-    monkeypatch.setattr(pdf_step, "run_sphinx", latex_run)
+    monkeypatch.setattr(pdf_step, "latex_sources", latex_run)
     monkeypatch.setattr(pdf_step, "site_codes", lambda _latex_dir: codes)
     with pytest.raises(pdf_step.PdfError, match=r"failed \(BBB\); built the others: AAA\.pdf, CCC\.pdf\n.*site BBB"):
         pdf_step.build_pdfs(tmp_path / "docs", tmp_path, latexmk=tex)

@@ -15,19 +15,23 @@ in the folder is touched.  The caller stamps the tree ``running`` before and
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# TEMP-LAZY
+from generator.build.search_index import drop_documents, dump_search_index, merge_search_indexes, read_search_index
 from generator.errors import BuildError
 from generator.output.stamp import STAMP_NAME
 from generator.output.writer import copy_atomic, write_if_changed
 
 SEARCH_INDEX = "searchindex.js"
 MANIFEST_NAME = ".ibcm-assembled"
+GROUP_ROOT_DOC = "index"
+LATEX_MANIFEST = "ibcm-front/documents.json"
+"""``generator.sphinx_ext.latex.MANIFEST`` (not imported: assembling needs no Sphinx): the sites of a LaTeX folder."""
 GROUP_FOLDERS = ("_generated/", "_images/", "_downloads/")
 """What a group contributes: its runbook pages and their images and downloads (its root page, search page and
 static files are the hub's business)."""
@@ -52,11 +56,21 @@ def _files(root: Path) -> Iterator[str]:
 
 
 def tree_sources(hub: Path, groups: Sequence[Path]) -> dict[str, Path]:
-    """Relative path -> the part file it comes from; a path two parts give with different content is an error."""
+    """Relative path -> the part file it comes from, for the HTML tree (see the module docstring)."""
     sources = {relative: hub / relative for relative in _files(hub) if relative != SEARCH_INDEX}
+    return _union(sources, groups, lambda relative: relative.startswith(GROUP_FOLDERS))
+
+
+def latex_sources(groups: Sequence[Path]) -> dict[str, Path]:
+    """Relative path -> part file, for the LaTeX folder: every group's documents and their shared support files."""
+    return _union({}, groups, lambda relative: relative != LATEX_MANIFEST)
+
+
+def _union(sources: dict[str, Path], groups: Sequence[Path], wanted: Callable[[str], bool]) -> dict[str, Path]:
+    """Add the ``wanted`` files of ``groups``; a path two parts give with different content is an error."""
     for group in groups:
         for relative in _files(group):
-            if not relative.startswith(GROUP_FOLDERS):
+            if not wanted(relative):
                 continue
             source = group / relative
             if relative in sources and not _same_file(sources[relative], source):
@@ -79,9 +93,24 @@ def _up_to_date(source: Path, target: Path) -> bool:
 
 def assemble(hub: Path, groups: Sequence[Path], output: Path) -> AssemblyReport:
     """Make ``output`` the union of the hub's and the groups' HTML, with one merged search index."""
-    from generator.build.search_index import merge_search_indexes, read_search_index, write_search_index  # TEMP-LAZY
+    indexes = [read_search_index(hub / SEARCH_INDEX)]
+    # A group's root page (its "index") is not published: the landing page is the hub's.
+    indexes += [drop_documents(read_search_index(group / SEARCH_INDEX), {GROUP_ROOT_DOC}) for group in groups]
+    merged = {SEARCH_INDEX: dump_search_index(merge_search_indexes(indexes))}
+    return sync(tree_sources(hub, groups), merged, output)
 
-    sources = tree_sources(hub, groups)
+
+def assemble_latex(groups: Sequence[Path], output: Path) -> AssemblyReport:
+    """Make ``output`` the one LaTeX folder of every group's sites (their list merged for the PDF step)."""
+    codes: set[str] = set()
+    for group in groups:
+        codes.update(json.loads((group / LATEX_MANIFEST).read_text(encoding="utf-8"))["documents"])
+    manifest = json.dumps({"documents": sorted(codes)}, indent=2) + "\n"
+    return sync(latex_sources(groups), {LATEX_MANIFEST: manifest.encode("utf-8")}, output)
+
+
+def sync(sources: Mapping[str, Path], merged: Mapping[str, bytes], output: Path) -> AssemblyReport:
+    """Copy ``sources`` (relative path -> file) and write ``merged`` into ``output``; prune what is no longer given."""
     report = AssemblyReport()
     output.mkdir(parents=True, exist_ok=True)
     for relative, source in sorted(sources.items()):
@@ -92,10 +121,10 @@ def assemble(hub: Path, groups: Sequence[Path], output: Path) -> AssemblyReport:
         copy_atomic(source, target)
         shutil.copystat(source, target)
         report.copied.append(relative)
-    indexes = [read_search_index(part / SEARCH_INDEX) for part in [hub, *groups] if (part / SEARCH_INDEX).is_file()]
-    if write_search_index(output / SEARCH_INDEX, merge_search_indexes(indexes)):
-        report.copied.append(SEARCH_INDEX)
-    written = {*sources, SEARCH_INDEX}
+    for relative, content in sorted(merged.items()):
+        if write_if_changed(output / relative, content):
+            report.copied.append(relative)
+    written = {*sources, *merged}
     for relative in sorted(_previous(output) - written, reverse=True):
         path = output / relative
         if path.is_file() and not path.is_symlink():

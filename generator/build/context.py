@@ -1,6 +1,6 @@
 """What the split build tells each of its Sphinx projects (the ``generator_split`` config value names the file).
 
-The orchestrator (:mod:`generator.build.html`) plans every site once and
+The orchestrator (:mod:`generator.build.run`) plans every site once and
 writes the sources; each Sphinx project it starts then only builds pages.  It
 gets a :class:`SplitContext` (pickled next to the project) instead of loading
 the site inputs again:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
+import os
 import shutil
 import sys
 from collections.abc import Iterable, Sequence
@@ -60,14 +61,17 @@ class Part:
     folder: Path
     sites: tuple[str, ...] = ()
     """Site codes (empty for the hub)."""
+    builder: str = "html"
+    """The Sphinx builder: ``html``, or ``latex`` for the PDFs (the hub only builds HTML)."""
 
     @property
     def is_hub(self) -> bool:
         return self.name == HUB
 
     @property
-    def html(self) -> Path:
-        return self.folder / "html"
+    def out(self) -> Path:
+        """Sphinx's output folder (``html/`` or ``latex/``)."""
+        return self.folder / self.builder
 
     @property
     def doctrees(self) -> Path:
@@ -89,22 +93,43 @@ class Part:
 
 
 def prepare_group_source(part: Part, generated: Path) -> None:
-    """The group's source folder: its root page and a link to each site's generated sources (others removed)."""
+    """The group's source folder: its root page and its sites' generated files (others removed).
+
+    The files are hard links (copies across file systems), never symbolic
+    links: Sphinx resolves links when it names downloads, so a linked file
+    would get another download URL in every part.  The generator replaces a
+    changed file by a new one (an atomic rename), so a link that still points
+    at the old file is made again.
+    """
     sources = part.src / generated.name
     sources.mkdir(parents=True, exist_ok=True)
     write_if_changed(part.src / "index.md", GROUP_ROOT.format(title=f"Runbooks of {part.name}").encode("utf-8"))
     wanted = set(part.sites)
     for entry in sources.iterdir():
-        if entry.name not in wanted:
+        if entry.name not in wanted or entry.is_symlink():
             entry.unlink() if entry.is_symlink() or entry.is_file() else shutil.rmtree(entry)
     for code in part.sites:
-        link = sources / code
-        target = (generated / code).resolve()
-        if link.is_symlink() and link.readlink() == target:
+        _mirror(generated / code, sources / code)
+
+
+def _mirror(source: Path, target: Path) -> None:
+    """Make ``target`` hold the files of ``source`` (linked or copied), and nothing else."""
+    target.mkdir(parents=True, exist_ok=True)
+    names = {path.name for path in source.iterdir() if path.is_file()}
+    for stale in target.iterdir():
+        if stale.name not in names:
+            stale.unlink() if stale.is_file() or stale.is_symlink() else shutil.rmtree(stale)
+    for name in sorted(names):
+        original, copy = source / name, target / name
+        if copy.exists() and (copy.samefile(original) or copy.read_bytes() == original.read_bytes()):
             continue
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        link.symlink_to(target, target_is_directory=True)
+        temporary = target / f".{name}.new"
+        temporary.unlink(missing_ok=True)
+        try:
+            os.link(original, temporary)
+        except OSError:
+            shutil.copy2(original, temporary)
+        temporary.replace(copy)
 
 
 def _hash_tree(digest: hashlib._Hash, folder: Path, root: Path) -> None:
@@ -146,7 +171,7 @@ def tool_doc_sources(docs: Path, generated: Path) -> list[Path]:
 
 def part_fingerprint(part: Part, *, docs: Path, generated: Path, environment: str, extra: Sequence[str]) -> str:
     """The fingerprint of ``part`` (see the module docstring); ``extra``: Sphinx options and navigation."""
-    digest = hashlib.sha256(f"{environment}\0{part.name}\0{chr(0).join(extra)}\0".encode())
+    digest = hashlib.sha256(f"{environment}\0{part.name}\0{part.builder}\0{chr(0).join(extra)}\0".encode())
     if part.is_hub:
         for path in tool_doc_sources(docs, generated):
             _hash_tree(digest, path, docs)
@@ -163,7 +188,7 @@ def is_up_to_date(part: Part, fingerprint: str) -> bool:
         recorded = (part.folder / FINGERPRINT_NAME).read_text(encoding="ascii").strip()
     except OSError:
         return False
-    built = stamp.read_stamp(part.html)
+    built = stamp.read_stamp(part.out)
     return recorded == fingerprint and built is not None and built.get("status") == stamp.STATUS_OK
 
 

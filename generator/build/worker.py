@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from generator.errors import BuildError, InputError
-from generator.sphinx_ext.runner import run_sphinx
 
 
 @dataclass(frozen=True)
@@ -42,6 +41,8 @@ class PartResult:
 
 def build_part(job: PartJob) -> PartResult:
     """Build one part; Sphinx's messages go to the part's log, a failure comes back as text."""
+    from generator.sphinx_ext.runner import run_sphinx  # preloaded by the fork server, not by the orchestrator
+
     started = time.monotonic()
     job.log.parent.mkdir(parents=True, exist_ok=True)
     with job.log.open("w", encoding="utf-8") as log:
@@ -56,7 +57,8 @@ def build_part(job: PartJob) -> PartResult:
         try:
             run_sphinx(job.builder, job.source, job.html, options)
         except (BuildError, InputError) as exc:
-            return PartResult(job.name, time.monotonic() - started, str(exc) or type(exc).__name__)
+            message = (str(exc) or type(exc).__name__).replace(" (see the messages above)", "")
+            return PartResult(job.name, time.monotonic() - started, message)
         except Exception as exc:  # noqa: BLE001 - a crash in one part must not hide the others' results
             return PartResult(job.name, time.monotonic() - started, f"{type(exc).__name__}: {exc}")
         finally:

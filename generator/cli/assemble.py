@@ -32,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from generator.build.html import project_for
+    from generator.build.run import project_for
     from generator.build.shards import assemble_shards
 
     output: Path = args.output or args.docs / "_build" / "html"

@@ -146,8 +146,8 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _build_html(args: argparse.Namespace) -> int:
-    """The split build (:mod:`generator.build.html`): parts in parallel, assembled unless it is a shard."""
-    from generator.build.html import SplitBuild, build_html
+    """The split build (:mod:`generator.build.run`): parts in parallel, assembled unless it is a shard."""
+    from generator.build.run import SplitBuild, build_html
 
     output = args.output or args.docs / "_build" / "html"
     build = SplitBuild(args.docs, output, tuple(args.sphinx_opts), jobs=args.jobs, shard=args.shard)

@@ -63,7 +63,10 @@ CONFIG_VALUES: dict[str, tuple[str | bool, str]] = {
     "generator_templates": ("../templates", "Jinja2 template folder, relative to conf.py"),
     "generator_output": ("_generated", "folder for generated sources, relative to conf.py"),
     "generator_latex_documents": (True, "set latex_documents to one PDF per site"),
-    split.SPLIT_CONFIG: ("", "split build: the context file of this project (set by ibcm-runbook build, never by hand)"),
+    split.SPLIT_CONFIG: (
+        "",
+        "split build: the context file of this project (set by ibcm-runbook build, never by hand)",
+    ),
     serve.PREVIEW_CONFIG: (False, "live preview: show invalid inputs' diagnostics on every page instead of failing"),
 }
 """Config values (name: (default, meaning)); all paths are relative to the conf.py folder."""
@@ -134,7 +137,9 @@ def load_site_plans(app: Sphinx, config: Config) -> None:
         loaded.plans, loaded.generated = list(context.plans), False
         _LOADED[app] = loaded
         if config.generator_latex_documents:
-            config.latex_documents = latex.latex_documents([p.site.model for p in loaded.plans], config.generator_output)
+            config.latex_documents = latex.latex_documents(
+                [p.site.model for p in loaded.plans], config.generator_output
+            )
         return
     try:
         loaded.plans, loaded.warnings = load_plans(project.site_inputs, root=project.root)

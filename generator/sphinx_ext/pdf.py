@@ -1,8 +1,8 @@
 """Build one change-board PDF per site (``ibcm-runbook build pdf``, run by ``make pdf``).
 
-1. Sphinx's LaTeX builder, in this process (:mod:`generator.sphinx_ext.runner`):
-   ``DOCS`` into ``BUILD/latex``, one LaTeX document per site (see
-   :mod:`generator.sphinx_ext.latex`);
+1. Sphinx's LaTeX builder, one project per group of sites in worker
+   processes (:mod:`generator.build.run`), gathered into ``BUILD/latex``: one
+   LaTeX document per site (see :mod:`generator.sphinx_ext.latex`);
 2. ``latexmk`` with xelatex for each site's ``<CODE>.tex``, in parallel;
 3. copy each ``<CODE>.pdf`` to ``BUILD/pdf/<CODE>.pdf`` (atomically: temporary
    name, then rename) and remove PDFs of sites that no longer exist.
@@ -30,10 +30,12 @@ build time and differ from run to run.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import os
 import signal
 import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -42,9 +44,9 @@ from typing import Any
 
 from generator.errors import BuildError
 from generator.output import stamp
-from generator.output.writer import copy_atomic
-from generator.sphinx_ext.latex import MANIFEST
-from generator.sphinx_ext.runner import SphinxRun, run_sphinx
+from generator.output.writer import copy_atomic, write_if_changed
+from generator.sphinx_ext.latex import FRONT_DIR, MANIFEST
+from generator.sphinx_ext.runner import SphinxRun
 
 LATEXMK = ["latexmk", "-pdf", "-dvi-", "-ps-", "-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
 """As Sphinx's own LaTeX Makefile runs it; the ``latexmkrc`` Sphinx writes selects xelatex."""
@@ -80,6 +82,15 @@ def latex_environment(environ: dict[str, str] | None = None) -> dict[str, str]:
     else:
         env.pop("SOURCE_DATE_EPOCH", None)  # an empty value would be an error for TeX
     return env
+
+
+def latex_sources(docs: Path, latex_dir: Path, options: list[str], jobs: int | None) -> SphinxRun:
+    """Every site's LaTeX document in ``latex_dir``, built group by group in worker processes (``generator.build``)."""
+    from generator.build.run import SplitBuild, build_latex
+
+    build = SplitBuild(docs, latex_dir, tuple(options), jobs=jobs)
+    result = build_latex(build, say=lambda line: print(line, file=sys.stderr, flush=True))
+    return SphinxRun(warnings=result.warnings, site_codes=[plan.code for plan in result.plans])
 
 
 def site_codes(latex_dir: Path) -> list[str]:
@@ -172,7 +183,7 @@ def build_pdfs(
     """
     env = latex_environment(environ)
     latex_dir = build / "latex"
-    run = run_sphinx("latex", docs, latex_dir, options or [])
+    run = latex_sources(docs, latex_dir, options or [], jobs)
     codes = site_codes(latex_dir)
     compile_one = latexmk or run_latexmk  # its default time limit is LATEXMK_TIMEOUT
     if latexmk is None and timeout != LATEXMK_TIMEOUT:
@@ -181,6 +192,9 @@ def build_pdfs(
     out.mkdir(parents=True, exist_ok=True)
     latex_stamp = stamp.read_stamp(latex_dir) or {}
     _stamp_pdfs(out, latex_stamp, stamp.STATUS_RUNNING)
+    keys = source_keys(latex_dir, codes)
+    previous = _read_keys(out)
+    todo = [code for code in codes if previous.get(code) != keys[code] or not (out / f"{code}.pdf").is_file()]
     lock = threading.Lock()
     started = 0
 
@@ -189,23 +203,28 @@ def build_pdfs(
         if progress is not None:
             with lock:
                 started += 1
-                progress(started, len(codes), code)
+                progress(started, len(todo), code)
         try:
             return compile_site(latex_dir, code, env, compile_one)
         except PdfError as exc:
             return exc
 
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 1) as pool:
-        built = list(pool.map(build_one, codes))
+        built = dict(zip(todo, pool.map(build_one, todo), strict=True))
     targets = []
     failures = []
-    for code, result in zip(codes, built, strict=True):
+    done = {code: key for code, key in previous.items() if code in keys and code not in todo}
+    for code in codes:
         target = out / f"{code}.pdf"
+        result = built.get(code, target)
         if isinstance(result, PdfError):
             failures.append((code, result))
             continue
-        copy_atomic(result, target)
+        if result != target:
+            copy_atomic(result, target)
+        done[code] = keys[code]
         targets.append(target)
+    _write_keys(out, done)
     wanted = {out / f"{code}.pdf" for code in codes}
     for stale in out.glob("*.pdf"):
         if stale not in wanted:
@@ -218,6 +237,41 @@ def build_pdfs(
         raise PdfError(f"the PDF of {len(failures)} site(s) failed ({names}){built_note}\n{messages}")
     _stamp_pdfs(out, latex_stamp, stamp.STATUS_OK)
     return targets, run
+
+
+KEYS_NAME = ".ibcm-pdf-sources.json"
+"""Site code -> :func:`source_keys` of the LaTeX its PDF in ``BUILD/pdf`` was built from."""
+
+
+def source_keys(latex_dir: Path, codes: list[str]) -> dict[str, str]:
+    """Per site, the SHA-256 of what its PDF is made from: its document, its front matter, the shared style files.
+
+    Images need no entry: Sphinx names them after their content, so a changed
+    diagram changes the document that includes it.  The same key means the
+    same PDF, so ``make pdf`` runs latexmk only for sites whose key changed.
+    """
+    shared = hashlib.sha256()
+    for path in sorted(p for p in latex_dir.iterdir() if p.suffix in {".sty", ".cls", ".ist"} or p.name == "latexmkrc"):
+        shared.update(path.name.encode("utf-8") + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    keys = {}
+    for code in codes:
+        digest = shared.copy()
+        for path in (latex_dir / f"{code}.tex", latex_dir / FRONT_DIR / f"{code}.tex"):
+            digest.update(hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b"-")
+        keys[code] = digest.hexdigest()
+    return keys
+
+
+def _read_keys(out: Path) -> dict[str, str]:
+    try:
+        data = json.loads((out / KEYS_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(code): str(key) for code, key in data.items()} if isinstance(data, dict) else {}
+
+
+def _write_keys(out: Path, keys: dict[str, str]) -> None:
+    write_if_changed(out / KEYS_NAME, (json.dumps(keys, indent=1, sort_keys=True) + "\n").encode("utf-8"))
 
 
 def _stamp_pdfs(out: Path, latex_stamp: dict[str, Any], status: str, reason: str | None = None) -> None:

@@ -1,4 +1,4 @@
-"""``ibcm-runbook build html``: plan once, build the parts in parallel, assemble one tree (or leave a shard's parts).
+"""``ibcm-runbook build html|pdf``: plan once, build the parts in parallel, assemble one tree (or leave a shard's parts).
 
 1. Plan every site once and write the generated sources (only changed files).
 2. Build the hub, then the groups in a pool of worker processes (one per
@@ -14,9 +14,9 @@ A part that fails leaves the assembled tree as it was, and its log is shown.
 
 from __future__ import annotations
 
+import ast
 import multiprocessing
 import os
-import runpy
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.build import parts as part_files
-from generator.build.assemble import AssemblyReport, assemble
-from generator.build.context import NAV_NAME, SplitContext, read_context, read_nav, write_context
+from generator.build.assemble import AssemblyReport, assemble, assemble_latex
+from generator.build.context import NAV_NAME, NavLink, SplitContext, read_context, read_nav, write_context
 from generator.build.groups import ALL_SITES, Shard, group_sites
 from generator.build.parts import HUB, Part
 from generator.build.shards import write_shard_file
@@ -68,14 +68,29 @@ class SplitResult:
     assembly: AssemblyReport | None = None
 
 
-def project_for(docs: Path) -> Project:
-    """The generator paths ``docs/conf.py`` sets (the extension's defaults where it sets none)."""
-    from generator.sphinx_ext import CONFIG_VALUES
+PATH_DEFAULTS = {
+    "generator_site_inputs": "../site_inputs",
+    "generator_templates": "../templates",
+    "generator_output": "_generated",
+}
+"""The extension's defaults (``generator.sphinx_ext.CONFIG_VALUES``, not imported here: that imports Sphinx)."""
 
-    namespace = runpy.run_path(str(docs / "conf.py"))
+
+def project_for(docs: Path) -> Project:
+    """The generator paths ``docs/conf.py`` sets (the extension's defaults where it sets none).
+
+    Read as literal assignments from the file's syntax tree, without running
+    it: running ``conf.py`` imports Sphinx, which a no-op build never needs.
+    """
+    values = dict(PATH_DEFAULTS)
+    for statement in ast.parse((docs / "conf.py").read_text(encoding="utf-8")).body:
+        if isinstance(statement, ast.Assign) and isinstance(statement.value, ast.Constant):
+            for target in statement.targets:
+                if isinstance(target, ast.Name) and target.id in values and isinstance(statement.value.value, str):
+                    values[target.id] = statement.value.value
 
     def value(name: str) -> str:
-        return str(namespace.get(name, CONFIG_VALUES[name][0]))
+        return values[name]
 
     return Project(
         site_inputs=(docs / value("generator_site_inputs")).resolve(),
@@ -86,58 +101,103 @@ def project_for(docs: Path) -> Project:
 
 
 def build_html(build: SplitBuild, say: Say) -> SplitResult:
-    """Plan, generate, build the parts that changed, and assemble (see the module docstring)."""
+    """Plan, generate, build the HTML parts that changed, and assemble them (see the module docstring)."""
+    run = _prepare(build, "html")
+    hub = Part(HUB, run.folder / HUB)
+    generated = run.project.output.relative_to(run.docs).as_posix()
+    runbooks = {f"{plan.code.lower()}-runbook": f"{generated}/{plan.code}/index" for plan in run.plans}
+    hub_context = SplitContext("hub", runbooks=runbooks, nav_file=str(hub.folder / NAV_NAME))
+    pool = _Pool(build, run, say)
+    pool.run([(hub, hub_context, ())])
+    nav = read_nav(hub.folder / NAV_NAME)
+    groups = run.group_parts("html")
+    pool.run([(part, run.group_context(part, nav), tuple(f"{n.docname}={n.title}" for n in nav)) for part in groups])
+    if build.shard is not None:
+        mine = [run.by_code[code] for part in groups for code in part.sites]
+        write_shard_file(run.folder, build.shard, [p.code for p in mine], input_hashes(mine), list(run.by_code))
+    else:
+        run.result.assembly = assemble_tree(hub, groups, build.output, run.project, run.plans, run.docs)
+    return run.result
+
+
+def build_latex(build: SplitBuild, say: Say) -> SplitResult:
+    """Plan, generate and build every site's LaTeX document group by group, then gather them in ``build.output``.
+
+    The PDF step (:mod:`generator.sphinx_ext.pdf`) runs latexmk there, one
+    site at a time per core.  The folder is stamped like the HTML tree.
+    """
+    if build.shard is not None:
+        raise BuildError("only the HTML build is sharded")
+    run = _prepare(build, "latex")
+    groups = run.group_parts("latex")
+    _Pool(build, run, say).run([(part, run.group_context(part, ()), ()) for part in groups])
+    hashes = input_hashes(run.plans)
+    stamp.write_stamp(build.output, _stamp(stamp.STATUS_RUNNING, run.project, hashes, run.docs, builder="latex"))
+    run.result.assembly = assemble_latex([part.out for part in groups], build.output)
+    files = stamp.output_files(build.output)
+    stamp.write_stamp(build.output, _stamp(stamp.STATUS_OK, run.project, hashes, run.docs, files, builder="latex"))
+    return run.result
+
+
+@dataclass
+class _Run:
+    """What every part of one build shares: the project, the plans and the grouping."""
+
+    docs: Path
+    project: Project
+    plans: list[SitePlan]
+    folder: Path
+    groups: dict[str, list[str]]
+    environment: str
+    result: SplitResult
+
+    @property
+    def by_code(self) -> dict[str, SitePlan]:
+        return {plan.code: plan for plan in self.plans}
+
+    def group_parts(self, builder: str) -> list[Part]:
+        parts = [Part(name, self.folder / name, tuple(codes), builder) for name, codes in self.groups.items()]
+        for part in parts:
+            part_files.prepare_group_source(part, self.project.output)
+        return parts
+
+    def group_context(self, part: Part, nav: Sequence[NavLink]) -> SplitContext:
+        by_code = self.by_code
+        return SplitContext("group", plans=tuple(by_code[code] for code in part.sites), nav=tuple(nav))
+
+
+def _prepare(build: SplitBuild, builder: str) -> _Run:
+    """Plan every site once, write the generated sources, group the sites and drop parts of older groupings."""
     docs = build.docs.resolve()
     project = project_for(docs)
     if docs not in project.output.parents:
         raise BuildError(f"the generated sources ({project.output}) must be inside the Sphinx project {docs}")
     plans, warnings = load_plans(project.site_inputs, root=project.root)
     write_plans(project, plans, warnings, plan_baselines(plans, root=project.root))
-    result = SplitResult(plans, warnings)
     folder = build.parts_folder.resolve()
     groups = group_sites([plan.code for plan in plans], build.shard or ALL_SITES)
-    part_files.prune_parts(folder, [HUB, *groups])
-    hub = Part(HUB, folder / HUB)
+    part_files.prune_parts(folder, [HUB, *groups] if builder == "html" else list(groups))
     environment = part_files.environment_fingerprint(docs)
-    generated = project.output.relative_to(docs).as_posix()
-    runbooks = {f"{plan.code.lower()}-runbook": f"{generated}/{plan.code}/index" for plan in plans}
-    hub_context = SplitContext("hub", runbooks=runbooks, nav_file=str(hub.folder / NAV_NAME))
-    pool = _Pool(build, docs, say, result)
-    pool.run([(hub, hub_context, environment, ())], project)
-    nav = read_nav(hub.folder / NAV_NAME)
-    nav_key = tuple(f"{link.docname}={link.title}" for link in nav)
-    by_code = {plan.code: plan for plan in plans}
-    jobs = []
-    for name, codes in groups.items():
-        part = Part(name, folder / name, tuple(codes))
-        part_files.prepare_group_source(part, project.output)
-        context = SplitContext("group", plans=tuple(by_code[code] for code in codes), nav=nav)
-        jobs.append((part, context, environment, nav_key))
-    pool.run(jobs, project)
-    if build.shard is not None:
-        mine = [by_code[code] for codes in groups.values() for code in codes]
-        write_shard_file(folder, build.shard, [p.code for p in mine], input_hashes(mine), list(by_code))
-    else:
-        result.assembly = assemble_tree(hub, [folder / name for name in groups], build.output, project, plans, docs)
-    return result
+    return _Run(docs, project, plans, folder, groups, environment, SplitResult(plans, warnings))
 
 
 class _Pool:
     """Runs parts that are out of date in worker processes and records which were built or skipped."""
 
-    def __init__(self, build: SplitBuild, docs: Path, say: Say, result: SplitResult) -> None:
-        self.build, self.docs, self.say, self.result = build, docs, say, result
+    def __init__(self, build: SplitBuild, run: _Run, say: Say) -> None:
+        self.build, self.docs, self.say, self.result = build, run.docs, say, run.result
+        self.project, self.environment = run.project, run.environment
 
-    def run(self, parts: Sequence[tuple[Part, SplitContext, str, tuple[str, ...]]], project: Project) -> None:
+    def run(self, parts: Sequence[tuple[Part, SplitContext, tuple[str, ...]]]) -> None:
         pending: list[tuple[Part, str, PartJob]] = []
-        for part, context, environment, extra in parts:
+        for part, context, extra in parts:
             part.folder.mkdir(parents=True, exist_ok=True)
             context_file = write_context(part.folder, context)
             fingerprint = part_files.part_fingerprint(
                 part,
                 docs=self.docs,
-                generated=project.output,
-                environment=environment,
+                generated=self.project.output,
+                environment=self.environment,
                 extra=(*self.build.options, *extra),
             )
             if part_files.is_up_to_date(part, fingerprint):
@@ -147,10 +207,10 @@ class _Pool:
             source = self.docs if part.is_hub else part.src
             job = PartJob(
                 part.name,
-                "html",
+                part.builder,
                 source,
                 self.docs,
-                part.html,
+                part.out,
                 part.doctrees,
                 context_file,
                 part.log,
@@ -178,8 +238,8 @@ class _Pool:
         """Each job in a process of its own (a fork server has Sphinx imported), ``--jobs`` at a time."""
         workers = max(1, min(self.build.jobs or os.cpu_count() or 1, len(jobs)))
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["generator.build.worker"])
-        results = []
+        context.set_forkserver_preload(["generator.sphinx_ext.runner", "generator.build.worker"])
+        results: list[PartResult] = []
         with ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=1) as pool:
             futures = [pool.submit(build_part, job) for job in jobs]
             results.extend(future.result() for future in as_completed(futures))
@@ -204,24 +264,24 @@ def input_hashes(plans: Sequence[SitePlan]) -> dict[str, str]:
 
 
 def assemble_tree(
-    hub: Part, groups: Sequence[Path], output: Path, project: Project, plans: Sequence[SitePlan], docs: Path
+    hub: Part, groups: Sequence[Part], output: Path, project: Project, plans: Sequence[SitePlan], docs: Path
 ) -> AssemblyReport | None:
     """Assemble and stamp ``output``, or leave it when no part changed and its stamp already matches the inputs."""
     hashes = input_hashes(plans)
     current = stamp.read_stamp(output)
-    groups_html = [Part(group.name, group).html for group in groups]
+    groups_html = [group.out for group in groups]
     if (
         current is not None
         and current.get("status") == stamp.STATUS_OK
         and current.get("site_inputs") == hashes
         and current.get("templates") == stamp.hash_templates(project.templates)
-        and current.get("parts") == _parts_key(hub.html, groups_html)
+        and current.get("parts") == _parts_key(hub.out, groups_html)
     ):
         return None
     stamp.write_stamp(output, _stamp(stamp.STATUS_RUNNING, project, hashes, docs))
-    report = assemble(hub.html, groups_html, output)
+    report = assemble(hub.out, groups_html, output)
     final = _stamp(stamp.STATUS_OK, project, hashes, docs, files=stamp.output_files(output))
-    final["parts"] = _parts_key(hub.html, groups_html)
+    final["parts"] = _parts_key(hub.out, groups_html)
     stamp.write_stamp(output, final)
     return report
 
@@ -243,10 +303,11 @@ def _stamp(
     hashes: dict[str, str],
     docs: Path,
     files: dict[str, str] | None = None,
+    builder: str = "html",
 ) -> dict[str, object]:
     return stamp.make_stamp(
         status,
-        builder="html",
+        builder=builder,
         site_inputs=project.site_inputs,
         source_dir=docs,
         input_hashes=hashes,
