@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from sphinx_project import SphinxProject
 
 from generator.build import groups as grouping
 from generator.build.assemble import SEARCH_INDEX
@@ -23,7 +24,6 @@ from generator.build.search_index import read_search_index
 from generator.cli import main
 from generator.output import stamp
 from generator.publish import check_build
-from sphinx_project import SphinxProject
 
 pytestmark = pytest.mark.slow
 
