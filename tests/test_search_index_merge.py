@@ -355,6 +355,11 @@ def test_runbook_parts_merge_into_the_one_project_index(runbook_builds: dict[str
     assert path.read_bytes() == runbook_builds["all"].read_bytes()
     # The project's search language: FQDNs and ports are words, found in the runbooks that have them.
     number = {name: i for i, name in enumerate(merged["docnames"])}
-    assert merged["terms"]["mp.ibcm.contoso.example"] == number["_generated/CEN/index"]
-    assert merged["terms"]["mp.tailspin.example"] == number["_generated/TSP/index"]
-    assert {number[f"_generated/{code}/index"] for code in CODES} <= set(merged["terms"]["443"])
+
+    def found(term: str) -> set[int]:
+        where = merged["terms"][term]
+        return {where} if isinstance(where, int) else set(where)
+
+    assert number["_generated/CEN/index"] in found("mp.ibcm.contoso.example")
+    assert number["_generated/TSP/index"] in found("mp.tailspin.example")
+    assert {number[f"_generated/{code}/index"] for code in CODES} <= found("443")
