@@ -15,11 +15,9 @@ A part that fails leaves the assembled tree as it was, and its log is shown.
 from __future__ import annotations
 
 import ast
-import multiprocessing
 import os
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from generator.build.assemble import AssemblyReport, assemble, assemble_latex
 from generator.build.context import NAV_NAME, NavLink, SplitContext, read_context, read_nav, write_context
 from generator.build.groups import ALL_SITES, Shard, group_sites
 from generator.build.parts import HUB, Part
+from generator.build.processes import run_each_in_a_process
 from generator.build.shards import write_shard_file
 from generator.build.worker import PartJob, PartResult, build_part
 from generator.diagnostics import Diagnostic
@@ -234,16 +233,16 @@ class _Pool:
         if failures:
             raise BuildError(_failure_message(failures, time.monotonic() - started))
 
-    def _results(self, jobs: list[PartJob]) -> list[PartResult]:
-        """Each job in a process of its own (a fork server has Sphinx imported), ``--jobs`` at a time."""
+    def _results(self, jobs: list[PartJob]) -> Iterator[PartResult]:
+        """Each job in a forked process of its own, ``--jobs`` at a time, as they finish."""
+        import generator.sphinx_ext.runner  # noqa: F401 - imported once here, inherited by every forked part
+
         workers = max(1, min(self.build.jobs or os.cpu_count() or 1, len(jobs)))
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["generator.sphinx_ext.runner", "generator.build.worker"])
-        results: list[PartResult] = []
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context, max_tasks_per_child=1) as pool:
-            futures = [pool.submit(build_part, job) for job in jobs]
-            results.extend(future.result() for future in as_completed(futures))
-        return results
+        return run_each_in_a_process(build_part, jobs, workers, lost=_lost)
+
+
+def _lost(job: PartJob, exitcode: int | None) -> PartResult:
+    return PartResult(job.name, 0.0, f"its worker process ended without a result (exit status {exitcode})")
 
 
 def _failure_message(failures: list[tuple[Part, PartResult]], seconds: float) -> str:

@@ -1,9 +1,9 @@
 """One part of a split build, run in a worker process: Sphinx with its output in the part's log.
 
-Each part runs in a process of its own (started from a fork server that has
-Sphinx imported already) and exits when it is done, so the memory of one
-Sphinx project is returned before the next starts: the peak is what the
-largest part needs, whatever the number of sites.
+Each part runs in a process of its own (forked by
+:mod:`generator.build.processes` after Sphinx was imported) and exits when it
+is done, so the memory of one Sphinx project is returned before the next
+starts: the peak is what the largest part needs, whatever the number of sites.
 """
 
 from __future__ import annotations
@@ -41,7 +41,7 @@ class PartResult:
 
 def build_part(job: PartJob) -> PartResult:
     """Build one part; Sphinx's messages go to the part's log, a failure comes back as text."""
-    from generator.sphinx_ext.runner import run_sphinx  # preloaded by the fork server, not by the orchestrator
+    from generator.sphinx_ext.runner import run_sphinx  # imported before the fork, not by a no-op build
 
     started = time.monotonic()
     job.log.parent.mkdir(parents=True, exist_ok=True)
