@@ -23,7 +23,7 @@ from generator.build.assemble import SEARCH_INDEX
 from generator.build.search_index import read_search_index
 from generator.cli import main
 from generator.output import stamp
-from generator.publish import check_build
+from generator.publish import PublishError, check_build
 
 pytestmark = pytest.mark.slow
 
@@ -212,3 +212,37 @@ def test_assemble_refuses_an_incomplete_set_of_shards(tmp_path: Path, capsys: py
     assert main(["assemble", str(shard), "--docs", docs, "-o", str(project.html)]) == 3
     assert "missing [2]" in capsys.readouterr().err
     assert not project.html.exists()
+
+
+def test_a_file_added_or_edited_after_the_stamp_is_never_stamped_again(
+    built: SphinxProject, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Tampering is refused by publish; a rebuild must not launder it (issue 15): it restores the tree."""
+    html = built.html
+    (html / "evil.html").write_text("<script>alert(1)</script>", encoding="utf-8")
+    usage = html / "usage.html"
+    original, stat = usage.read_bytes(), usage.stat()
+    usage.write_bytes(original.replace(b"<title>", b"<title>X", 1)[: len(original)])  # same size,
+    os.utime(usage, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same time: only the content says it changed
+    with pytest.raises(PublishError, match="changed|extra"):
+        check_build(html.parent, built.root / "site_inputs")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(grouping, "SITES_PER_GROUP", 1)
+        assert build(built) == 0
+    capsys.readouterr()
+    assert not (html / "evil.html").exists()
+    assert usage.read_bytes() == original
+    check_build(html.parent, built.root / "site_inputs")
+
+
+def test_assembling_into_a_folder_that_holds_something_else_is_refused(
+    built: SphinxProject, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    precious = tmp_path / "home"
+    precious.mkdir()
+    (precious / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(grouping, "SITES_PER_GROUP", 1)
+        assert main(["build", "html", "--docs", str(built.root / "docs"), "-o", str(precious)]) == 3
+    assert "is not empty and holds no build" in capsys.readouterr().err
+    assert [p.name for p in precious.iterdir()] == ["notes.txt"]

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from generator.build.search_index import drop_documents, dump_search_index, merge_search_indexes, read_search_index
 from generator.errors import BuildError
+from generator.output import stamp
 from generator.output.stamp import STAMP_NAME
 from generator.output.writer import copy_atomic, write_if_changed
 
@@ -91,28 +92,62 @@ def _up_to_date(source: Path, target: Path) -> bool:
     return have.st_size == want.st_size and have.st_mtime_ns == want.st_mtime_ns
 
 
-def assemble(hub: Path, groups: Sequence[Path], output: Path) -> AssemblyReport:
+def assemble(hub: Path, groups: Sequence[Path], output: Path, recorded: Mapping[str, str]) -> AssemblyReport:
     """Make ``output`` the union of the hub's and the groups' HTML, with one merged search index."""
     indexes = [read_search_index(hub / SEARCH_INDEX)]
     # A group's root page (its "index") is not published: the landing page is the hub's.
     indexes += [drop_documents(read_search_index(group / SEARCH_INDEX), {GROUP_ROOT_DOC}) for group in groups]
     merged = {SEARCH_INDEX: dump_search_index(merge_search_indexes(indexes))}
-    return sync(tree_sources(hub, groups), merged, output)
+    return sync(tree_sources(hub, groups), merged, output, recorded)
 
 
-def assemble_latex(groups: Sequence[Path], output: Path) -> AssemblyReport:
+def assemble_latex(groups: Sequence[Path], output: Path, recorded: Mapping[str, str]) -> AssemblyReport:
     """Make ``output`` the one LaTeX folder of every group's sites (their list merged for the PDF step)."""
     codes: set[str] = set()
     for group in groups:
         codes.update(json.loads((group / LATEX_MANIFEST).read_text(encoding="utf-8"))["documents"])
     manifest = json.dumps({"documents": sorted(codes)}, indent=2) + "\n"
-    return sync(latex_sources(groups), {LATEX_MANIFEST: manifest.encode("utf-8")}, output)
+    return sync(latex_sources(groups), {LATEX_MANIFEST: manifest.encode("utf-8")}, output, recorded)
 
 
-def sync(sources: Mapping[str, Path], merged: Mapping[str, bytes], output: Path) -> AssemblyReport:
-    """Copy ``sources`` (relative path -> file) and write ``merged`` into ``output``; prune what is no longer given."""
+def claim_folder(output: Path) -> None:
+    """Refuse to assemble into a folder that holds anything but an earlier build (a wrong ``-o`` must not prune it)."""
+    ours = (output / STAMP_NAME).exists() or (output / MANIFEST_NAME).exists()
+    if output.is_dir() and any(output.iterdir()) and not ours:
+        raise BuildError(f"{output} is not empty and holds no build: give an empty or a build folder")
+
+
+def recorded_files(output: Path) -> dict[str, str]:
+    """The files the last ``ok`` stamp of ``output`` lists with their hashes (empty without one): read it first."""
+    recorded = stamp.read_stamp(output) or {}
+    files = recorded.get("files") if recorded.get("status") == stamp.STATUS_OK else None
+    return dict(files) if isinstance(files, dict) else {}
+
+
+def _discard_foreign(output: Path, written: set[str], recorded: Mapping[str, str]) -> list[str]:
+    """Remove what this build does not write, and every file that differs from the last ``ok`` stamp.
+
+    Without this, a file added to or edited in the tree after it was stamped
+    would be stamped again as this build's output, and published.
+    """
+    removed = []
+    for relative, digest in stamp.output_files(output).items():
+        if relative not in written or recorded.get(relative) != digest:
+            (output / relative).unlink()
+            removed.append(relative)
+    return removed
+
+
+def sync(
+    sources: Mapping[str, Path], merged: Mapping[str, bytes], output: Path, recorded: Mapping[str, str]
+) -> AssemblyReport:
+    """Copy ``sources`` (relative path -> file) and write ``merged`` into ``output``; prune what is no longer given.
+
+    ``recorded``: :func:`recorded_files`, read before the caller stamped the folder ``running``.
+    """
     report = AssemblyReport()
     output.mkdir(parents=True, exist_ok=True)
+    report.removed += _discard_foreign(output, {*sources, *merged}, recorded)
     for relative, source in sorted(sources.items()):
         target = output / relative
         if _up_to_date(source, target):

@@ -189,7 +189,12 @@ def is_up_to_date(part: Part, fingerprint: str) -> bool:
     except OSError:
         return False
     built = stamp.read_stamp(part.out)
-    return recorded == fingerprint and built is not None and built.get("status") == stamp.STATUS_OK
+    return (
+        recorded == fingerprint
+        and built is not None
+        and built.get("status") == stamp.STATUS_OK
+        and stamp.is_intact(part.out, built)  # nothing added to or changed in its output since
+    )
 
 
 def record_fingerprint(part: Part, fingerprint: str) -> None:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.build import parts as part_files
-from generator.build.assemble import AssemblyReport, assemble, assemble_latex
+from generator.build.assemble import AssemblyReport, assemble, assemble_latex, claim_folder, recorded_files
 from generator.build.context import NAV_NAME, NavLink, SplitContext, read_context, read_nav, write_context
 from generator.build.groups import ALL_SITES, Shard, group_sites
 from generator.build.parts import HUB, Part
@@ -101,6 +101,8 @@ def project_for(docs: Path) -> Project:
 
 def build_html(build: SplitBuild, say: Say) -> SplitResult:
     """Plan, generate, build the HTML parts that changed, and assemble them (see the module docstring)."""
+    if build.shard is None:
+        claim_folder(build.output)  # before any work: a wrong -o is refused at once
     run = _prepare(build, "html")
     hub = Part(HUB, run.folder / HUB)
     generated = run.project.output.relative_to(run.docs).as_posix()
@@ -127,12 +129,15 @@ def build_latex(build: SplitBuild, say: Say) -> SplitResult:
     """
     if build.shard is not None:
         raise BuildError("only the HTML build is sharded")
+    claim_folder(build.output)
     run = _prepare(build, "latex")
     groups = run.group_parts("latex")
     _Pool(build, run, say).run([(part, run.group_context(part, ()), ()) for part in groups])
     hashes = input_hashes(run.plans)
+    claim_folder(build.output)
+    recorded = recorded_files(build.output)
     stamp.write_stamp(build.output, _stamp(stamp.STATUS_RUNNING, run.project, hashes, run.docs, builder="latex"))
-    run.result.assembly = assemble_latex([part.out for part in groups], build.output)
+    run.result.assembly = assemble_latex([part.out for part in groups], build.output, recorded)
     files = stamp.output_files(build.output)
     stamp.write_stamp(build.output, _stamp(stamp.STATUS_OK, run.project, hashes, run.docs, files, builder="latex"))
     return run.result
@@ -275,10 +280,13 @@ def assemble_tree(
         and current.get("site_inputs") == hashes
         and current.get("templates") == stamp.hash_templates(project.templates)
         and current.get("parts") == _parts_key(hub.out, groups_html)
+        and stamp.is_intact(output, current)
     ):
         return None
+    claim_folder(output)
+    recorded = recorded_files(output)
     stamp.write_stamp(output, _stamp(stamp.STATUS_RUNNING, project, hashes, docs))
-    report = assemble(hub.out, groups_html, output)
+    report = assemble(hub.out, groups_html, output, recorded)
     final = _stamp(stamp.STATUS_OK, project, hashes, docs, files=stamp.output_files(output))
     final["parts"] = _parts_key(hub.out, groups_html)
     stamp.write_stamp(output, final)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.build.assemble import AssemblyReport, assemble
+from generator.build.assemble import AssemblyReport, assemble, claim_folder, recorded_files
 from generator.build.context import CONTEXT_NAME
 from generator.build.groups import Shard, parse_shard
 from generator.build.parts import HUB
@@ -110,8 +110,10 @@ def assemble_shards(folders: Sequence[Path], output: Path, project: Project, doc
         input_hashes=hashes,
         templates=project.templates,
     )
+    claim_folder(output)
+    recorded = recorded_files(output)
     stamp.write_stamp(output, content)
-    report = assemble(hub, groups, output)
+    report = assemble(hub, groups, output, recorded)
     content.update(status=stamp.STATUS_OK, files=stamp.output_files(output))
     content["shards"] = [str(s.shard) for s in shards]
     stamp.write_stamp(output, content)

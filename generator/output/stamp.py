@@ -94,9 +94,11 @@ def needs_full_rebuild(outdir: Path) -> bool:
     """Whether the last build into ``outdir`` did not end well, so any file there may be half-written.
 
     True for a ``running`` stamp (killed, out of disk), a ``failed`` one (an
-    exception may have stopped a write) and an unreadable one; False for no
-    stamp (nothing built yet), an ``ok`` stamp and a preview build that failed
-    only on invalid inputs.
+    exception may have stopped a write), an unreadable one, and an ``ok`` one
+    whose folder no longer holds exactly the files it lists (a file changed,
+    added or removed since: rebuilding on top would stamp it as this build's
+    output); False for no stamp (nothing built yet), an intact ``ok`` stamp
+    and a preview build that failed only on invalid inputs.
     """
     if not (outdir / STAMP_NAME).exists():
         return False
@@ -104,7 +106,15 @@ def needs_full_rebuild(outdir: Path) -> bool:
     if stamp is None:
         return True
     status = stamp.get("status")
-    return status != STATUS_OK and not (status == STATUS_FAILED and stamp.get("reason") == PREVIEW_FAILURE)
+    if status == STATUS_OK:
+        return not is_intact(outdir, stamp)
+    return not (status == STATUS_FAILED and stamp.get("reason") == PREVIEW_FAILURE)
+
+
+def is_intact(outdir: Path, stamp: Mapping[str, Any]) -> bool:
+    """The folder holds exactly the files the stamp lists, with their hashes (a stamp without a list: True)."""
+    files = stamp.get("files")
+    return files is None or output_files(outdir) == files
 
 
 def source_date_epoch(environ: Mapping[str, str] | None = None) -> int | None:

@@ -191,10 +191,11 @@ def build_pdfs(
     out = build / "pdf"
     out.mkdir(parents=True, exist_ok=True)
     latex_stamp = stamp.read_stamp(latex_dir) or {}
+    intact = _intact_pdfs(out)
     _stamp_pdfs(out, latex_stamp, stamp.STATUS_RUNNING)
     keys = source_keys(latex_dir, codes)
     previous = _read_keys(out)
-    todo = [code for code in codes if previous.get(code) != keys[code] or not (out / f"{code}.pdf").is_file()]
+    todo = [code for code in codes if previous.get(code) != keys[code] or f"{code}.pdf" not in intact]
     lock = threading.Lock()
     started = 0
 
@@ -225,10 +226,10 @@ def build_pdfs(
         done[code] = keys[code]
         targets.append(target)
     _write_keys(out, done)
-    wanted = {out / f"{code}.pdf" for code in codes}
-    for stale in out.glob("*.pdf"):
-        if stale not in wanted:
-            stale.unlink()
+    wanted = {f"{code}.pdf" for code in codes}
+    for stale in stamp.output_files(out):
+        if stale not in wanted:  # old sites' PDFs, and anything else put here: only PDFs are stamped
+            (out / stale).unlink()
     if failures:
         names = ", ".join(code for code, _ in failures)
         _stamp_pdfs(out, latex_stamp, stamp.STATUS_FAILED, reason=f"no PDF for site(s) {names}")
@@ -237,6 +238,15 @@ def build_pdfs(
         raise PdfError(f"the PDF of {len(failures)} site(s) failed ({names}){built_note}\n{messages}")
     _stamp_pdfs(out, latex_stamp, stamp.STATUS_OK)
     return targets, run
+
+
+def _intact_pdfs(out: Path) -> set[str]:
+    """The PDFs in ``out`` that are what the last ``ok`` PDF step stamped (a changed one is built again)."""
+    recorded = stamp.read_stamp(out) or {}
+    listed = recorded.get("files") if recorded.get("status") == stamp.STATUS_OK else None
+    if not isinstance(listed, dict):
+        return set()
+    return {name for name, digest in stamp.output_files(out).items() if listed.get(name) == digest}
 
 
 KEYS_NAME = ".ibcm-pdf-sources.json"
