@@ -426,3 +426,50 @@ def test_one_failed_site_keeps_the_other_pdfs_and_stamps_the_step_failed(
     assert stamp is not None
     assert (stamp["status"], stamp["reason"], "files" in stamp) == ("failed", "no PDF for site(s) BBB", False)
     assert (tmp_path / "latex" / f"BBB{pdf_step.RUNNING_SUFFIX}").exists()  # the next run cleans BBB first
+
+
+def test_make_pdf_runs_latexmk_only_for_changed_sites_and_rebuilds_a_tampered_pdf(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sphinx's LaTeX run and TeX are stood in for: what is compiled again, and what is trusted."""
+    from generator.sphinx_ext.runner import SphinxRun
+
+    codes = ["AAA", "BBB", "CCC"]
+    latex = tmp_path / "latex"
+
+    def latex_run(_docs: Path, output: Path, _options: list[str], _jobs: int | None) -> SphinxRun:
+        output.mkdir(parents=True, exist_ok=True)
+        for code in codes:
+            if not (output / f"{code}.tex").exists():
+                (output / f"{code}.tex").write_text(f"\\documentclass{{article}} {code}", encoding="utf-8")
+        build_stamp.write_stamp(output, {"status": "ok", "builder": "latex", "site_inputs": {}})
+        return SphinxRun(warnings=[], site_codes=codes)
+
+    compiled: list[str] = []
+
+    def tex(latex_dir: Path, code: str, _env: dict[str, str]) -> Path:
+        compiled.append(code)
+        source = (latex_dir / f"{code}.tex").read_bytes()
+        (latex_dir / f"{code}.pdf").write_bytes(b"%PDF " + source)
+        return latex_dir / f"{code}.pdf"
+
+    monkeypatch.setattr(pdf_step, "latex_sources", latex_run)
+    monkeypatch.setattr(pdf_step, "site_codes", lambda _latex_dir: codes)
+
+    def run() -> list[str]:
+        compiled.clear()
+        pdf_step.build_pdfs(tmp_path / "docs", tmp_path, latexmk=tex)
+        return sorted(compiled)
+
+    assert run() == codes
+    assert run() == []  # nothing changed: no latexmk at all
+    (latex / "BBB.tex").write_text("\\documentclass{article} BBB, changed", encoding="utf-8")
+    assert run() == ["BBB"]
+    (tmp_path / "pdf" / "CCC.pdf").write_bytes(b"%PDF not what was built")
+    (tmp_path / "pdf" / "evil.html").write_text("<script></script>", encoding="utf-8")
+    assert run() == ["CCC"]  # a PDF that differs from the stamp is built again, never stamped as it is
+    assert not (tmp_path / "pdf" / "evil.html").exists()
+    stamp = build_stamp.read_stamp(tmp_path / "pdf")
+    assert stamp is not None and stamp["status"] == "ok"
+    assert stamp["files"] == build_stamp.output_files(tmp_path / "pdf")
+    assert (tmp_path / "pdf" / "BBB.pdf").read_bytes().endswith(b"changed")
