@@ -9,16 +9,20 @@ only a guard for a bare ``pip install -e '.[test]'``).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import ipaddress
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
+from conftest import require_tool
+from example_build import ExampleBuild
 from helpers import formatted, load, set_path, site_dict, site_yaml
 
 from generator.cli import main
@@ -28,14 +32,14 @@ from generator.derive.network.host_firewall import (
     host_firewall_rules,
     windows_firewall_documents,
 )
-from generator.derive.network.policy import FirewallPolicy, firewall_policy, token
-from generator.derive.network.probes import SAMPLES, Probe, firewall_probes
+from generator.derive.network.policy import FirewallPolicy, PolicyFilter, PolicyTerm, firewall_policy, token
+from generator.derive.network.probes import OUTSIDE, SAMPLES, Probe, firewall_probes
 from generator.model.firewall_platforms import FIREWALL_PLATFORMS, PLATFORM_NAMES
 from generator.model.json_schema import site_input_schema
 from generator.model.schema import Firewall
 from generator.pipeline import plan_site_file, plan_site_text
 from generator.plan import SitePlan
-from generator.render.firewall_config import appendix, config_link, firewall_configs
+from generator.render.firewall_config import appendix, config_link, default_pass_note, firewall_configs
 from generator.render.pages import render_site
 from generator.render.templates import create_environment
 
@@ -102,6 +106,7 @@ def prove_all(plan: SitePlan, platform: str) -> dict[str, tuple[int, int]]:
         assert flows == {f.id for f in plan.network.firewall_rules(fw.name)}, "every flow of the table is probed"
         kinds = {p.kind for p in probes if not p.permitted}
         assert {"tcp-4022", "other-protocol"} <= kinds
+        assert kinds & {"outside-source", "outside-destination"}, "some end of a flow names hosts"
         if plan.site.topology.site_server.address:
             assert "internet-to-site-server" in kinds
         result[fw.name] = (len(flows), sum(not p.permitted for p in probes))
@@ -172,6 +177,113 @@ def test_a_term_mixing_tcp_and_udp_is_refused_and_caught_by_the_check() -> None:
         and checker.verdicts(p.source, p.destination, p.protocol, p.port)[0].permitted
     ]
     assert any(p.protocol == "UDP" and p.port == 445 and p.destination == dmzmp01 for p in widened)
+
+
+def with_term(policy: FirewallPolicy, index: int, position: int, term: PolicyTerm, *, insert: bool) -> FirewallPolicy:
+    """``policy`` with ``term`` replacing (or inserted before) the term at ``position`` of filter ``index``."""
+    policy_filter = policy.filters[index]
+    terms = list(policy_filter.terms)
+    terms[position : position + (0 if insert else 1)] = [term]
+    changed: PolicyFilter = dataclasses.replace(policy_filter, terms=tuple(terms))
+    filters = (*policy.filters[:index], changed, *policy.filters[index + 1 :])
+    return dataclasses.replace(policy, filters=filters)
+
+
+@pytest.mark.parametrize("platform", PLATFORM_NAMES)
+def test_a_term_widened_to_any_source_or_destination_fails_the_proof(platform: str) -> None:
+    """The proof shows exactly the flows: every accept term of every example, widened at either end, is caught."""
+    widened = 0
+    for path in EXAMPLES:
+        plan = example(path)
+        for fw in plan.network.firewall_infos:
+            policy = firewall_policy(plan.network, fw.name, platform)
+            if not policy.complete or not policy.filters:
+                continue
+            probes = firewall_probes(plan.network, plan.site.topology, policy)
+            assert aclgen.prove(policy, probes).holds
+            for index, policy_filter in enumerate(policy.filters):
+                for position, term in enumerate(policy_filter.terms):
+                    for end in ("source", "destination"):
+                        if term.action != "accept" or getattr(term, end) is None:
+                            continue  # already any: nothing to widen
+                        any_end = (
+                            dataclasses.replace(term, source=None)
+                            if end == "source"
+                            else dataclasses.replace(term, destination=None)
+                        )
+                        wide = with_term(policy, index, position, any_end, insert=False)
+                        proof = aclgen.prove(wide, probes)
+                        assert not proof.holds, f"{plan.code} {fw.name} {term.name}: any {end} went unnoticed"
+                        kind = "outside-source" if end == "source" else "outside-destination"
+                        assert any(f.startswith(kind) for f in proof.failures), proof.failures
+                        widened += 1
+    assert widened >= 20
+
+
+def test_the_outside_probes_of_a_firewall() -> None:
+    plan = example(ROOT / "site_inputs" / "contoso-perimeter-forest.yaml")
+    policy = firewall_policy(plan.network, "FW-EDGE", "ciscoasa")
+    probes = firewall_probes(plan.network, plan.site.topology, policy)
+    # Internet clients are any address, so no probe replaces them; the CRL host is any address, so its check is
+    # probed from an outside address only (the first of the servers that make it stands for all four).
+    assert [str(p) for p in probes if p.kind.startswith("outside")] == [
+        "outside-destination client-internet-clients-cen-mp-nlb-tcp-443 TCP 198.18.0.10 -> 198.18.0.20:443 "
+        "(internet to perimeter) must be denied",
+        "outside-destination client-internet-clients-dmzsup01-tcp-8531 TCP 198.18.0.10 -> 198.18.0.20:8531 "
+        "(internet to perimeter) must be denied",
+        "outside-destination client-internet-clients-dmzsup01-tcp-8530 TCP 198.18.0.10 -> 198.18.0.20:8530 "
+        "(internet to perimeter) must be denied",
+        "outside-source site-system-crl-dmzmp01-crl-contoso-example-tcp-80 TCP 198.18.0.20 -> 198.18.0.10:80 "
+        "(perimeter to internet) must be denied",
+    ]
+    assert OUTSIDE == {4: "198.18.0.20", 6: "2001:2::20"} and set(OUTSIDE.values()).isdisjoint(SAMPLES.values())
+
+
+def test_a_flow_accepted_by_another_rules_term_fails_the_proof() -> None:
+    plan = example(ROOT / "site_inputs" / "contoso-perimeter-forest.yaml")
+    policy = firewall_policy(plan.network, "FW-CORE", "srx")
+    probes = firewall_probes(plan.network, plan.site.topology, policy)
+    first = policy.filters[0].terms[0]
+    shadow = dataclasses.replace(first, name="IBCM-CEN-SHADOW")  # same packets, ahead of the rule's own term
+    proof = aclgen.prove(with_term(policy, 0, 0, shadow, insert=True), probes)
+    flows_of_first = {p.flow_id for p in probes if p.term == first.name}
+    assert flows_of_first and len(proof.failures) == sum(p.term == first.name for p in probes)
+    assert all(f"term IBCM-CEN-SHADOW: accept, not term {first.name}" in f for f in proof.failures)
+    assert {f.split()[1] for f in proof.failures} == flows_of_first
+
+
+def test_asa_says_which_direction_it_passes_without_an_access_list() -> None:
+    """ASA passes traffic from a higher to a lower security level when no list is bound: said, and proved so."""
+    plan = example(ROOT / "site_inputs" / "tailspin-reverse-proxy.yaml")
+    asa = firewall_policy(plan.network, "TS-FW-OUTER", "ciscoasa")
+    assert [f.zones for f in asa.filters] == [("internet", "perimeter")]
+    assert aclgen.unlisted_directions(asa) == [("perimeter", "internet")]
+    assert default_pass_note(asa) == (
+        "This configuration has no access list for perimeter to internet: Cisco ASA passes traffic from a higher to "
+        "a lower security level when no access list is bound to the interface it enters, so that direction is not "
+        "restricted by this change; the firewall's own access lists there, if any, decide."
+    )
+    for platform in ("srx", "paloalto", "fortigate", "nftables"):  # zone pairs without a policy are denied
+        assert default_pass_note(firewall_policy(plan.network, "TS-FW-OUTER", platform)) == ""
+    assert default_pass_note(firewall_policy(example(EXAMPLES[0]).network, "FW-EDGE", "ciscoasa")) == ""
+    outbound = Probe("tcp-4022", "172.16.0.10", SAMPLES[4], "TCP", 4022, ("perimeter", "internet"), False)
+    inbound = dataclasses.replace(
+        outbound, source=SAMPLES[4], destination="172.16.0.10", zones=("internet", "perimeter")
+    )
+    (failure,) = aclgen.prove(asa, [outbound, inbound]).failures
+    assert failure.endswith(
+        "(perimeter to internet) must be denied; Aerleon's check says no filter for this "
+        "direction: permitted by default"
+    )
+    srx = firewall_policy(plan.network, "TS-FW-OUTER", "srx")
+    assert aclgen.prove(srx, [outbound, inbound]).holds
+    data = yaml.safe_load((ROOT / "site_inputs" / "tailspin-reverse-proxy.yaml").read_text(encoding="utf-8"))
+    data["network"]["front_firewall"]["platform"] = "ciscoasa"
+    asa_plan = plan_of_text(yaml.safe_dump(data, sort_keys=False))
+    (config,) = firewall_configs(asa_plan)
+    assert config.text is not None and config.proof is not None and config.proof.holds
+    text = appendix(asa_plan, (config,))
+    assert "no access list for perimeter to internet\\: Cisco ASA passes traffic from a higher to a lower" in text
 
 
 def test_every_term_has_one_protocol_and_names_its_rule_and_flows() -> None:
@@ -294,6 +406,89 @@ def test_export_writes_what_aerleon_itself_generates_the_configuration_from(
         )
         (generated,) = (tmp_path / stem / "out").iterdir()
         assert aclgen.strip_revision_tags(generated.read_text()) == (tmp_path / "export" / config.filename).read_text()
+
+
+def test_export_warns_about_each_configuration_it_cannot_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["export", str(WOODGROVE), "-o", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == (
+        "ibcm-runbook: warning: no Juniper SRX configuration for WG-PERIMETER-FW, as these hosts have no usable "
+        "address: WGFSP01 (perimeter) - no address in the site input (to be assigned)\n"
+    )
+    assert not [p for p in tmp_path.iterdir() if not p.name.endswith(".csv")]
+    assert main(["export", str(ROOT / "site_inputs" / "contoso-perimeter-forest.yaml"), "-o", str(tmp_path)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def usage_section(title: str) -> str:
+    text = (ROOT / "docs" / "usage.md").read_text(encoding="utf-8")
+    start = text.index(f"\n## {title}\n")
+    return text[start : text.index("\n## ", start + 1)]
+
+
+def test_the_documented_aclgen_command_regenerates_the_configuration(tmp_path: Path) -> None:
+    """docs/usage.md's commands, run as written in the folder `export` wrote, give the runbook's configuration."""
+    script = shutil.which("aclgen", path=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    if script is None:
+        pytest.skip("Aerleon's aclgen script is not installed")
+    section = usage_section("Firewall configurations (Aerleon)")
+    (commands,) = re.findall(r"```sh\n(.*?)```", section, re.DOTALL)
+    (output,) = re.findall(r"`(out/[^`]+)`", section)
+    assert main(["export", str(ROOT / "site_inputs" / "contoso-perimeter-forest.yaml"), "-o", str(tmp_path)]) == 0
+    env = {**os.environ, "PATH": f"{Path(script).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    result = subprocess.run(
+        ["bash", "-e", "-c", commands], cwd=tmp_path, env=env, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    generated = (tmp_path / output).read_text(encoding="utf-8")
+    assert REVISION_TAGS.search(generated)  # Aerleon's own output, keywords and all
+    assert aclgen.strip_revision_tags(generated) == (tmp_path / "CEN-FW-EDGE-ciscoasa.asa").read_text()
+
+
+@pytest.mark.slow
+def test_the_pdf_has_the_firewall_configurations_appendix(example_build: ExampleBuild) -> None:
+    (config, _) = firewall_configs(example(ROOT / "site_inputs" / "contoso-perimeter-forest.yaml"))
+    assert config.text is not None
+    acl = next(line for line in config.text.splitlines() if " extended permit " in line)
+    text = subprocess.run(
+        [require_tool("pdftotext"), "-enc", "UTF-8", "-layout", str(example_build.pdfs["CEN"]), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    lines = [line.strip() for line in text.splitlines()]
+    heading = len(lines) - 1 - lines[::-1].index("Appendix: firewall configurations")  # the chapter, not the toc
+    assert acl in lines[heading:], acl
+    assert "Cisco ASA configuration of FW-EDGE (generated and checked by Aerleon; shown in the appendix)." in lines
+
+
+def test_plugins_are_started_once_only_when_aerleon_has_the_expected_shape(monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = example(ROOT / "site_inputs" / "contoso-perimeter-forest.yaml")
+    policy = firewall_policy(plan.network, "FW-CORE", "srx")
+    expected = aclgen.generate_policy(policy)
+    assert aclgen._start_plugins_once()
+    assert "Start" in vars(plugin_supervisor.PluginSupervisor)  # the once-only shortcut is in place
+
+    class NewerSupervisor(plugin_supervisor._PluginSupervisor):
+        """A later Aerleon whose Start takes another argument: it must be left alone."""
+
+        def Start(
+            self, config: plugin_supervisor.PluginSupervisorConfiguration | None = None, reload: bool = True
+        ) -> None:
+            self.starts = getattr(self, "starts", 0) + reload
+            super().Start(config)
+
+    newer = NewerSupervisor()
+    monkeypatch.setattr(plugin_supervisor, "PluginSupervisor", newer)
+    assert not aclgen._start_plugins_once()
+    assert "Start" not in vars(newer) and getattr(newer, "starts", 0) == 0
+    assert aclgen.generate_policy(policy) == expected  # Aerleon starts its plugins itself
+    assert aclgen.generate_policy(policy) == expected
+    assert newer.starts == 2
+    monkeypatch.delattr(plugin_supervisor, "PluginSupervisor")
+    assert not aclgen._start_plugins_once()
 
 
 def test_policy_yaml_is_the_policy_given_to_the_api() -> None:

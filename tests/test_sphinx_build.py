@@ -121,7 +121,8 @@ def test_diagram_is_rendered_as_svg_by_graphviz(scenario: Scenario) -> None:
 
 def test_csv_downloads_are_published(scenario: Scenario) -> None:
     html = scenario.project.html
-    for name in ("CEN-FW-EDGE.csv", "CEN-FW-CORE.csv", "CEN-dns.csv", "CEN-plan.json"):
+    configs = ("CEN-FW-EDGE-ciscoasa.asa", "CEN-FW-CORE-srx.srx")  # the Aerleon configurations (issue 14)
+    for name in ("CEN-FW-EDGE.csv", "CEN-FW-CORE.csv", "CEN-dns.csv", "CEN-plan.json", *configs):
         links = re.findall(rf'href="(\.\./\.\./_downloads/[0-9a-f]+/{re.escape(name)})"', scenario.pages["CEN"])
         assert links, name
         assert (html / "_generated" / "CEN" / links[0]).resolve().is_file()

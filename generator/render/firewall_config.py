@@ -112,6 +112,22 @@ def config_link(config: FirewallConfig) -> Myst:
     return Myst(f"No {escape_myst(config.title)} configuration yet: no usable address for {names} (see {where}).")
 
 
+def default_pass_note(policy: FirewallPolicy) -> str:
+    """What a platform passes in a direction this configuration has no access list for (ASA's security levels).
+
+    Said rather than fixed with a deny-only access list: binding one would also cut the traffic the firewall
+    already carries in that direction, which this change knows nothing of."""
+    unlisted = aclgen.unlisted_directions(policy)
+    if not unlisted:
+        return ""
+    directions = " and ".join(f"{a} to {b}" for a, b in unlisted)
+    return (
+        f"This configuration has no access list for {directions}: {policy.platform.title} passes traffic from a "
+        "higher to a lower security level when no access list is bound to the interface it enters, so that "
+        "direction is not restricted by this change; the firewall's own access lists there, if any, decide."
+    )
+
+
 def appendix(plan: SitePlan, configs: tuple[FirewallConfig, ...]) -> Myst:
     """The appendix body: per firewall, what was generated and how it was checked, then the configuration."""
     parts: list[str] = []
@@ -138,12 +154,15 @@ def appendix(plan: SitePlan, configs: tuple[FirewallConfig, ...]) -> Myst:
             f"{'rule' if rules == 1 else 'rules'} of {escape_myst(c.firewall)} ({terms} "
             f"{'term' if terms == 1 else 'terms'}: one per rule and protocol, named after the rule, with the flow "
             "ids in its comment), and a final deny in each filter. Aerleon's check (aclcheck) permits each of the "
-            f"{flows} flows of its table ({c.proof.permitted} packets: both ends of each port range) and denies "
+            f"{flows} flows of its table ({c.proof.permitted} packets: both ends of each port range), each by the "
+            f"term of its own rule, and denies "
             f"{c.proof.denied} packets the plan does not contain: TCP 4022, the Internet to the site server "
-            f"{escape_myst(server)}, and each flow's port under the other protocol.\n"
+            f"{escape_myst(server)}, each flow's port under the other protocol, and each flow's port from and to "
+            "an address outside the plan.\n"
         )
-        if policy.platform.note:
-            parts.append(f"{escape_myst(policy.platform.note)}\n")
+        note = " ".join(n for n in (policy.platform.note, default_pass_note(policy)) if n)
+        if note:
+            parts.append(f"{escape_myst(note)}\n")
         if policy.translations:
             nat = ", ".join(
                 f"{escape_myst(public)} → {escape_myst(private)}" for public, private in policy.translations

@@ -19,6 +19,7 @@ unnoticed.
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import logging
 import re
 from collections.abc import Iterator, Sequence
@@ -28,6 +29,7 @@ from typing import Any, cast
 
 import yaml
 
+from generator.derive.network.flows import zone_rank
 from generator.derive.network.policy import FirewallPolicy, PolicyFilter, PolicyTerm
 from generator.derive.network.probes import Probe
 from generator.errors import GeneratorError
@@ -203,23 +205,44 @@ def strip_revision_tags(text: str) -> str:
     return "\n".join(kept).strip("\n") + "\n"
 
 
-def _start_plugins_once() -> None:
-    """Find Aerleon's generators once per process instead of on every ``api.Generate`` call.
+def _start_plugins_once() -> bool:
+    """Find Aerleon's generators once per process instead of on every ``api.Generate`` call; whether it did.
 
     ``api.Generate`` calls ``PluginSupervisor.Start()`` each time, and each start
     scans every installed package's entry points (9 ms): a third of the time of
     planning a site with host firewall rules.  After the first start the
     supervisor's ``Start`` is replaced on that instance by a no-op; the
-    generators it found stay.
+    generators it found stay.  This leans on Aerleon's internals, so it is done
+    only when they have the shape of Aerleon 1.18 (a singleton whose bound
+    ``Start(config=None)`` fills a ``generators`` dictionary); otherwise nothing
+    is touched and Aerleon starts its plugins itself, as it would without this.
     """
     from aerleon.lib import plugin_supervisor
 
-    supervisor = plugin_supervisor.PluginSupervisor
+    supervisor = getattr(plugin_supervisor, "PluginSupervisor", None)
+    if supervisor is None:
+        return False
     if getattr(supervisor, "_ibcm_started", False):
-        return
-    supervisor.Start()
+        return True
+    start = getattr(supervisor, "Start", None)
+    if not (inspect.ismethod(start) and start.__self__ is supervisor and _takes_only_config(start)):
+        return False
+    start()
+    generators = getattr(supervisor, "generators", None)
+    if not isinstance(generators, dict) or not generators:
+        return False
     setattr(supervisor, "Start", lambda _config=None: None)  # noqa: B010 - an instance attribute, on purpose
     setattr(supervisor, "_ibcm_started", True)  # noqa: B010
+    return True
+
+
+def _takes_only_config(start: Any) -> bool:
+    """Whether ``start`` is called as Aerleon 1.18's ``Start(config=None)``: nothing else to pass on."""
+    try:
+        parameters = list(inspect.signature(start).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    return len(parameters) == 1 and parameters[0].name == "config" and parameters[0].default is None
 
 
 def generate(policy_doc: dict[str, Any], definitions_doc: dict[str, Any], what: str) -> str:
@@ -331,9 +354,28 @@ class Proof:
         return not self.failures
 
 
+PASS_WITHOUT_A_LIST = frozenset({"ciscoasa"})
+"""Platforms that pass traffic from a more trusted to a less trusted zone when no access list is bound to the
+interface it enters (ASA's security levels); the zone-based ones deny a zone pair without a policy."""
+
+
+def passes_without_a_list(policy: FirewallPolicy, zones: tuple[str, str]) -> bool:
+    """Whether ``policy``'s firewall passes a packet between these sides when the policy has no filter for them."""
+    return policy.platform.name in PASS_WITHOUT_A_LIST and zone_rank(zones[0]) > zone_rank(zones[1])
+
+
+def unlisted_directions(policy: FirewallPolicy) -> list[tuple[str, str]]:
+    """The directions across the firewall that ``policy`` has no filter for, but that it passes by default."""
+    low, high = policy.zones
+    return [
+        z for z in ((high, low), (low, high)) if filter_index(policy, z) is None and passes_without_a_list(policy, z)
+    ]
+
+
 def prove(policy: FirewallPolicy, probes: Sequence[Probe]) -> Proof:
-    """Ask Aerleon's check about every probe, in the filter of the probe's direction (a packet a zone-based
-    firewall has no filter for is denied by it)."""
+    """Ask Aerleon's check about every probe, in the filter of the probe's direction, and that each flow is
+    accepted by the term of its own grouped rule (a packet the policy has no filter for is denied by a zone-based
+    firewall, passed by ASA from a higher to a lower security level: :func:`passes_without_a_list`)."""
     check = checker(policy)
     permitted = denied = 0
     failures: list[str] = []
@@ -344,10 +386,17 @@ def prove(policy: FirewallPolicy, probes: Sequence[Probe]) -> Proof:
             if index is not None
             else None
         )
-        if (verdict is not None and verdict.permitted) == probe.permitted:
+        passes = verdict.permitted if verdict is not None else passes_without_a_list(policy, probe.zones)
+        wrong_term = verdict is not None and probe.term is not None and passes and verdict.term != probe.term
+        if passes == probe.permitted and not wrong_term:
             permitted += probe.permitted
             denied += not probe.permitted
             continue
-        said = f"term {verdict.term}: {verdict.action}" if verdict else "no filter for this direction: deny"
+        if verdict is None:
+            said = f"no filter for this direction: {'permitted by default' if passes else 'deny'}"
+        elif wrong_term:
+            said = f"term {verdict.term}: {verdict.action}, not term {probe.term}"
+        else:
+            said = f"term {verdict.term}: {verdict.action}"
         failures.append(f"{probe}; Aerleon's check says {said}")
     return Proof(permitted, denied, tuple(failures))

@@ -8,15 +8,20 @@ verdict is known from the flows alone, not from the policy built from them:
   by the term of the grouped rule that covers it;
 * packets the plan does not contain must be denied: TCP 4022 (SQL Server
   Service Broker) between the two ends of every flow, the Internet to the site
-  server on every port of the firewall's flows under both protocols, and each
-  flow's port under the other protocol.  A probe the plan does contain after all
-  (the site server may take Internet clients, DNS runs on TCP and UDP 53) is
-  left out, by the flows' own answer (:func:`plan_permits`).
+  server on every port of the firewall's flows under both protocols, each
+  flow's port under the other protocol, and each flow's port from an address
+  outside the plan to its destination and from its source to an address outside
+  the plan (so a term widened to any source or any destination is caught, not
+  only a missing or mistyped one).  A probe the plan does contain after all
+  (the site server may take Internet clients, DNS runs on TCP and UDP 53, a flow
+  from "any" takes the outside address too) is left out, by the flows' own
+  answer (:func:`plan_permits`).
 
 "Any" ends (Internet and intranet clients, Internet hosts known by DNS name)
-are probed from an address of the benchmarking ranges (RFC 2544, RFC 5180),
-which no site uses; on a ``single``-layout platform the zones do not count,
-as nftables matches addresses only.
+are probed from one address of the benchmarking ranges (RFC 2544, RFC 5180),
+which no site uses, and the address outside the plan is another of them; on a
+``single``-layout platform the zones do not count, as nftables matches
+addresses only.
 """
 
 from __future__ import annotations
@@ -32,10 +37,15 @@ from generator.derive.network.policy import FirewallPolicy, Unresolved, endpoint
 from generator.derive.network.rules import RuleEndpoint, nat_at
 from generator.model.topology import Topology
 
-ProbeKind = Literal["flow", "tcp-4022", "internet-to-site-server", "other-protocol"]
+ProbeKind = Literal[
+    "flow", "tcp-4022", "internet-to-site-server", "other-protocol", "outside-source", "outside-destination"
+]
 ANY = "any"
 SAMPLES: dict[int, str] = {4: "198.18.0.10", 6: "2001:2::10"}
 """The address an "any" end is probed from, per IP version: benchmarking ranges, never a site's."""
+OUTSIDE: dict[int, str] = {4: "198.18.0.20", 6: "2001:2::20"}
+"""The address outside the plan a flow's end is swapped for, per IP version: benchmarking ranges too, and not the
+sample address, so a probe from an "any" end to it is not a packet from an address to itself."""
 SERVICE_BROKER_PORT = min(int(p) for p in FORBIDDEN_PORTS)
 OTHER: dict[Protocol, Protocol] = {"TCP": "UDP", "UDP": "TCP"}
 
@@ -168,6 +178,12 @@ def firewall_probes(network: NetworkPlan, topo: Topology, policy: FirewallPolicy
         source, destination = _sample(r.source, r.destination), _sample(r.destination, r.source)
         for port in dict.fromkeys((r.low, r.high)):
             add("other-protocol", source, destination, OTHER[r.flow.protocol], port, r.zones, flow_id=r.flow.id)
+    for r in routes:
+        source, destination = _sample(r.source, r.destination), _sample(r.destination, r.source)
+        outside = OUTSIDE[_version(source) or _version(destination) or 4]
+        for port in dict.fromkeys((r.low, r.high)):
+            add("outside-source", outside, destination, r.flow.protocol, port, r.zones, flow_id=r.flow.id)
+            add("outside-destination", source, outside, r.flow.protocol, port, r.zones, flow_id=r.flow.id)
     return tuple(probes.values())
 
 
