@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 from generator.derive.checklist import IBCM_CHECKLIST, Checklist
@@ -18,6 +19,7 @@ from generator.errors import InputError
 from generator.load.codes import DUPLICATE_SITE_CODE
 from generator.load.loader import discover_inputs, display_path, parse_site_text, read_site_file
 from generator.load.revision import RevisionError, read_revision
+from generator.load.site_cache import SiteCache, templates_fingerprint
 from generator.output.writer import SyncReport, sync_tree
 from generator.plan import SitePlan, build_site_plan
 from generator.plan.acknowledgements import acknowledge
@@ -71,31 +73,51 @@ def plan_site_text(
 
 
 def plan_site_file(
-    path: Path, checklist: Checklist = IBCM_CHECKLIST, *, shown_as: str | None = None
+    path: Path,
+    checklist: Checklist = IBCM_CHECKLIST,
+    *,
+    shown_as: str | None = None,
+    cache: SiteCache | None = None,
 ) -> tuple[SitePlan | None, list[Diagnostic]]:
-    """:func:`plan_site_text` for one file, read once; the plan records the file's SHA-256."""
+    """:func:`plan_site_text` for one file, read once; the plan records the file's SHA-256.
+
+    With ``cache``, an input planned before (same bytes, shown path and generator) is not parsed or planned again.
+    """
     source, diagnostics = read_site_file(path, shown_as=shown_as)
     if source is None:
         return None, diagnostics
-    plan, diagnostics = plan_site_text(source.text, source.shown, checklist)
-    return (replace(plan, source_sha256=source.sha256) if plan else None), diagnostics
+    text = source
+
+    def plan_text() -> tuple[SitePlan | None, list[Diagnostic]]:
+        plan, diagnostics = plan_site_text(text.text, text.shown, checklist)
+        return (replace(plan, source_sha256=text.sha256) if plan else None), diagnostics
+
+    return plan_text() if cache is None else cache.planned(source, checklist, plan_text)
 
 
 def plan_sites(
-    paths: list[Path], checklist: Checklist = IBCM_CHECKLIST, *, root: Path | None = None
+    paths: list[Path],
+    checklist: Checklist = IBCM_CHECKLIST,
+    *,
+    root: Path | None = None,
+    cache: SiteCache | None = None,
 ) -> tuple[list[SitePlan], list[Diagnostic]]:
     """Plan every site under ``paths`` (sorted by site code) with every diagnostic of every file.
 
     Files are shown relative to ``root`` (default: the working folder).  Also
-    reports a site code used by two files.
+    reports a site code used by two files.  With ``cache``, unchanged inputs
+    are not planned again and, when ``paths`` are all folders, the entries of
+    inputs no longer there are pruned.
     """
     plans: list[SitePlan] = []
     diagnostics: list[Diagnostic] = []
     for path in discover_inputs(paths):
-        plan, found = plan_site_file(path, checklist, shown_as=display_path(path, root))
+        plan, found = plan_site_file(path, checklist, shown_as=display_path(path, root), cache=cache)
         diagnostics += found
         if plan is not None:
             plans.append(plan)
+    if cache is not None and checklist is IBCM_CHECKLIST and all(path.is_dir() for path in paths):
+        cache.prune("plan")  # every input of these folders was looked up just now
     codes: dict[str, SitePlan] = {}
     for plan in plans:
         if plan.code in codes:
@@ -110,10 +132,14 @@ def plan_sites(
 
 
 def load_plans(
-    site_inputs: Path, checklist: Checklist = IBCM_CHECKLIST, *, root: Path | None = None
+    site_inputs: Path,
+    checklist: Checklist = IBCM_CHECKLIST,
+    *,
+    root: Path | None = None,
+    cache: SiteCache | None = None,
 ) -> tuple[list[SitePlan], list[Diagnostic]]:
     """Plan every site of a folder; raises :class:`InputError` when anything is an error."""
-    plans, diagnostics = plan_sites([site_inputs], checklist, root=root)
+    plans, diagnostics = plan_sites([site_inputs], checklist, root=root, cache=cache)
     if any(d.is_error for d in diagnostics):
         raise InputError(diagnostics=diagnostics)
     return plans, diagnostics
@@ -179,19 +205,33 @@ def plan_baselines(plans: list[SitePlan], *, root: Path | None = None) -> dict[s
 
 
 def render_plans(
-    project: Project, plans: list[SitePlan], baselines: Mapping[str, Baseline] | None = None
+    project: Project,
+    plans: list[SitePlan],
+    baselines: Mapping[str, Baseline] | None = None,
+    *,
+    cache: SiteCache | None = None,
 ) -> dict[str, str | bytes]:
     """Every generated file of every site, plus the landing page's site table, in memory.
 
     ``baselines`` (site code -> :class:`Baseline`, from :func:`plan_baselines`)
-    are planned here when not given.
+    are planned here when not given.  With ``cache``, a site whose plan the
+    cache made and whose templates did not change is not rendered again (one
+    with a baseline always is), and the entries ``plans`` did not use are
+    pruned: ``plans`` are the whole output.
     """
     if baselines is None:
         baselines = plan_baselines(plans, root=project.root)
     env = create_environment(project.templates)
+    templates = templates_fingerprint(project.templates) if cache is not None else ""
     files: dict[str, str | bytes] = {}
     for plan in plans:
-        files.update(render_site(env, plan, baselines.get(plan.code)))
+        baseline = baselines.get(plan.code)
+        if cache is None or baseline is not None:
+            files.update(render_site(env, plan, baseline))
+        else:
+            files.update(cache.rendered(plan, templates, partial(render_site, env, plan)))
+    if cache is not None:
+        cache.prune("files")
     files["site-index.md"] = render_template(env, "pages/site-index.md.j2", {"sites": [site_summary(p) for p in plans]})
     return files
 
@@ -201,13 +241,17 @@ def write_plans(
     plans: list[SitePlan],
     warnings: list[Diagnostic],
     baselines: Mapping[str, Baseline] | None = None,
+    *,
+    cache: SiteCache | None = None,
 ) -> GenerationResult:
     """Render ``plans`` and write what changed into ``project.output``; nothing is written if rendering fails."""
-    report = sync_tree(project.output, render_plans(project, plans, baselines))
+    report = sync_tree(project.output, render_plans(project, plans, baselines, cache=cache))
     return GenerationResult(plans, warnings, report)
 
 
-def generate(project: Project, checklist: Checklist = IBCM_CHECKLIST) -> GenerationResult:
+def generate(
+    project: Project, checklist: Checklist = IBCM_CHECKLIST, *, cache: SiteCache | None = None
+) -> GenerationResult:
     """Load, plan, render and write every site of ``project``."""
-    plans, diagnostics = load_plans(project.site_inputs, checklist, root=project.root)
-    return write_plans(project, plans, diagnostics)
+    plans, diagnostics = load_plans(project.site_inputs, checklist, root=project.root, cache=cache)
+    return write_plans(project, plans, diagnostics, cache=cache)

@@ -31,6 +31,7 @@ from generator.build.shards import write_shard_file
 from generator.build.worker import PartJob, PartResult, build_part
 from generator.diagnostics import Diagnostic
 from generator.errors import BuildError
+from generator.load.site_cache import SiteCache
 from generator.output import stamp
 from generator.pipeline import Project, load_plans, plan_baselines, write_plans
 from generator.plan import SitePlan
@@ -67,6 +68,8 @@ class SplitResult:
     assembly: AssemblyReport | None = None
 
 
+CACHE_NAME = ".ibcm-cache"
+"""The site cache (:mod:`generator.load.site_cache`), next to the build's output folders."""
 PATH_DEFAULTS = {
     "generator_site_inputs": "../site_inputs",
     "generator_templates": "../templates",
@@ -176,9 +179,10 @@ def _prepare(build: SplitBuild, builder: str) -> _Run:
     project = project_for(docs)
     if docs not in project.output.parents:
         raise BuildError(f"the generated sources ({project.output}) must be inside the Sphinx project {docs}")
-    plans, warnings = load_plans(project.site_inputs, root=project.root)
-    write_plans(project, plans, warnings, plan_baselines(plans, root=project.root))
     folder = build.parts_folder.resolve()
+    cache = SiteCache(folder.parent / CACHE_NAME)  # unchanged sites are neither planned nor rendered again
+    plans, warnings = load_plans(project.site_inputs, root=project.root, cache=cache)
+    write_plans(project, plans, warnings, plan_baselines(plans, root=project.root), cache=cache)
     groups = group_sites([plan.code for plan in plans], build.shard or ALL_SITES)
     part_files.prune_parts(folder, [HUB, *groups] if builder == "html" else list(groups))
     environment = part_files.environment_fingerprint(docs)

@@ -44,6 +44,7 @@ from sphinx.util import logging
 from generator import __version__
 from generator.diagnostics import Diagnostic
 from generator.errors import GeneratorError, InputError
+from generator.load.site_cache import SiteCache
 from generator.model.json_schema import SCHEMA_PATH, schema_text
 from generator.output import stamp
 from generator.output.writer import write_if_changed
@@ -123,6 +124,11 @@ def project_from_config(app: Sphinx) -> Project:
     )
 
 
+def site_cache(app: Sphinx) -> SiteCache:
+    """The site cache beside the output folder (``docs/_build/.ibcm-cache``): unchanged sites are not planned again."""
+    return SiteCache(Path(app.outdir).parent / ".ibcm-cache")
+
+
 def load_site_plans(app: Sphinx, config: Config) -> None:
     """``config-inited``: parse, validate and plan every site once; errors are raised at ``builder-inited``.
 
@@ -142,7 +148,7 @@ def load_site_plans(app: Sphinx, config: Config) -> None:
             )
         return
     try:
-        loaded.plans, loaded.warnings = load_plans(project.site_inputs, root=project.root)
+        loaded.plans, loaded.warnings = load_plans(project.site_inputs, root=project.root, cache=site_cache(app))
     except InputError as exc:
         lines = "\n".join(d.format() for d in exc.diagnostics)
         loaded.error = SiteInputError(f"{exc}; nothing was generated\n{lines}", exc.diagnostics)
@@ -177,7 +183,7 @@ def generate_sources(app: Sphinx) -> None:
     if loaded.error is not None or not loaded.generated:
         return  # preview mode: the sources of the last valid inputs stay; split build: written already
     try:
-        result = write_plans(loaded.project, loaded.plans, loaded.warnings, loaded.baselines)
+        result = write_plans(loaded.project, loaded.plans, loaded.warnings, loaded.baselines, cache=site_cache(app))
     except GeneratorError as exc:
         raise SiteInputError(str(exc)) from None
     for diagnostic in result.warnings:
