@@ -8,7 +8,8 @@ previous output untouched.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import shutil
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
@@ -19,8 +20,8 @@ from generator.errors import InputError
 from generator.load.codes import DUPLICATE_SITE_CODE
 from generator.load.loader import discover_inputs, display_path, parse_site_text, read_site_file
 from generator.load.revision import RevisionError, read_revision
-from generator.load.site_cache import SiteCache, templates_fingerprint
-from generator.output.writer import SyncReport, sync_tree
+from generator.output.site_cache import SiteCache, templates_fingerprint
+from generator.output.writer import MANIFEST_NAME, SyncReport, sync_tree
 from generator.plan import SitePlan, build_site_plan
 from generator.plan.acknowledgements import acknowledge
 from generator.plan.diff import Baseline, diff_plans
@@ -245,8 +246,47 @@ def write_plans(
     cache: SiteCache | None = None,
 ) -> GenerationResult:
     """Render ``plans`` and write what changed into ``project.output``; nothing is written if rendering fails."""
-    report = sync_tree(project.output, render_plans(project, plans, baselines, cache=cache))
+    files = render_plans(project, plans, baselines, cache=cache)
+    codes = [plan.code for plan in plans]
+    report = write_index(project.output, files["site-index.md"], codes)
+    for code in codes:
+        merge_reports(report, write_site_files(project.output, code, files))
     return GenerationResult(plans, warnings, report)
+
+
+def write_index(output: Path, site_index: str | bytes, codes: Sequence[str]) -> SyncReport:
+    """The landing page's site table, and no folder of a site that is gone.
+
+    Each site's files are synced in a folder of its own (:func:`write_site_files`),
+    so a build can write one site at a time; the output folder's own manifest
+    lists only ``site-index.md``.  Run it before the sites: a manifest that still
+    lists site files (a build before that layout) then removes them once.
+    """
+    report = sync_tree(output, {"site-index.md": site_index})
+    keep = set(codes)
+    for folder in sorted(output.iterdir()):
+        if folder.is_dir() and folder.name not in keep and (folder / MANIFEST_NAME).is_file():
+            shutil.rmtree(folder)
+            report.removed.append(f"{folder.name}/")
+    return report
+
+
+def write_site_files(output: Path, code: str, files: Mapping[str, str | bytes]) -> SyncReport:
+    """The files of site ``code`` (keys ``<code>/...`` of ``files``) in ``output/<code>/``, only what differs."""
+    prefix = f"{code}/"
+    report = sync_tree(output / code, {k.removeprefix(prefix): v for k, v in files.items() if k.startswith(prefix)})
+    return SyncReport(
+        written=[prefix + name for name in report.written],
+        unchanged=[prefix + name for name in report.unchanged],
+        removed=[prefix + name for name in report.removed],
+    )
+
+
+def merge_reports(into: SyncReport, report: SyncReport) -> SyncReport:
+    into.written += report.written
+    into.unchanged += report.unchanged
+    into.removed += report.removed
+    return into
 
 
 def generate(

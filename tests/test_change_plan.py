@@ -271,32 +271,90 @@ def cen_page() -> tuple[SitePlan, str]:
     return plan, page
 
 
-def summary_of(page: str) -> str:
+def summary_of(page: str, code: str = "CEN") -> str:
     start = page.index("## Change-board summary")
-    return page[start : page.index("(cen-scope)=")]
+    return page[start : page.index(f"({code.lower()}-scope)=")]
 
 
-def test_the_summary_counts_what_the_plan_holds(cen_page: tuple[SitePlan, str]) -> None:
-    plan, page = cen_page
-    summary = summary_of(page)
-    for name in ("FW-EDGE", "FW-CORE"):
+SITE_INPUTS = sorted((ROOT / "site_inputs").glob("*.yaml"))
+
+
+def rendered_page(plan: SitePlan) -> str:
+    page = render_site(create_environment(ROOT / "templates"), plan)[f"{plan.code}/index.md"]
+    assert isinstance(page, str)
+    return page
+
+
+@pytest.mark.parametrize("path", SITE_INPUTS, ids=lambda p: p.stem)
+def test_the_summary_counts_what_the_plan_holds(path: Path) -> None:
+    plan = example_plan(path)
+    code = plan.code
+    summary = summary_of(rendered_page(plan), code)
+    firewalls = [name for name, _ in plan.network.firewalls if plan.network.rules_for(name)]
+    assert firewalls, code
+    for name in firewalls:
         rules = plan.network.rules_for(name)
         flows = plan.network.firewall_rules(name)
-        assert f"{len(rules)} rules on {name.replace('-', chr(92) + '-')} \\({len(flows)} flows\\)" in summary
+        noun = "rule" if len(rules) == 1 else "rules"
+        assert f"{len(rules)} {noun} on {escape_myst(name)} \\({len(flows)} flows\\)" in summary, code
     new = sum(c.status == "new" for c in plan.network.certificates)
     existing = sum(c.status == "existing" for c in plan.network.certificates)
-    assert f"{new} new certificates, {existing} existing ones to verify" in summary
+    assert f"{new} new certificates, {existing} existing ones to verify" in summary, code
     holders = {s.name for s in plan.site.model.servers} | {c.name for c in plan.site.model.nlb_clusters}
     public = [r for r in plan.network.dns_records if r.scope == "public"]
-    assert f"{sum(r.holder in holders for r in public)} public DNS records" in summary  # the CRL host is the PKI's
-    assert "the CRL host crl.contoso.example resolves and answers from the Internet" in summary
+    assert f"{sum(r.holder in holders for r in public)} public DNS records" in summary, code  # the CRL host: PKI
     unnamed = sum(a.name is None for a in plan.accounts)
-    assert (len(plan.accounts), unnamed) == (3, 1)
-    assert "3 accounts, 1 still to be named" in summary
+    if plan.accounts:
+        text = f"{len(plan.accounts)} accounts" + (f", {unnamed} still to be named" if unnamed else "")
+        assert text in summary, code
+    else:
+        assert " accounts" not in summary.split("### Phases and gates")[0], code
+    changed = plan.site.topology.internet_servers
+    assert f"{len(changed)} site systems changed" in summary, code
     for phase in plan.phases:
-        assert f"[{phase.number} {phase.title}](#cen-phase-{phase.number})" in summary
-        steps = ", ".join(f"[{s.number}](#cen-{s.id})" for s in phase.steps)
-        assert f"\n  - {steps}\n" in summary
+        assert f"[{phase.number} {phase.title}](#{code.lower()}-phase-{phase.number})" in summary
+        steps = ", ".join(f"[{s.number}](#{code.lower()}-{s.id})" for s in phase.steps)
+        assert f"\n  - {steps}\n" in summary, code
+    owned = sum(len(p.steps) for p in plan.phases)
+    assert owned == len(plan.steps)
+    if code == "CEN":
+        assert "the CRL host crl.contoso.example resolves and answers from the Internet" in summary
+        assert (len(plan.accounts), unnamed) == (3, 1)
+
+
+@pytest.mark.parametrize("path", SITE_INPUTS, ids=lambda p: p.stem)
+def test_the_summary_lists_each_phase_gate_and_falls_back_to_the_backup(path: Path) -> None:
+    plan = example_plan(path)
+    code = plan.code.lower()
+    summary = summary_of(rendered_page(plan), plan.code)
+    gates = summary.split("### Phases and gates", 1)[1].split("### Rollback", 1)[0]
+    for phase in plan.phases:
+        assert phase.gate, (code, phase.number)
+        head = f"- **Phase {phase.number}, {phase.title}** ([{len(phase.gate)} criteria](#{code}-gate-{phase.number})):"
+        assert head in gates
+        listed = gates.split(head, 1)[1].split("\n- **Phase", 1)[0]
+        assert [line.removeprefix("  - ") for line in listed.strip("\n").splitlines() if line] == [
+            escape_myst(c) for c in phase.gate
+        ]
+    backup = next(s for s in plan.steps if s.id == "backup")
+    rollback = " ".join(summary.split("### Rollback", 1)[1].split("### Accepted risks", 1)[0].split())
+    assert (
+        f"If the step-by-step rollback fails, restore site {plan.code} from the backup of "
+        f"[step {backup.number}](#{code}-backup) (procedure to confirm before the window opens)."
+    ) in rollback
+
+
+@pytest.mark.parametrize("path", SITE_INPUTS, ids=lambda p: p.stem)
+def test_the_scope_table_follows_the_run_order(path: Path) -> None:
+    plan = example_plan(path)
+    code = plan.code.lower()
+    page = rendered_page(plan)
+    scope = page[page.index(f"({code}-scope)=") : page.index(f"({code}-phase-1)=")]
+    cells = re.findall(r"^\* - (.+)$", scope, re.MULTILINE)[1:]  # the header row first
+    included = len(plan.steps)
+    assert cells[:included] == [f"[{s.number}](#{code}-{s.id})" for s in plan.steps]
+    assert cells[included:] == ["—"] * (len(plan.decisions) - included)
+    assert included < len(plan.decisions), "each example leaves some step out"
 
 
 def test_the_summary_is_plain_language(cen_page: tuple[SitePlan, str]) -> None:

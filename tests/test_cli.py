@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from helpers import BASE_SITE
@@ -648,6 +649,114 @@ def test_an_internal_error_is_one_line_and_exit_3_unless_debug(
     ]
     with pytest.raises(ZeroDivisionError):
         main(["--debug", "check", str(ROOT / "site_inputs")])
+
+
+def test_an_internal_error_names_the_site_input_being_processed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A bug met while one file is planned names that file (the second of two, both read), in one line."""
+    from generator.plan import build_site_plan
+
+    for name in ("a.yaml", "b.yaml"):
+        (tmp_path / name).write_text(CEN.read_text().replace("code: CEN", f"code: {name[0].upper()}AA"))
+    planned: list[str] = []
+
+    def broken(site: Any, checklist: Any) -> Any:
+        planned.append(site.source)
+        if len(planned) == 2:
+            raise KeyError("no such\nstep")
+        return build_site_plan(site, checklist)
+
+    monkeypatch.setattr("generator.pipeline.build_site_plan", broken)
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", "."]) == 3
+    assert capsys.readouterr().err.splitlines() == [
+        "ibcm-runbook: error: internal error in 'check' while processing b.yaml: KeyError: 'no such\\nstep' "
+        "(please report it; --debug shows the traceback)"
+    ]
+    planned.clear()
+    with pytest.raises(KeyError) as raised:
+        main(["--debug", "check", "."])
+    assert raised.value.__notes__ == ["ibcm-runbook: while processing b.yaml"]
+
+
+def test_an_internal_error_outside_the_inputs_names_no_file(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Once every input is planned, the file read last is not the one at fault: the line names none."""
+    from generator.cli import check
+
+    def summary(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("summary")
+
+    monkeypatch.setattr(check, "print_summary", summary)
+    assert main(["check", str(CEN)]) == 3
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        "ibcm-runbook: error: internal error in 'check': RuntimeError: summary "
+        "(please report it; --debug shows the traceback)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "argument"),
+    [
+        (["check", "a" * 300 + ".yaml"], "PATH"),
+        (["plan", "a" * 300 + ".yaml"], "FILE"),
+        (["generate", "--inputs", "a" * 300, "-o", "out"], "--inputs"),
+        (["build", "html", "--docs", "a" * 300], "--docs"),
+    ],
+    ids=["check", "plan", "generate", "build"],
+)
+def test_a_path_the_system_cannot_look_up_is_a_usage_error(
+    argv: list[str], argument: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 300-character file name: the system refuses to look it up (ENAMETOOLONG); one line, exit 2."""
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"ibcm-runbook {argv[0]}: error: argument {argument}: cannot use '{'a' * 57}...': File name too long"
+    ]
+
+
+def _check_in_a_process(paths: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """``ibcm-runbook check`` in its own process, stopped after a minute: a read that blocks fails the test."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "check", *paths],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
+        check=False,
+        timeout=60,
+    )
+
+
+def test_a_named_pipe_given_to_check_is_an_error_not_a_hang(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml")
+    proc = _check_in_a_process(["pipe.yaml"], tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [
+        "pipe.yaml:1:1: error: cannot read file: it is a named pipe (FIFO), not a regular file [unreadable-file]",
+        "1 file(s) checked: 0 valid, 1 error(s), 0 warning(s)",
+    ]
+
+
+def test_a_named_pipe_in_the_inputs_folder_is_an_error_and_the_rest_is_checked(tmp_path: Path) -> None:
+    inputs = tmp_path / "site_inputs"
+    inputs.mkdir()
+    shutil.copy(ROOT / "site_inputs" / "fabrikam-perimeter-direct.yaml", inputs / "fab.yaml")
+    os.mkfifo(inputs / "pipe.yaml")
+    (inputs / "folder.yaml").mkdir()
+    proc = _check_in_a_process([], tmp_path)
+    assert proc.returncode == 1
+    lines = proc.stderr.splitlines()
+    assert [line for line in lines if ": error: " in line] == [
+        "site_inputs/folder.yaml:1:1: error: cannot read file: it is a folder, not a regular file [unreadable-file]",
+        "site_inputs/pipe.yaml:1:1: error: cannot read file: it is a named pipe (FIFO), not a regular file "
+        "[unreadable-file]",
+    ]
+    assert lines[-1].startswith("3 file(s) checked: 1 valid, 2 error(s), ")
 
 
 @pytest.mark.parametrize("opts", ["-b latex", "-q -b html", "-M html", "-c /tmp", "docs"])

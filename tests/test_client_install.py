@@ -331,20 +331,19 @@ def test_nlb_sup_procedure_in_order() -> None:
     procedure = [
         "at most\n  4 WSUS servers",
         "Shared WSUS database: on the SQL Server **NWCM01** (`nwcm01.corp.northwind.test`)",
-        "1. **Shared database, content and account.**",
+        "1. **Shared database and content.**",
         "one shared content location",
-        "the software update point connection account (to be named)",
         "2. **Local Administrators.**",
         "on **NWSUP01**: the computer account of **NWSUP02**",
         "on **NWSUP02**: the computer account of **NWSUP01**",
         "3. **WSUS 3.0 on every member.**",
-        "against the shared WSUS database on\n   **NWCM01**",
+        "shared WSUS database on **NWCM01**",
         "4. **SSL on every member.**",
-        "run:\n\n   ```bat\n   wsusutil configuressl sup-nlb.corp.northwind.test\n   ```",
+        "ran\n   on every member:\n\n   ```bat\n   wsusutil configuressl sup-nlb.corp.northwind.test\n   ```",
         "5. **Software update point role on every member.**",
         "6. **NLB cluster, after the roles.**",
         "7. **Software update point component.**",
-        "Set the software update point connection account (to be named)",
+        "Set the software update point connection account\n   \\(still to be named\\)",
     ]
     positions = [text.find(item) for item in procedure]
     assert all(p >= 0 for p in positions), [item for item, p in zip(procedure, positions, strict=True) if p < 0]

@@ -7,6 +7,9 @@ the codes of the rules have theirs in ``test_checks.py``.
 from __future__ import annotations
 
 import copy
+import os
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,10 +17,17 @@ from typing import Any
 import pytest
 from helpers import code_of, formatted, load, set_path, site_dict
 
-from generator.diagnostics import Code
+from generator.diagnostics import Code, Diagnostic
 from generator.load import codes as load_codes
 from generator.load.codes import LOAD_CODES
-from generator.load.loader import discover_inputs
+from generator.load.loader import (
+    SourceText,
+    current_input,
+    discover_inputs,
+    parse_site_text,
+    processing_input,
+    read_site_file,
+)
 from generator.pipeline import load_sites
 
 VALID = """\
@@ -376,3 +386,87 @@ def test_example_sites_are_valid(repo_root: Path) -> None:
     assert not [d.format() for d in diagnostics if d.is_error]
     assert len(sites) >= 4
     assert all(site.model.change is not None for site in sites)
+
+
+# --- only regular files are read; the file being processed -----------------------------------------------------
+
+
+def read_within(path: Path, seconds: float = 30) -> tuple[SourceText | None, list[str]]:
+    """:func:`read_site_file` in a thread: a read that blocks (a named pipe opened for reading waits for a
+    writer) fails the test instead of hanging it; the pipe is then opened for writing to let the thread end."""
+    result: list[tuple[SourceText | None, list[Diagnostic]]] = []
+    thread = threading.Thread(target=lambda: result.append(read_site_file(path, shown_as=path.name)), daemon=True)
+    thread.start()
+    thread.join(seconds)
+    if thread.is_alive():
+        os.close(os.open(path, os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail(f"reading {path.name} blocked")
+    source, diagnostics = result[0]
+    return source, formatted(diagnostics)
+
+
+def test_a_named_pipe_is_not_opened(tmp_path: Path) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml")
+    (tmp_path / "link.yaml").symlink_to("pipe.yaml")
+    for name in ("pipe.yaml", "link.yaml"):
+        source, diagnostics = read_within(tmp_path / name)
+        assert source is None
+        assert diagnostics == [
+            f"{name}:1:1: error: cannot read file: it is a named pipe (FIFO), not a regular file [unreadable-file]"
+        ]
+
+
+def test_a_socket_or_folder_is_not_read_and_a_link_to_a_file_is(tmp_path: Path) -> None:
+    server = socket.socket(socket.AF_UNIX)
+    try:
+        server.bind(str(tmp_path / "socket.yaml"))
+        assert read_within(tmp_path / "socket.yaml")[1] == [
+            "socket.yaml:1:1: error: cannot read file: it is a socket, not a regular file [unreadable-file]"
+        ]
+    finally:
+        server.close()
+    (tmp_path / "folder.yaml").mkdir()
+    assert read_within(tmp_path / "folder.yaml")[1] == [
+        "folder.yaml:1:1: error: cannot read file: it is a folder, not a regular file [unreadable-file]"
+    ]
+    (tmp_path / "site.yaml").write_text(VALID, encoding="utf-8")
+    (tmp_path / "link.yaml").symlink_to("site.yaml")
+    source, diagnostics = read_within(tmp_path / "link.yaml")
+    assert diagnostics == [] and source is not None and source.text == VALID
+
+
+def test_a_named_pipe_among_the_inputs_is_an_error_and_the_others_load(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "a.yaml").write_text(VALID, encoding="utf-8")
+    os.mkfifo(tmp_path / "b.yaml")
+    monkeypatch.chdir(tmp_path)
+    result: list[Any] = []
+    thread = threading.Thread(target=lambda: result.append(load_sites([tmp_path])), daemon=True)
+    thread.start()
+    thread.join(60)
+    if thread.is_alive():
+        os.close(os.open(tmp_path / "b.yaml", os.O_WRONLY | os.O_NONBLOCK))
+        pytest.fail("loading a folder with a named pipe blocked")
+    sites, diagnostics = result[0]
+    assert [site.model.site.code for site in sites] == ["ABC"]
+    assert formatted(diagnostics) == [
+        "b.yaml:1:1: error: cannot read file: it is a named pipe (FIFO), not a regular file [unreadable-file]"
+    ]
+
+
+def test_the_file_being_processed_is_the_one_read_last_until_new_inputs_are_discovered(tmp_path: Path) -> None:
+    (tmp_path / "a.yaml").write_text(VALID, encoding="utf-8")
+    before = current_input()
+    with processing_input(None):
+        assert current_input() is None
+        read_site_file(tmp_path / "a.yaml", shown_as="shown/a.yaml")
+        assert current_input() == "shown/a.yaml"
+        parse_site_text(VALID, "text.yaml")
+        assert current_input() == "text.yaml"
+        with processing_input("b.yaml"):
+            assert current_input() == "b.yaml"
+        assert current_input() == "text.yaml"
+        discover_inputs([tmp_path])
+        assert current_input() is None
+    assert current_input() == before

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from helpers import add_server, delete_path, load, load_valid, set_path, site_dict
 
 from generator.derive.accounts import account_needs
@@ -297,8 +298,22 @@ def test_default_ports_need_no_binding_and_2003_uses_iis_manager() -> None:
     plan = plan_of(load_valid(set_path("site.client_ports", {"http": 8080, "https": 8443})))
     bindings = prerequisites_of(plan, "DMZ01").bindings  # Windows Server 2003
     assert [(b.scheme, b.port, b.add_command) for b in bindings] == [("https", 8443, None), ("http", 8080, None)]
-    assert "In IIS Manager" not in section(rendered(plan), "TST", "server-prerequisites")
-    assert "in IIS Manager, the web site" in section(rendered(plan), "TST", "server-prerequisites")
+    text = flat(section(rendered(plan), "TST", "server-prerequisites"))
+    # Windows Server 2003 has no appcmd: the bindings are set in IIS Manager, and undone there.
+    assert "appcmd set site" not in text
+    assert (
+        "to https port 8443 and http port 8080: in IIS Manager, the web site → **Properties** → **Web Site** tab, "
+        "**TCP port** and **SSL port**." in text
+    )
+    undo = [i for i in planned(plan, "server-prerequisites").work.rollback if "binding" in i.text]
+    assert [(i.text, i.command) for i in undo] == [
+        (
+            f"Remove the {scheme} binding on port {port} from the Default Web Site of DMZ01 (IIS Manager, web site "
+            "properties).",
+            None,
+        )
+        for scheme, port in (("https", 8443), ("http", 8080))
+    ]
 
 
 def test_host_firewall_rules_come_from_the_flows_that_end_at_the_server() -> None:
@@ -428,3 +443,152 @@ def test_nlb_sup_roles_are_added_in_sup_internet_and_the_cluster_named_later() -
     assert "Add the software update point role to **every** member of the NLB cluster **NW\\-SUP\\-NLB**" in text
     assert "Leave the **Internet-based** tab for now" in text
     assert "[](#nsp-nlb-sup-internet-fqdn)" in text
+
+
+# --- accounts where they are used -----------------------------------------------------------------------------------
+
+USING_STEP = {
+    "site_system_installation": "install-site-systems",
+    "mp_database_connection": "mp-internet",
+    "replication": "sql-replica",
+}
+"""The step that enters each kind of account (the software update point connection account: that of the software
+update point, or of its NLB cluster)."""
+
+
+def using_step(plan: SitePlan, kind: str, holders: tuple[str, ...]) -> str:
+    if kind != "sup_connection":
+        return USING_STEP[kind]
+    clusters = {c.name for c in plan.site.model.nlb_clusters}
+    return "nlb-sup-internet-fqdn" if set(holders) & clusters else "sup-internet"
+
+
+ACCOUNT_SITES = {
+    "contoso": lambda: site_file(CONTOSO),
+    "nlb-sup": lambda: site_file(NLB_SUP),
+    "nlb-sup-named": lambda: load_site_file_with(NLB_SUP, "accounts", {"sup_connection": "CORP\\svc-supconn"}),
+    "other-forest-sup": lambda: load_valid(OTHER_FOREST_SUP),
+    "other-forest-sup-named": lambda: load_valid(
+        OTHER_FOREST_SUP, set_path("accounts", {"sup_connection": "DMZ\\svc-sup"})
+    ),
+    "mp-other-forest": lambda: load_valid(
+        *MP_OTHER_FOREST, set_path("accounts", {"mp_database_connection": "CORP\\svc-mpdb"})
+    ),
+    "mp-other-forest-unnamed": lambda: load_valid(*MP_OTHER_FOREST),
+}
+
+
+def load_site_file_with(path: Path, key: str, value: Any) -> ValidSite:
+    """A site file with one top-level key replaced (e.g. naming an account the file leaves unnamed)."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data[key] = value
+    site, diagnostics = load(data)
+    assert site is not None, [d.format() for d in diagnostics]
+    return site
+
+
+@pytest.mark.parametrize("name", sorted(ACCOUNT_SITES))
+def test_each_account_is_named_and_checked_in_the_step_that_uses_it(name: str) -> None:
+    plan = plan_of(ACCOUNT_SITES[name]())
+    page = rendered(plan)
+    kinds = set()
+    for need in plan.accounts:
+        kinds.add(need.kind)
+        step_id = using_step(plan, need.kind, need.holders)
+        text = flat(section(page, plan.code, step_id))
+        if need.name:
+            assert f"`{need.name}`" in text, (name, need.kind, step_id)
+        else:
+            assert "\\(still to be named\\)" in text, (name, need.kind, step_id)
+        if need.kind == "site_system_installation":
+            continue  # entered in the wizard, checked by the accounts step (net localgroup)
+        assert f"[](#{plan.code.lower()}-accounts)" in text, (name, need.kind)
+        work = planned(plan, step_id).work
+        title = need.title[0].lower() + need.title[1:]
+        label = need.name or "(still to be named)"
+        if need.kind == "replication":
+            assert any(label in i.text and i.command and "dm_exec_sessions" in i.command for i in work.verification)
+        else:
+            assert any(f"{title} {label}" in i.text for i in work.verification), (name, need.kind, step_id)
+        assert res_account(need.kind) in work.requires, (name, need.kind)
+    assert kinds, name
+
+
+def res_account(kind: str) -> str:
+    return f"account:{kind}"
+
+
+def test_the_steps_enter_no_account_that_the_site_does_not_need() -> None:
+    page = rendered(plan_of(site_file(FABRIKAM)))
+    assert "connection account" not in flat(section(page, "FAB", "mp-internet"))
+    plan = plan_of(load_valid())
+    assert all(m.database_account is None for m in step_view(plan, "mp-internet").mps)
+
+
+# --- the NLB software update point follows the plan ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("account", [None, "CORP\\svc-supconn"])
+def test_nlb_sup_step_checks_the_earlier_steps_and_takes_the_account_from_the_plan(account: str | None) -> None:
+    site = (
+        site_file(NLB_SUP) if account is None else load_site_file_with(NLB_SUP, "accounts", {"sup_connection": account})
+    )
+    plan = plan_of(site)
+    text = flat(section(rendered(plan), "NSP", "nlb-sup-internet-fqdn"))
+    if account:
+        assert f"Set the software update point connection account `{account}`, created in [](#nsp-accounts)" in text
+        assert "(to be named)" not in text.replace(
+            "content location for the update files: a shared folder that every member can read and write (to be named)",
+            "",
+        )
+    else:
+        assert "Set the software update point connection account \\(still to be named\\), created in" in text
+    assert "have it created now" not in text
+    assert "step 7" not in text and "in item" not in text
+    assert "Install WSUS 3.0" not in text
+    assert "WSUS on every member first" not in text
+    assert (
+        "Check that WSUS 3.0 is installed on each of **NWSUP01**, **NWSUP02** ([](#nsp-server-prerequisites))" in text
+    )
+    assert "and that [](#nsp-sup-internet) ran on every member" in text
+    assert "Create the Windows NLB cluster **NW\\-SUP\\-NLB**" in text
+    work = planned(plan, "nlb-sup-internet-fqdn").work
+    assert "account:sup_connection" in work.requires
+    checks = [i.text for i in work.verification]
+    assert any("(WSUS was installed in the server prerequisites step)" in c for c in checks)
+    assert any(
+        "the software update point connection account " + (account or "(still to be named)") in c for c in checks
+    )
+    undo = " ".join(i.text for i in work.rollback)
+    assert "by the rollback of the server prerequisites step" in undo
+    assert "if this change installed it" not in undo
+
+
+# --- the NLB management point cluster -------------------------------------------------------------------------------
+
+
+def test_nlb_mp_step_creates_the_cluster_before_the_test_urls_use_it() -> None:
+    plan = plan_of(site_file(CONTOSO))
+    text = flat(section(rendered(plan), "CEN", "nlb-mp-internet-fqdn"))
+    assert (
+        "In Network Load Balancing Manager, create the Windows NLB cluster **CEN\\-MP\\-NLB** with the members "
+        "**DMZMP01**, **DMZMP02** and the virtual address `172.16.20.20` (seen from the Internet as `203.0.113.10`), "
+        "with a port rule for the client HTTPS port 443." in text
+    )
+    work = planned(plan, "nlb-mp-internet-fqdn").work
+    checks = [i.text for i in work.verification]
+    assert checks[0] == (
+        "Network Load Balancing Manager shows the cluster CEN-MP-NLB with DMZMP01 and DMZMP02 converged, with a port "
+        "rule for TCP 443."
+    )
+    mplist = "https://mp.ibcm.contoso.example/sms_mp/.sms_aut?mplist"
+    assert any(i.command == mplist for i in work.verification)
+    assert not any(i.command == mplist for i in planned(plan, "mp-internet").work.verification)
+    assert "nlb:CEN-MP-NLB" in work.provides
+    assert {"role:management_point:DMZMP01", "role:management_point:DMZMP02"} <= work.requires
+    undo = [i.text for i in work.rollback]
+    assert undo[0].startswith("In the Management Point Component properties (General tab), clear the Internet FQDN")
+    assert undo[1].startswith("If this change created the Windows NLB cluster CEN-MP-NLB, delete it in Network Load")
+    assert "The NLB cluster CEN-MP-NLB is converged with DMZMP01 and DMZMP02." in work.gate
+    ids = [s.id for s in plan.steps]
+    assert ids.index("mp-internet") < ids.index("nlb-mp-internet-fqdn")

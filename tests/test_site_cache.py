@@ -1,4 +1,4 @@
-"""The per-site cache (generator/load/site_cache.py): unchanged sites are never parsed, planned or rendered again.
+"""The per-site cache (generator/output/site_cache.py): unchanged sites are never parsed, planned or rendered again.
 
 Every test runs the real pipeline on real inputs (the examples, synthetic
 sites made by the benchmark from them, a site in a git repository made in
@@ -24,7 +24,7 @@ import pytest
 from helpers import set_path, site_dict, site_yaml
 
 from generator.derive.checklist import IBCM_CHECKLIST, Checklist
-from generator.load.site_cache import (
+from generator.output.site_cache import (
     STALE_TEMPORARY_SECONDS,
     CacheStats,
     SiteCache,

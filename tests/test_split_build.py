@@ -224,7 +224,7 @@ def test_a_file_added_or_edited_after_the_stamp_is_never_stamped_again(
     original, stat = usage.read_bytes(), usage.stat()
     usage.write_bytes(original.replace(b"<title>", b"<title>X", 1)[: len(original)])  # same size,
     os.utime(usage, ns=(stat.st_atime_ns, stat.st_mtime_ns))  # same time: only the content says it changed
-    with pytest.raises(PublishError, match="changed|extra"):
+    with pytest.raises(PublishError, match=r"changed|extra"):
         check_build(html.parent, built.root / "site_inputs")
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(grouping, "SITES_PER_GROUP", 1)

@@ -206,12 +206,18 @@ def test_cen_mp_internet_checks_mpcontrol_on_the_site_server_and_the_test_urls(c
     work = work_of(cen, "mp-internet")
     checks = plain(work.verification)
     assert "MPControl.log on the site server CM01" in checks
-    urls = {i.command: i.where for i in work.verification if i.command and "sms_aut" in i.command}
+    # DMZMP01 and DMZMP02 are reached through CEN-MP-NLB: its test URLs are checked once the cluster exists.
+    assert not any(i.command and "sms_aut" in i.command for i in work.verification)
+    cluster = work_of(cen, "nlb-mp-internet-fqdn")
+    urls = {i.command: i.where for i in cluster.verification if i.command and "sms_aut" in i.command}
     assert set(urls) == {
         "https://mp.ibcm.contoso.example/sms_mp/.sms_aut?mplist",
         "https://mp.ibcm.contoso.example/sms_mp/.sms_aut?mpcert",
     }
     assert all("client authentication certificate" in (where or "") for where in urls.values())
+    assert "https://mp.ibcm.contoso.example/sms_mp/.sms_aut?mplist returns the management point list from the " in (
+        " ".join(cluster.gate)
+    )
     assert "MPSetup.log and mpMSI.log on DMZMP01 and DMZMP02" in checks
     polled = next(i for i in work.verification if i.where == "CM01" and i.command)
     assert polled.command == ("portqry -n dmzmp01.dmz.contoso.test -e 443\nportqry -n dmzmp02.dmz.contoso.test -e 443")
@@ -383,9 +389,24 @@ def test_every_internet_mp_is_checked_on_the_site_server_and_by_its_test_urls(
         checks = plain(step.work.verification)
         assert f"MPControl.log on the site server {plan.site.topology.site_server.name}" in checks, name
         commands = {i.command for i in step.work.verification}
+        cluster = (
+            {i.command for i in step_of(plan, "nlb-mp-internet-fqdn").work.verification}
+            if plan.includes("nlb-mp-internet-fqdn")
+            else set()
+        )
         for mp in step.view.mps:
-            assert {mp.mplist_url, mp.mpcert_url} <= commands, name
-        assert "the browser needs a client authentication certificate" in checks, name
+            # A member of an NLB cluster is tested through the cluster, in the step that creates it.
+            assert {mp.mplist_url, mp.mpcert_url} <= (cluster if mp.cluster else commands), name
+        assert "the browser needs a client authentication certificate" in plain(
+            (
+                *step.work.verification,
+                *(
+                    step_of(plan, "nlb-mp-internet-fqdn").work.verification
+                    if plan.includes("nlb-mp-internet-fqdn")
+                    else ()
+                ),
+            )
+        ), name
     assert checked >= 5
 
 

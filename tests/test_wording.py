@@ -328,11 +328,16 @@ def test_corrected_mp_checks_on_the_site_server_and_test_urls(runbooks: list[Run
         checks = [i for s in r.plan.steps if s.id == "mp-internet" for i in s.work.verification]
         site_server = r.topo.site_server.name
         assert any(f"MPControl.log on the site server {site_server}" in i.text for i in checks), r.name
+        # The test URLs of a management point in an NLB cluster go through the cluster: they are checked in the
+        # NLB step, once the cluster exists.
+        nlb = [i for s in r.plan.steps if s.id == "nlb-mp-internet-fqdn" for i in s.work.verification]
         commands = [i.command for i in checks]
+        cluster_commands = [i.command for i in nlb]
         for mp in view.mps:
-            assert mp.mplist_url in commands and mp.mpcert_url in commands, r.name
+            where = cluster_commands if mp.cluster else commands
+            assert mp.mplist_url in where and mp.mpcert_url in where, r.name
             assert mp.mplist_url.endswith("/sms_mp/.sms_aut?mplist") and mp.mpcert_url.endswith("?mpcert")
-        assert any("the browser needs a client authentication certificate" in i.text for i in checks), r.name
+        assert any("the browser needs a client authentication certificate" in i.text for i in [*checks, *nlb]), r.name
         assert "MPControl.log" in r.section("mp-internet")
     assert checked >= 5
 

@@ -8,8 +8,9 @@ the site inputs again:
 * the *hub* (landing page, tool documentation): the runbook labels of every
   site, so the landing page's links resolve to pages another project builds,
   and where to write the navigation the groups show;
-* a *group*: the plans of its sites (for the extension's plan-driven
-  transforms and LaTeX documents) and the navigation written by the hub.
+* a *group*: its sites (whose plans it reads from the site cache, for the
+  extension's plan-driven transforms and LaTeX documents) and the navigation
+  written by the hub.
 
 This module imports nothing from Sphinx: the orchestrator stays light.
 """
@@ -23,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from generator.build.sites import SiteEntry, plans_of
+from generator.output.site_cache import SiteCache
 from generator.output.writer import write_atomic, write_if_changed
 from generator.plan import SitePlan
 
@@ -43,14 +46,21 @@ class NavLink:
 @dataclass(frozen=True)
 class SplitContext:
     role: Role
-    plans: tuple[SitePlan, ...] = ()
-    """A group's sites (empty for the hub)."""
+    sites: tuple[SiteEntry, ...] = ()
+    """A group's sites (empty for the hub); their plans come from the site cache (:meth:`plans`)."""
+    cache: str | None = None
+    """The site cache's folder (None: plan the sites from their files)."""
     runbooks: Mapping[str, str] = field(default_factory=dict)
     """Label (``cen-runbook``) -> docname of every site's runbook: how the hub links to pages it does not build."""
     nav: tuple[NavLink, ...] = ()
     """The tool documentation's pages, in the landing page's order (for a group's sidebar)."""
     nav_file: str | None = None
     """Where the hub writes :data:`NAV_NAME` (None for a group)."""
+
+
+def context_plans(context: SplitContext) -> list[SitePlan]:
+    """The plans of a group's sites, read from the site cache the build filled (planned again on a miss)."""
+    return plans_of(context.sites, SiteCache(Path(context.cache)) if context.cache else None)
 
 
 def write_context(folder: Path, context: SplitContext) -> Path:

@@ -28,13 +28,13 @@ from generator.build.groups import ALL_SITES, Shard, group_sites
 from generator.build.parts import HUB, Part
 from generator.build.processes import run_each_in_a_process
 from generator.build.shards import write_shard_file
+from generator.build.sites import SiteEntry, input_hashes, plan_and_write
 from generator.build.worker import PartJob, PartResult, build_part
 from generator.diagnostics import Diagnostic
 from generator.errors import BuildError
-from generator.load.site_cache import SiteCache
 from generator.output import stamp
-from generator.pipeline import Project, load_plans, plan_baselines, write_plans
-from generator.plan import SitePlan
+from generator.output.site_cache import SiteCache
+from generator.pipeline import Project
 
 Say = Callable[[str], None]
 LOG_TAIL = 20
@@ -61,7 +61,7 @@ class SplitBuild:
 
 @dataclass
 class SplitResult:
-    plans: list[SitePlan]
+    sites: list[SiteEntry]
     warnings: list[Diagnostic]
     built: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -69,7 +69,7 @@ class SplitResult:
 
 
 CACHE_NAME = ".ibcm-cache"
-"""The site cache (:mod:`generator.load.site_cache`), next to the build's output folders."""
+"""The site cache (:mod:`generator.output.site_cache`), next to the build's output folders."""
 PATH_DEFAULTS = {
     "generator_site_inputs": "../site_inputs",
     "generator_templates": "../templates",
@@ -109,7 +109,7 @@ def build_html(build: SplitBuild, say: Say) -> SplitResult:
     run = _prepare(build, "html")
     hub = Part(HUB, run.folder / HUB)
     generated = run.project.output.relative_to(run.docs).as_posix()
-    runbooks = {f"{plan.code.lower()}-runbook": f"{generated}/{plan.code}/index" for plan in run.plans}
+    runbooks = {f"{site.code.lower()}-runbook": f"{generated}/{site.code}/index" for site in run.sites}
     hub_context = SplitContext("hub", runbooks=runbooks, nav_file=str(hub.folder / NAV_NAME))
     pool = _Pool(build, run, say)
     pool.run([(hub, hub_context, ())])
@@ -120,7 +120,7 @@ def build_html(build: SplitBuild, say: Say) -> SplitResult:
         mine = [run.by_code[code] for part in groups for code in part.sites]
         write_shard_file(run.folder, build.shard, [p.code for p in mine], input_hashes(mine), list(run.by_code))
     else:
-        run.result.assembly = assemble_tree(hub, groups, build.output, run.project, run.plans, run.docs)
+        run.result.assembly = assemble_tree(hub, groups, build.output, run.project, run.sites, run.docs)
     return run.result
 
 
@@ -136,7 +136,7 @@ def build_latex(build: SplitBuild, say: Say) -> SplitResult:
     run = _prepare(build, "latex")
     groups = run.group_parts("latex")
     _Pool(build, run, say).run([(part, run.group_context(part, ()), ()) for part in groups])
-    hashes = input_hashes(run.plans)
+    hashes = input_hashes(run.sites)
     claim_folder(build.output)
     recorded = recorded_files(build.output)
     stamp.write_stamp(build.output, _stamp(stamp.STATUS_RUNNING, run.project, hashes, run.docs, builder="latex"))
@@ -148,19 +148,20 @@ def build_latex(build: SplitBuild, say: Say) -> SplitResult:
 
 @dataclass
 class _Run:
-    """What every part of one build shares: the project, the plans and the grouping."""
+    """What every part of one build shares: the project, the sites, the site cache and the grouping."""
 
     docs: Path
     project: Project
-    plans: list[SitePlan]
+    sites: list[SiteEntry]
+    cache: Path
     folder: Path
     groups: dict[str, list[str]]
     environment: str
     result: SplitResult
 
     @property
-    def by_code(self) -> dict[str, SitePlan]:
-        return {plan.code: plan for plan in self.plans}
+    def by_code(self) -> dict[str, SiteEntry]:
+        return {site.code: site for site in self.sites}
 
     def group_parts(self, builder: str) -> list[Part]:
         parts = [Part(name, self.folder / name, tuple(codes), builder) for name, codes in self.groups.items()]
@@ -170,7 +171,8 @@ class _Run:
 
     def group_context(self, part: Part, nav: Sequence[NavLink]) -> SplitContext:
         by_code = self.by_code
-        return SplitContext("group", plans=tuple(by_code[code] for code in part.sites), nav=tuple(nav))
+        sites = tuple(by_code[code] for code in part.sites)
+        return SplitContext("group", sites=sites, cache=str(self.cache), nav=tuple(nav))
 
 
 def _prepare(build: SplitBuild, builder: str) -> _Run:
@@ -180,13 +182,13 @@ def _prepare(build: SplitBuild, builder: str) -> _Run:
     if docs not in project.output.parents:
         raise BuildError(f"the generated sources ({project.output}) must be inside the Sphinx project {docs}")
     folder = build.parts_folder.resolve()
-    cache = SiteCache(folder.parent / CACHE_NAME)  # unchanged sites are neither planned nor rendered again
-    plans, warnings = load_plans(project.site_inputs, root=project.root, cache=cache)
-    write_plans(project, plans, warnings, plan_baselines(plans, root=project.root), cache=cache)
-    groups = group_sites([plan.code for plan in plans], build.shard or ALL_SITES)
+    cache = folder.parent / CACHE_NAME  # unchanged sites are neither planned nor rendered again
+    planned = plan_and_write(project, SiteCache(cache))
+    groups = group_sites([site.code for site in planned.entries], build.shard or ALL_SITES)
     part_files.prune_parts(folder, [HUB, *groups] if builder == "html" else list(groups))
     environment = part_files.environment_fingerprint(docs)
-    return _Run(docs, project, plans, folder, groups, environment, SplitResult(plans, warnings))
+    result = SplitResult(planned.entries, planned.warnings)
+    return _Run(docs, project, planned.entries, cache, folder, groups, environment, result)
 
 
 class _Pool:
@@ -267,15 +269,11 @@ def _failure_message(failures: list[tuple[Part, PartResult]], seconds: float) ->
     return "\n".join(lines)
 
 
-def input_hashes(plans: Sequence[SitePlan]) -> dict[str, str]:
-    return {Path(plan.site.source).name: plan.source_sha256 for plan in plans}
-
-
 def assemble_tree(
-    hub: Part, groups: Sequence[Part], output: Path, project: Project, plans: Sequence[SitePlan], docs: Path
+    hub: Part, groups: Sequence[Part], output: Path, project: Project, sites: Sequence[SiteEntry], docs: Path
 ) -> AssemblyReport | None:
     """Assemble and stamp ``output``, or leave it when no part changed and its stamp already matches the inputs."""
-    hashes = input_hashes(plans)
+    hashes = input_hashes(sites)
     current = stamp.read_stamp(output)
     groups_html = [group.out for group in groups]
     if (

@@ -157,7 +157,7 @@ def _build_html(args: argparse.Namespace) -> int:
     if args.shard is not None:
         print_summary(f"shard {args.shard}: {built}; parts in {output} (merge the shards with ibcm-runbook assemble)")
     else:
-        print_summary(f"{len(result.plans)} site(s): {built}; HTML in {output}")
+        print_summary(f"{len(result.sites)} site(s): {built}; HTML in {output}")
     return 0
 
 

@@ -8,18 +8,19 @@ byte for byte what :meth:`Diagnostic.format` gives.  ``FORCE_COLOR`` forces
 colour where there is no terminal (``NO_COLOR`` wins over it).
 
 Usage mistakes (a missing file, a file where a folder is expected, an unknown
-builder) are reported by argparse or as :class:`UsageError`: one line
-``ibcm-runbook COMMAND: error: ...`` and exit status 2.
+builder, a path the system cannot look up) are reported by argparse or as
+:class:`UsageError`: one line ``ibcm-runbook COMMAND: error: ...`` and exit status 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import NoReturn, TextIO
+from typing import NoReturn, TextIO, TypeVar
 
 from generator.diagnostics import Diagnostic, Severity
 from generator.errors import GeneratorError, InputError
@@ -119,6 +120,32 @@ class Parser(argparse.ArgumentParser):
         self.exit(2)
 
 
+_Value = TypeVar("_Value")
+_SHOWN_PATH = 60
+"""Characters of a path an argument error repeats (the path may be the mistake: thousands of characters)."""
+
+
+def _shown_path(text: str) -> str:
+    return text if len(text) <= _SHOWN_PATH else text[: _SHOWN_PATH - 3] + "..."
+
+
+def path_argument(check: Callable[[str], _Value]) -> Callable[[str], _Value]:
+    """An argparse type that looks a path up: the system's refusal (a name too long, a folder it may not enter)
+    becomes an argument error (exit 2) instead of a traceback, for argparse only catches its own errors."""
+
+    @functools.wraps(check)
+    def checked(text: str) -> _Value:
+        try:
+            return check(text)
+        except OSError as exc:
+            raise argparse.ArgumentTypeError(
+                f"cannot use {_shown_path(text)!r}: {exc.strerror or exc.__class__.__name__}"
+            ) from None
+
+    return checked
+
+
+@path_argument
 def existing_file(text: str) -> Path:
     """An argparse type: a file that exists (not a folder)."""
     path = Path(text)
@@ -129,6 +156,7 @@ def existing_file(text: str) -> Path:
     return path
 
 
+@path_argument
 def existing_path(text: str) -> Path:
     """An argparse type: a file or folder that exists."""
     path = Path(text)
@@ -137,6 +165,7 @@ def existing_path(text: str) -> Path:
     return path
 
 
+@path_argument
 def existing_folder(text: str) -> Path:
     """An argparse type: a folder that exists."""
     path = Path(text)
@@ -147,6 +176,7 @@ def existing_folder(text: str) -> Path:
     return path
 
 
+@path_argument
 def output_folder(text: str) -> Path:
     """An argparse type: a folder to write into; it may not exist yet, but must not be a file."""
     path = Path(text)
@@ -160,6 +190,7 @@ def output_folder(text: str) -> Path:
     return path
 
 
+@path_argument
 def sphinx_project(text: str) -> Path:
     """An argparse type: a Sphinx project folder (it holds ``conf.py``)."""
     path = existing_folder(text)
@@ -203,6 +234,7 @@ def load_plan(path: Path) -> SitePlan:
 def output_file(example: str) -> Callable[[str], str]:
     """An argparse type: ``-`` (standard output) or a file to write, not a folder (``example`` names a file in it)."""
 
+    @path_argument
     def check(text: str) -> str:
         if text != "-" and Path(text).is_dir():
             raise argparse.ArgumentTypeError(f"{text} is a folder; give a file name such as {Path(text) / example}")

@@ -41,6 +41,17 @@ class AccountNeed:
     def title(self) -> str:
         return ACCOUNT_TITLES[self.kind]
 
+    @property
+    def label(self) -> str:
+        """Its name, or "to be named": what the step that enters the account shows."""
+        return self.name or "to be named"
+
+    @property
+    def in_sentence(self) -> str:
+        """``software update point connection account DMZ\\svc-sup``, or ``… account (still to be named)``."""
+        title = self.title[0].lower() + self.title[1:]
+        return f"{title} {self.name}" if self.name else f"{title} (still to be named)"
+
 
 def _installation(topo: Topology) -> list[AccountNeed]:
     """One need per distinct ``install_account`` (and one for the other-forest servers that name none)."""
@@ -122,3 +133,15 @@ def _replication(topo: Topology) -> list[AccountNeed]:
 def account_needs(topo: Topology) -> tuple[AccountNeed, ...]:
     """Every account the site's change needs, in the order of reference 16.1."""
     return (*_installation(topo), *_sup_connection(topo), *_mp_database(topo), *_replication(topo))
+
+
+def account_for(topo: Topology, kind: AccountKind, holder: str) -> AccountNeed | None:
+    """The account of ``kind`` that ``holder`` (a server or NLB cluster) uses, or None when it needs none.
+
+    The steps that enter an account in the console (software update point, management point, replica) name it from
+    here, so they cannot disagree with the accounts step that creates it.
+    """
+    return next(
+        (n for n in account_needs(topo) if n.kind == kind and holder.lower() in {h.lower() for h in n.holders}),
+        None,
+    )

@@ -12,11 +12,15 @@ same run (docs/site-inputs.md, Validation rules).
 
 from __future__ import annotations
 
+import contextvars
 import copy
 import difflib
 import hashlib
+import os
+import stat
 import types
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
@@ -75,8 +79,33 @@ class ParsedSite:
     on none of it are worth reporting."""
 
 
+_CURRENT_INPUT: contextvars.ContextVar[str | None] = contextvars.ContextVar("current_input", default=None)
+
+
+def current_input() -> str | None:
+    """The site input file being processed (as shown in diagnostics), or None: what the CLI's top-level guard
+    names when an internal error stops a command (``generator.cli.main``).
+
+    A file becomes the current one when :func:`read_site_file` reads it or :func:`parse_site_text` parses it,
+    and stays so while the pipeline validates and plans it, until the next file is read, a new set of inputs
+    is discovered (:func:`discover_inputs`) or a :func:`processing_input` block ends.
+    """
+    return _CURRENT_INPUT.get()
+
+
+@contextmanager
+def processing_input(shown: str | None) -> Iterator[None]:
+    """Name ``shown`` as the file being processed for the duration of the block (None: no file)."""
+    token = _CURRENT_INPUT.set(shown)
+    try:
+        yield
+    finally:
+        _CURRENT_INPUT.reset(token)
+
+
 def discover_inputs(paths: list[Path]) -> list[Path]:
     """Expand directories to their ``*.yaml``/``*.yml`` files, skipping ``_*`` files; sorted."""
+    _CURRENT_INPUT.set(None)  # a new set of inputs: no file is being processed yet
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -117,14 +146,44 @@ class SourceText:
     """Hex SHA-256 of the file's bytes."""
 
 
+_NOT_REGULAR = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a named pipe (FIFO)"),
+    (stat.S_ISCHR, "a character device"),
+    (stat.S_ISBLK, "a block device"),
+    (stat.S_ISSOCK, "a socket"),
+)
+
+
+def not_regular(mode: int) -> str | None:
+    """What a file of ``mode`` is when it is not a regular file (``a named pipe (FIFO)``), or None."""
+    if stat.S_ISREG(mode):
+        return None
+    return next((kind for test, kind in _NOT_REGULAR if test(mode)), "not a regular file")
+
+
 def read_site_file(path: Path, *, shown_as: str | None = None) -> tuple[SourceText | None, list[Diagnostic]]:
-    """Read one input file once; (its text and hash, or None with a located diagnostic)."""
+    """Read one input file once; (its text and hash, or None with a located diagnostic).
+
+    Only a regular file is read (a symbolic link to one included): a named pipe would block the read until a
+    writer comes, a device could return data without end.  The type is checked before the file is opened, and
+    again on what was opened (non-blocking, so that a file swapped for a pipe in between cannot block either).
+    """
     shown = shown_as or display_path(path)
+    _CURRENT_INPUT.set(shown)
+    start = SourceLocation(shown, 1, 1)
     try:
-        with path.open("rb") as file:  # never more than the limit: the path may name /dev/zero or a huge file
-            data = file.read(MAX_FILE_BYTES + 1)
+        kind = not_regular(path.stat().st_mode)
+        if kind is None:
+            descriptor = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC)
+            with os.fdopen(descriptor, "rb") as file:
+                kind = not_regular(os.fstat(file.fileno()).st_mode)
+                # never more than the limit: a file may grow while it is read
+                data = b"" if kind else file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
-        return None, [UNREADABLE_FILE.at(SourceLocation(shown, 1, 1), f"cannot read file: {exc.strerror or exc}")]
+        return None, [UNREADABLE_FILE.at(start, f"cannot read file: {exc.strerror or exc}")]
+    if kind is not None:
+        return None, [UNREADABLE_FILE.at(start, f"cannot read file: it is {kind}, not a regular file")]
     if len(data) > MAX_FILE_BYTES:
         return None, [too_large(shown, f"more than {MAX_FILE_BYTES // 1024} KiB")]
     try:
@@ -147,6 +206,7 @@ def parse_site_text(text: str, shown: str, *, salvage: bool = False) -> tuple[Pa
     A document that fails the schema gives None, or with ``salvage`` the model of what is left once the
     failing values are pruned (a :class:`ParsedSite` with ``pruning``), when one can be built.
     """
+    _CURRENT_INPUT.set(shown)
     document, diagnostics = load_document(text, shown)
     if document is None:
         return None, diagnostics

@@ -20,7 +20,9 @@ MAX_SINGLE_LINE = 200
 MAX_MULTI_LINE = 4000
 """Characters of multi-line text (impact, rollback): about a page of the PDF."""
 MAX_WORD = 60
-"""Characters of one word of free text: more cannot be broken across lines of the PDF (xelatex overflows or hangs)."""
+"""Characters of one word of free text.  The PDF breaks a long word or name where it would stick out
+(``generator.render.escape.breakable_latex``); the limit keeps a word readable and xelatex fast (a 3,000-character
+word made it hang)."""
 MAX_URL = 200
 """Characters of a URL."""
 

@@ -58,7 +58,8 @@ def hash_inputs(site_inputs: Path) -> dict[str, str]:
     """SHA-256 of every site input the generator reads, keyed by file name (as ``discover_inputs`` finds them)."""
     if not site_inputs.is_dir():
         return {}
-    return {path.name: sha256_file(path) for path in discover_inputs([site_inputs])}
+    # Only regular files: reading a named pipe would block (the loader refuses it with a diagnostic).
+    return {path.name: sha256_file(path) for path in discover_inputs([site_inputs]) if path.is_file()}
 
 
 def hash_templates(templates: Path) -> dict[str, str]:

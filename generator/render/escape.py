@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 
 _MYST_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-!|~$:&^=\"'%@])")
 _LEADING_ORDINAL = re.compile(r"^(\d+)([.)])")
@@ -88,16 +89,60 @@ _LATEX = {
 _LATEX_SPECIAL = re.compile("|".join(re.escape(c) for c in _LATEX))
 
 
-def escape_latex(value: object) -> str:
-    """Escape text for LaTeX (xelatex: non-Latin characters pass through as Unicode)."""
-    text = " ".join(str(value).splitlines())
+LONG_TOKEN = 20
+"""Characters from which a run without spaces gets places to break in LaTeX (:func:`breakable_latex`): TeX
+breaks a line only at a space or where it can hyphenate a word, so a longer run (a 64-character name, a
+60-character word) would stick out of its table cell, column or page."""
+LONG_SEGMENT = 20
+"""Characters from which a part of a run between its separators may break between any two of its characters.
+Not fewer: TeX takes such a break wherever the line would otherwise be looser than it tolerates, and a name
+broken inside a word (``CONTROL|LERS``) reads worse than a loose line."""
+LATEX_BREAK = r"\ibcmbreak{}"
+"""A place to break a name after a separator, adding no hyphen (defined in the preamble,
+``generator.sphinx_ext.latex.PREAMBLE``)."""
+LATEX_LONG_BREAK = r"\ibcmlongbreak{}"
+"""A last-resort place to break inside a long part of a run, adding no hyphen: a penalty makes TeX take it only
+where the run would otherwise stick out (defined in the preamble)."""
+_SEPARATOR_BREAK = re.compile(r"(?<=[.\-\\/_:])(?=\w)")
+"""After a dot, hyphen, backslash, slash, underscore or colon, before a letter or digit."""
+_LONG_RUN = re.compile(rf"(\S{{{LONG_TOKEN + 1},}})")
+
+
+def _escape_latex_text(text: str) -> str:
     return _LATEX_SPECIAL.sub(lambda m: _LATEX[m.group(0)], text)
 
 
-def escape_latex_block(value: object) -> str:
+def breakable_latex(token: str, encode: Callable[[str], str] = _escape_latex_text) -> str:
+    """``token`` (no spaces) as LaTeX that can break across lines without a hyphen: after each separator
+    (:data:`LATEX_BREAK`) and, in a part longer than :data:`LONG_SEGMENT` characters, between any two characters
+    (:data:`LATEX_LONG_BREAK`).  ``encode`` escapes each piece (Sphinx's translator has its own)."""
+
+    def segment(part: str) -> str:
+        if len(part) <= LONG_SEGMENT:
+            return encode(part)
+        return LATEX_LONG_BREAK.join(encode(char) for char in part)
+
+    return LATEX_BREAK.join(segment(part) for part in _SEPARATOR_BREAK.split(token))
+
+
+def escape_latex(value: object, *, breakable: bool = False) -> str:
+    """Escape text for LaTeX (xelatex: non-Latin characters pass through as Unicode).
+
+    With ``breakable``, each run of more than :data:`LONG_TOKEN` characters without a space can break across
+    lines (:func:`breakable_latex`): for text set in the document's paragraphs and table cells (the cover,
+    the change record), not for text that must stay plain (PDF metadata, ``\\title``).
+    """
+    text = " ".join(str(value).splitlines())
+    if not breakable:
+        return _escape_latex_text(text)
+    pieces = _LONG_RUN.split(text)  # odd indices: the long runs
+    return "".join(breakable_latex(p) if i % 2 else _escape_latex_text(p) for i, p in enumerate(pieces))
+
+
+def escape_latex_block(value: object, *, breakable: bool = False) -> str:
     """Escape multi-line text for LaTeX: blank lines separate paragraphs (``\\par``), other breaks are spaces."""
     paragraphs = re.split(r"\n\s*\n", str(value).strip())
-    return "\\par\n".join(escape_latex(" ".join(p.split())) for p in paragraphs if p.strip())
+    return "\\par\n".join(escape_latex(" ".join(p.split()), breakable=breakable) for p in paragraphs if p.strip())
 
 
 def escape_dot_html(value: object) -> str:

@@ -353,9 +353,10 @@ def step_linker(plan: SitePlan) -> Callable[[str], Myst]:
 
 
 def applicability_table(plan: SitePlan) -> Myst:
-    """Every step of the catalog, in catalog order: its number in this runbook (the order of the work) or why it is
-    not needed."""
+    """Every step of the catalog: the included ones by their number in this runbook (the order of the work), then
+    those not needed, in catalog order, with why."""
     numbers = {step.id: step.number for step in plan.steps}
+    decisions = sorted(plan.decisions, key=lambda d: (0, numbers[d.id]) if d.included else (1, 0))  # stable
     rows = [
         [
             Myst(f"[{numbers[decision.id]}](#{label(plan.code, decision.id)})") if decision.included else "—",
@@ -364,7 +365,7 @@ def applicability_table(plan: SitePlan) -> Myst:
             "included" if decision.included else "not needed",
             "; ".join(decision.reasons),
         ]
-        for decision in plan.decisions
+        for decision in decisions
     ]
     return list_table(["#", "Step", "Id", "Status", "Reason"], rows, widths=[4, 30, 16, 10, 40], long=True)
 

@@ -115,6 +115,9 @@ class SummaryView:
     fits_window: bool | None
     rollback_steps: tuple[Myst, ...]
     """Links to the steps that change something, last first: the order to undo them."""
+    backup_step: Myst | None
+    """``[step 3](#cen-backup)``: the backup to restore the site from when the step-by-step rollback fails; None when
+    the runbook has no backup step (a plugged-in checklist)."""
     accepted: tuple[AcceptedRow, ...]
     open_warnings: tuple[WarningGroup, ...]
     to_confirm: tuple[ConfirmItem, ...]
@@ -237,6 +240,9 @@ def summary_view(plan: SitePlan, bodies: Mapping[StepId, str]) -> SummaryView:
         window_duration=duration(window_minutes) if window_minutes is not None else None,
         fits_window=work <= window_minutes if window_minutes is not None else None,
         rollback_steps=tuple(link[s.id] for s in reversed(plan.steps) if s.changes),
+        backup_step=next(
+            (Myst(f"[step {s.number}](#{label(code, s.id)})") for s in plan.steps if s.id == "backup"), None
+        ),
         accepted=tuple(
             AcceptedRow(
                 _warning_text(r.warning), _subject(r.warning.subject), r.reason, r.by, step_link(plan, r.warning)

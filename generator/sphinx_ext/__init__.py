@@ -42,11 +42,12 @@ from sphinx.errors import SphinxError
 from sphinx.util import logging
 
 from generator import __version__
+from generator.build.context import context_plans
 from generator.diagnostics import Diagnostic
 from generator.errors import GeneratorError, InputError
-from generator.load.site_cache import SiteCache
 from generator.model.json_schema import SCHEMA_PATH, schema_text
 from generator.output import stamp
+from generator.output.site_cache import SiteCache
 from generator.output.writer import write_if_changed
 from generator.pipeline import Project, load_plans, plan_baselines, write_plans
 from generator.plan import SitePlan
@@ -140,7 +141,7 @@ def load_site_plans(app: Sphinx, config: Config) -> None:
     loaded = LoadedProject(project)
     context = split.load_context(app, config)
     if context is not None:
-        loaded.plans, loaded.generated = list(context.plans), False
+        loaded.plans, loaded.generated = context_plans(context), False
         _LOADED[app] = loaded
         if config.generator_latex_documents:
             config.latex_documents = latex.latex_documents(

@@ -41,7 +41,7 @@ from sphinx.transforms.post_transforms import SphinxPostTransform
 from generator.model.schema import Change, ChangeWindow, SiteInput
 from generator.output.stamp import source_date_epoch
 from generator.output.writer import write_if_changed
-from generator.render.escape import escape_latex, escape_latex_block
+from generator.render.escape import LONG_TOKEN, breakable_latex, escape_latex, escape_latex_block
 from generator.render.templates import create_environment, render_template
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ def _finalize(value: Any) -> str:
         return value
     if value is None:
         return escape_latex(NOT_GIVEN)
-    return escape_latex(value)
+    return escape_latex(value, breakable=True)  # a long word in a title or a name breaks on the cover
 
 
 def create_latex_environment(templates_dir: Path) -> jinja2.Environment:
@@ -86,7 +86,7 @@ def create_latex_environment(templates_dir: Path) -> jinja2.Environment:
         comment_start_string="<#",
         comment_end_string="#>",
     )
-    env.filters["block"] = lambda value: Latex(escape_latex_block(value))
+    env.filters["block"] = lambda value: Latex(escape_latex_block(value, breakable=True))
     env.filters["pdfinfo"] = lambda value: Latex(escape_pdf_info(value))
     return env
 
@@ -229,12 +229,17 @@ PREAMBLE = r"""
 \setcounter{tocdepth}{1}
 % Running header and footer on every page, the cover included.
 \makeatletter
+% \ibcm@fit{width}{text}: the text on one line, scaled down to the width when it is wider (a change id or site
+% name of 200 characters would otherwise run into the page number or off the page).
+\newsavebox\ibcm@fitbox
+\newcommand*{\ibcm@fit}[2]{\sbox\ibcm@fitbox{#2}%
+  \ifdim\wd\ibcm@fitbox>#1\relax\resizebox{#1}{!}{\usebox\ibcm@fitbox}\else\usebox\ibcm@fitbox\fi}
 \fancypagestyle{normal}{%
   \fancyhf{}%
-  \fancyhead[L]{{\py@HeaderFamily\ibcmchangeid\quad\textbullet\quad Site \ibcmsitecode\quad
+  \fancyhead[L]{\ibcm@fit{0.8\headwidth}{\py@HeaderFamily\ibcmchangeid\quad\textbullet\quad Site \ibcmsitecode\quad
     \textbullet\quad Revision \ibcmrevision}}%
   \fancyhead[R]{{\py@HeaderFamily Page \thepage\ of \pageref*{LastPage}}}%
-  \fancyfoot[L]{{\py@HeaderFamily\small\ibcmsitecode\ – \ibcmsitename}}%
+  \fancyfoot[L]{\ibcm@fit{0.8\headwidth}{\py@HeaderFamily\small\ibcmsitecode\ – \ibcmsitename}}%
   \fancyfoot[R]{{\py@HeaderFamily\small\ibcmdate}}%
   \renewcommand{\headrulewidth}{0.4pt}%
   \renewcommand{\footrulewidth}{0.4pt}%
@@ -277,7 +282,11 @@ PREAMBLE = r"""
 \fi
 \protected\def\ibcmname#1{{\ibcm@nohyphenation#1}}
 \protected\def\ibcmbreak{\discretionary{}{}{}}
-\pdfstringdefDisableCommands{\let\ibcmname\@firstofone\let\ibcmbreak\@empty}
+% A part of a name or word longer than 20 characters may also break between any two of its characters (no
+% hyphen), at a cost that makes TeX take such a break only where the name would otherwise stick out.
+\protected\def\ibcmlongbreak{\penalty\ibcm@longbreakpenalty\relax}
+\def\ibcm@longbreakpenalty{1000}
+\pdfstringdefDisableCommands{\let\ibcmname\@firstofone\let\ibcmbreak\@empty\let\ibcmlongbreak\@empty}
 % Landscape pages (wide tables, the placement diagram): the page is turned for reading (pdflscape) and
 % takes \ibcm@lsextra of each side margin; the running header and footer are turned with it, so they
 % stay at the top and foot of the page as the reader holds it.
@@ -293,11 +302,13 @@ PREAMBLE = r"""
   \begin{landscape}\pagestyle{ibcmlandscape}%
 }{\end{landscape}}
 \newcommand*{\ibcm@turned}[1]{\rotatebox{90}{#1}}
-\newcommand*{\ibcm@lshead}{\vbox{\hbox to\ibcm@lsheight{\py@HeaderFamily\strut\ibcmchangeid\quad\textbullet\quad
-  Site \ibcmsitecode\quad\textbullet\quad Revision \ibcmrevision\hfil Page \thepage\ of \pageref*{LastPage}}%
+\newcommand*{\ibcm@lshead}{\vbox{\hbox to\ibcm@lsheight{\py@HeaderFamily\strut\ibcm@fit{0.8\ibcm@lsheight}{%
+  \ibcmchangeid\quad\textbullet\quad Site \ibcmsitecode\quad\textbullet\quad Revision \ibcmrevision}%
+  \hfil Page \thepage\ of \pageref*{LastPage}}%
   \kern2pt\hrule height.4pt}}
 \newcommand*{\ibcm@lsfoot}{\vbox{\hrule height.4pt\kern2pt
-  \hbox to\ibcm@lsheight{\py@HeaderFamily\small\strut\ibcmsitecode\ – \ibcmsitename\hfil\ibcmdate}}}
+  \hbox to\ibcm@lsheight{\py@HeaderFamily\small\strut\ibcm@fit{0.8\ibcm@lsheight}{\ibcmsitecode\ – \ibcmsitename}%
+  \hfil\ibcmdate}}}
 % Drawn from the header's reference point (left end of the text block, \headsep above it).
 \newcommand*{\ibcm@lsheadfoot}{%
   \sbox\z@{\ibcm@turned{\ibcm@lshead}}\sbox\tw@{\ibcm@turned{\ibcm@lsfoot}}%
@@ -429,8 +440,10 @@ _NAME_EDGE = ".-:/"
 _NAME_MARK = re.compile(r"[\d._\\/:@$]|\w-\w|.[A-Z]")
 r"""What makes a token a name rather than a word: a digit, a separator, an inner hyphen or an inner capital
 (``DMZSUP01``, ``mp.ibcm.contoso.example``, ``management_point``, ``DMZ\svc-cm``, ``ISmsClient2``, ``CCMSETUP``)."""
-_NAME_BREAK = re.compile(r"(?<=[.\-\\/_:])(?=\w)")
-"""Where a long name may break: after a dot, hyphen, backslash, slash, underscore or colon, before a letter or digit."""
+_RUN = re.compile(r"\S+")
+_RUN_LEAD = re.compile(r"[^\w\\$@]*")
+_RUN_TRAIL = re.compile(r"[^\w\\$@]*\Z")
+"""Punctuation around a long run (brackets, quotes, a full stop) that stays outside its :class:`name` node."""
 WIDE_COLUMNS = 7
 """Tables with this many columns (the flow tables and the connectivity matrix) get landscape pages."""
 WIDE_CLASS = "wide"
@@ -456,9 +469,9 @@ class name(nodes.Inline, nodes.TextElement):
 
 
 def latex_visit_name(translator: LaTeXTranslator, node: name) -> None:
-    r"""``\ibcmname{DMZ\ibcmbreak{}SUP01}``-style output: each part escaped by Sphinx, breaks only between parts."""
-    parts = _NAME_BREAK.split(node.astext())
-    translator.body.append(r"\ibcmname{" + r"\ibcmbreak{}".join(translator.encode(p) for p in parts) + "}")
+    r"""``\ibcmname{DMZ\ibcmbreak{}SUP01}``-style output: each part escaped by Sphinx, breaks after separators
+    and, as a last resort, inside parts of more than 20 characters (:func:`~generator.render.escape.breakable_latex`)."""
+    translator.body.append(r"\ibcmname{" + breakable_latex(node.astext(), translator.encode) + "}")
     raise nodes.SkipNode
 
 
@@ -468,21 +481,35 @@ def is_name(token: str) -> bool:
 
 def split_names(text: str) -> list[str | name]:
     """``text`` as plain strings and :class:`name` nodes, in order; the strings joined with the names' text
-    give ``text`` back."""
+    give ``text`` back.
+
+    A run without spaces of more than :data:`~generator.render.escape.LONG_TOKEN` characters is one name
+    whatever it holds (less the punctuation around it), so that it can break: a 60-character word, or
+    ``a,b,c,...``, has no place TeX could break it otherwise."""
+    spans: list[tuple[int, int]] = []
+    for run in _RUN.finditer(text):
+        if len(run.group()) > LONG_TOKEN:
+            start, end = run.span()
+            lead = _RUN_LEAD.match(text, start, end)
+            core_start = lead.end() if lead else start
+            trail = _RUN_TRAIL.search(text, core_start, end)
+            core_end = trail.start() if trail else end
+            spans.append((core_start, core_end) if core_end - core_start > LONG_TOKEN else (start, end))
+            continue
+        for found in NAME_TOKEN.finditer(text, run.start(), run.end()):
+            start, end = found.span()
+            while start < end and text[start] in _NAME_EDGE:
+                start += 1
+            while end > start and text[end - 1] in _NAME_EDGE:
+                end -= 1
+            if is_name(text[start:end]):
+                spans.append((start, end))
     parts: list[str | name] = []
     last = 0
-    for found in NAME_TOKEN.finditer(text):
-        start, end = found.span()
-        while start < end and text[start] in _NAME_EDGE:
-            start += 1
-        while end > start and text[end - 1] in _NAME_EDGE:
-            end -= 1
-        token = text[start:end]
-        if not is_name(token):
-            continue
+    for start, end in spans:
         if start > last:
             parts.append(text[last:start])
-        parts.append(name(token, token))
+        parts.append(name(text[start:end], text[start:end]))
         last = end
     if last < len(text):
         parts.append(text[last:])

@@ -90,7 +90,7 @@ def latex_sources(docs: Path, latex_dir: Path, options: list[str], jobs: int | N
 
     build = SplitBuild(docs, latex_dir, tuple(options), jobs=jobs)
     result = build_latex(build, say=lambda line: print(line, file=sys.stderr, flush=True))
-    return SphinxRun(warnings=result.warnings, site_codes=[plan.code for plan in result.plans])
+    return SphinxRun(warnings=result.warnings, site_codes=[site.code for site in result.sites])
 
 
 def site_codes(latex_dir: Path) -> list[str]:

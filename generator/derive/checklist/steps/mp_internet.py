@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.derive.accounts import account_needs
+from generator.derive.accounts import AccountNeed, account_for, account_needs
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
@@ -51,6 +51,9 @@ class InternetMpEntry:
     """The management point's test URL that returns the management point list (``/sms_mp/.sms_aut?mplist``)."""
     mpcert_url: str
     """The management point's test URL that returns its certificate (``/sms_mp/.sms_aut?mpcert``)."""
+    database_account: AccountNeed | None
+    """The management point database connection account it logs on to the SQL Server it reads with (that server
+    is in another forest), created in the accounts step; None when its computer account logs on."""
     webdav: WebDavSetup | None
     """How WebDAV is set up by hand: a download on Windows Server 2008, an IIS role service on 2008 R2; None on
     Windows Server 2003."""
@@ -71,12 +74,44 @@ class MpInternetView:
     """Some management point accepts Internet connections only (whether the console offers that is to confirm)."""
     site_server: str
     """Where ``MPControl.log`` is: the site server's ``SMS_MP_CONTROL_MANAGER`` polls every management point."""
+    database_account: bool
+    """Some management point logs on to its database with a connection account (where it is entered: to confirm)."""
+
+
+def test_urls(https: int, fqdn: str) -> tuple[str, str]:
+    """The management point test URLs (reference 16.3) through ``fqdn``: ``?mplist`` and ``?mpcert``; the port is
+    left out when the client HTTPS port is the default."""
+    port = "" if https == DEFAULT_HTTPS_PORT else f":{https}"
+    base = f"https://{fqdn}{port}/sms_mp/.sms_aut"
+    return f"{base}?mplist", f"{base}?mpcert"
+
+
+def url_checks(fqdn: str, url: str, mplist_url: str, mpcert_url: str, through: str = "") -> list[Instruction]:
+    """The certificate and the two test URLs of one name Internet clients use (``through``: how the request gets
+    there, e.g. " through the NLB cluster CEN-MP-NLB")."""
+    return [
+        Instruction(
+            f"The management point answers{through} with a certificate for {fqdn}.",
+            command=url,
+            where=ON_THE_INTERNET,
+        ),
+        Instruction(
+            f"The mplist test URL returns the list of management points{through}. The site is in native mode, so the "
+            "browser needs a client authentication certificate.",
+            command=mplist_url,
+            where=IN_A_BROWSER,
+        ),
+        Instruction(
+            f"The mpcert test URL returns the management point's certificate{through}.",
+            command=mpcert_url,
+            where=IN_A_BROWSER,
+        ),
+    ]
 
 
 def view(topo: Topology, _network: NetworkPlan) -> MpInternetView:
     """Resolve each Internet MP's connections, database, cluster and WebDAV need so the template only words them."""
     https = topo.site.client_ports.https
-    port = "" if https == DEFAULT_HTTPS_PORT else f":{https}"
     replica = topo.model.database_replica
     mps = []
     for server in topo.internet_mps:
@@ -84,6 +119,7 @@ def view(topo: Topology, _network: NetworkPlan) -> MpInternetView:
         assert mp is not None
         cluster = topo.cluster_for(server, "management_point")
         client_fqdn = topo.internet_fqdn_for(server, "management_point")
+        mplist_url, mpcert_url = test_urls(https, client_fqdn or "<Internet FQDN>")
         mps.append(
             InternetMpEntry(
                 name=server.name,
@@ -95,8 +131,9 @@ def view(topo: Topology, _network: NetworkPlan) -> MpInternetView:
                 internet_fqdn=server.internet_fqdn,
                 client_fqdn=client_fqdn,
                 url=f"https://{client_fqdn}:{https}/",
-                mplist_url=f"https://{client_fqdn}{port}/sms_mp/.sms_aut?mplist",
-                mpcert_url=f"https://{client_fqdn}{port}/sms_mp/.sms_aut?mpcert",
+                mplist_url=mplist_url,
+                mpcert_url=mpcert_url,
+                database_account=account_for(topo, "mp_database_connection", server.name),
                 webdav=topo.webdav_setup(server),
             )
         )
@@ -109,6 +146,7 @@ def view(topo: Topology, _network: NetworkPlan) -> MpInternetView:
         clients_internet_only=topo.clients_internet_only,
         internet_only=any(mp.internet_only for mp in mps),
         site_server=topo.site_server.name,
+        database_account=any(m.database_account is not None for m in mps),
     )
 
 
@@ -119,10 +157,35 @@ def _settings(view: MpInternetView, mp: InternetMpEntry) -> Instruction:
         if mp.uses_replica
         else f"the site database on {view.database_server} (Use a database replica cleared)"
     )
+    account = (
+        f", connecting with the {mp.database_account.in_sentence} instead of its computer account (where the "
+        "account is shown: to confirm)"
+        if mp.database_account
+        else ""
+    )
     return Instruction(
         f"The General tab of the {view.console_node} properties of {mp.name} shows {connections} client connections "
-        f"and {database}."
+        f"and {database}{account}."
     )
+
+
+def _account_checks(view: MpInternetView) -> list[Instruction]:
+    """A management point that logs on with an account: MPControl.log and the SQL Server it reads show no failed
+    logon with that account."""
+    checks = []
+    for mp in view.mps:
+        account = mp.database_account
+        if account is None:
+            continue
+        sql = view.replica_server if mp.uses_replica and view.replica_server else view.database_server
+        checks.append(
+            Instruction(
+                f"MPControl.log on the site server {view.site_server} shows {mp.name} answering, and the SQL Server "
+                f"log on {sql} has no failed logon of the {account.in_sentence} from {mp.name}: the management point "
+                "reads its database with it."
+            )
+        )
+    return checks
 
 
 def _database_check(topo: Topology, view: MpInternetView) -> list[Instruction]:
@@ -146,27 +209,11 @@ def _database_check(topo: Topology, view: MpInternetView) -> list[Instruction]:
 
 
 def _url_checks(view: MpInternetView) -> list[Instruction]:
-    """The test URLs once per name Internet clients use (the members of an NLB cluster share one)."""
+    """The test URLs once per name Internet clients use; those of an NLB cluster are checked once the cluster exists,
+    in the NLB management point step."""
     checks = []
-    for mp in {m.client_fqdn: m for m in view.mps}.values():
-        checks += [
-            Instruction(
-                f"The management point answers with a certificate for {mp.client_fqdn}.",
-                command=mp.url,
-                where=ON_THE_INTERNET,
-            ),
-            Instruction(
-                "The mplist test URL returns the list of management points. The site is in native mode, so the "
-                "browser needs a client authentication certificate.",
-                command=mp.mplist_url,
-                where=IN_A_BROWSER,
-            ),
-            Instruction(
-                "The mpcert test URL returns the management point's certificate.",
-                command=mp.mpcert_url,
-                where=IN_A_BROWSER,
-            ),
-        ]
+    for mp in {m.client_fqdn: m for m in view.mps if m.cluster is None}.values():
+        checks += url_checks(mp.client_fqdn or "", mp.url, mp.mplist_url, mp.mpcert_url)
     return checks
 
 
@@ -196,7 +243,7 @@ def work(topo: Topology, network: NetworkPlan, view: MpInternetView) -> StepWork
     https = str(topo.site.client_ports.https)
     mps = [topo.server(m) for m in servers]
     listed = names(servers)
-    urls = list({m.client_fqdn: m for m in view.mps}.values())
+    urls = list({m.client_fqdn: m for m in view.mps if m.cluster is None}.values())
     return StepWork(
         requires=frozenset(requires),
         provides=frozenset(res.role("management_point", s) for s in servers),
@@ -207,6 +254,7 @@ def work(topo: Topology, network: NetworkPlan, view: MpInternetView) -> StepWork
                 f"MPSetup.log and mpMSI.log on {listed} record a successful installation of the management point."
             ),
             *_database_check(topo, view),
+            *_account_checks(view),
             Instruction(
                 f"The site server {view.site_server} reaches {listed} on HTTPS {https}, where SMS_MP_CONTROL_MANAGER "
                 f"polls {verb(servers, 'it', 'them')}. Expect LISTENING.",
@@ -224,8 +272,15 @@ def work(topo: Topology, network: NetworkPlan, view: MpInternetView) -> StepWork
             f"The excerpt of MPControl.log on {view.site_server} showing {listed} polled without errors, with the "
             "time.",
             f"The excerpts of MPSetup.log and mpMSI.log on {listed} that record the installation.",
-            "The answers of " + names(u for m in urls for u in (m.mplist_url, m.mpcert_url)) + ", saved with the "
-            "date and the time.",
+            *(
+                (
+                    "The answers of "
+                    + names(u for m in urls for u in (m.mplist_url, m.mpcert_url))
+                    + ", saved with the date and the time.",
+                )
+                if urls
+                else ()
+            ),
         ),
         rollback=tuple(_rollback(view, m) for m in reversed(view.mps)),
         gate=(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from generator.derive.accounts import AccountNeed, account_for
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
@@ -61,6 +62,9 @@ class NlbSupCluster:
     """The virtual address Internet clients reach."""
     address: str | None
     """The cluster's virtual address on its own network."""
+    connection_account: AccountNeed | None
+    """The software update point connection account of the cluster, created in the accounts step (always set: an
+    NLB software update point needs one)."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +111,7 @@ def _cluster(topo: Topology, sup: SupEndpoint) -> NlbSupCluster:
         ),
         public_ip=cluster.public_ip,
         address=cluster.address,
+        connection_account=account_for(topo, "sup_connection", cluster.name),
     )
 
 
@@ -123,8 +128,12 @@ def _checks(topo: Topology, cluster: NlbSupCluster, component: str, site_server:
     members = names(cluster.members)
     database = topo.server(cluster.wsus_database)
     database_host = server_host(database) if database else cluster.wsus_database
+    account = cluster.connection_account
     return [
-        Instruction(f"{members} each show the software update point role under Site Systems."),
+        Instruction(
+            f"{members} each show the software update point role under Site Systems (added in the software update "
+            "point step)."
+        ),
         *(
             Instruction(
                 f"The local Administrators group of {a.member} holds the computer "
@@ -142,12 +151,17 @@ def _checks(topo: Topology, cluster: NlbSupCluster, component: str, site_server:
         ),
         Instruction(
             f"The WSUS administration console on each member shows the same updates: they share the WSUS database "
-            f"on {cluster.wsus_database}."
+            f"on {cluster.wsus_database} (WSUS was installed in the server prerequisites step)."
+        ),
+        Instruction(
+            f"The WSUS web site of each of {members} requires SSL and was set up with wsusutil configuressl "
+            f"{cluster.configuressl_name or '<the cluster intranet FQDN>'} (in the software update point step)."
         ),
         Instruction(f"Network Load Balancing Manager shows the cluster {cluster.name} with {members} converged."),
         Instruction(
             f"In {component}, the Software Update Point Component properties show {cluster.internet_fqdn} as the "
-            f"Internet FQDN of {cluster.name}, with WSUS ports {cluster.wsus_http} and {cluster.wsus_https} and SSL."
+            f"Internet FQDN of {cluster.name}, with WSUS ports {cluster.wsus_http} and {cluster.wsus_https} and SSL"
+            + (f", and the {account.in_sentence}; where the account is shown is to confirm." if account else ".")
         ),
         Instruction(
             f"{cluster.internet_fqdn} resolves to {cluster.public_ip or 'the public address of ' + cluster.name} "
@@ -189,9 +203,9 @@ def _rollback(cluster: NlbSupCluster) -> list[Instruction]:
             "point step, which comes after this one when undoing the change."
         ),
         Instruction(
-            f"Only once the role is gone from {members}: uninstall WSUS 3.0 from them if this change installed it; "
-            f"then the database team removes the shared WSUS database from {cluster.wsus_database}, and the shared "
-            "content folder is deleted."
+            f"WSUS 3.0 is uninstalled from {members} by the rollback of the server prerequisites step; once it is gone "
+            f"from every member, the database team removes the shared WSUS database from {cluster.wsus_database}, and "
+            "the shared content folder is deleted."
         ),
         Instruction(
             f"Remove the computer accounts of {members} from the local Administrators groups of the other members."
@@ -212,6 +226,7 @@ def work(topo: Topology, network: NetworkPlan, view: NlbSupInternetFqdnView) -> 
                 *(res.role("software_update_point", m) for m in members),
                 *(res.wsus(m) for m in members),
                 *res.public_names(network, [c.name for c in clusters]),
+                *(res.account("sup_connection") for c in view.clusters if c.connection_account),
             }
         ),
         provides=frozenset(res.nlb(c.name) for c in clusters),

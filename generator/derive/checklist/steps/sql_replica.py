@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.derive.accounts import account_needs
+from generator.derive.accounts import AccountNeed, account_for, account_needs
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
@@ -33,6 +33,9 @@ class SqlReplicaView:
     replica_zone: str | None
     replica_database: str | None
     readers: tuple[ReplicaReader, ...]
+    replication_account: AccountNeed | None
+    """The SQL Server login on the subscriber that the push subscription connects with (the replica is in another
+    forest), created in the accounts step; None when Windows authentication works."""
     rtm: bool
     """The site is at RTM: the publication has the RTM object set (98 objects), not that of SP1 and later (99)."""
 
@@ -49,6 +52,7 @@ def view(topo: Topology, _network: NetworkPlan) -> SqlReplicaView:
         replica_zone=replica.zone if replica else None,
         replica_database=setting.database if setting else None,
         readers=tuple(ReplicaReader(s.name) for s in topo.replica_readers),
+        replication_account=account_for(topo, "replication", database.name) if replica else None,
         rtm=topo.site.version == "RTM",
     )
 
@@ -72,6 +76,20 @@ def _checks(topo: Topology, view: SqlReplicaView) -> list[Instruction]:
             where=view.replica_server,
         ),
     ]
+    account = view.replication_account
+    if account is not None and replica is not None:
+        login = account.name.split("\\", 1)[-1] if account.name else "<account>"
+        checks.append(
+            Instruction(
+                f"The subscription of {view.replica_server} connects to the subscriber with the SQL Server login "
+                f"{account.label if account.name else '(still to be named)'}: while its distribution agent runs, "
+                f"{view.replica_server} shows a session of that login (where the login is entered in the "
+                "subscription: to confirm).",
+                command=f'sqlcmd -E -Q "SELECT login_name, host_name FROM sys.dm_exec_sessions '
+                f"WHERE login_name = N'{login}'\"",
+                where=view.replica_server,
+            )
+        )
     if replica is not None:
         checks.append(
             Instruction(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from generator.derive.accounts import account_needs
+from generator.derive.accounts import AccountNeed, account_for, account_needs
 from generator.derive.checklist import conditions
 from generator.derive.checklist import resources as res
 from generator.derive.checklist.core import Step
@@ -46,6 +46,9 @@ class SupEntry:
     servers: tuple[SupServerEntry, ...]
     internet_servers: tuple[SupServerEntry, ...]
     """Its servers that have an Internet FQDN."""
+    connection_account: AccountNeed | None
+    """The software update point connection account the site server configures its WSUS with (an untrusted forest
+    or an NLB cluster), created in the accounts step; None when the site server's computer account does."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,8 @@ class SupInternetView:
     site_server: str
     clustered: bool
     """An Internet-facing software update point is an NLB cluster (the component's NLB option is to confirm)."""
+    connection_account: bool
+    """Some software update point of this step is entered with a connection account (where: to confirm)."""
 
 
 def _configuressl_name(sup: SupEndpoint, server: Server) -> str | None:
@@ -75,7 +80,7 @@ def _configuressl_name(sup: SupEndpoint, server: Server) -> str | None:
     return server.intranet_fqdn
 
 
-def _entry(sup: SupEndpoint) -> SupEntry:
+def _entry(topo: Topology, sup: SupEndpoint) -> SupEntry:
     internet_only = sup.connections == "internet"
     http, https = sup.wsus_ports
     servers = tuple(
@@ -99,6 +104,7 @@ def _entry(sup: SupEndpoint) -> SupEntry:
         server_names=tuple(s.name for s in sup.servers),
         servers=servers,
         internet_servers=tuple(s for s in servers if s.internet_fqdn),
+        connection_account=account_for(topo, "sup_connection", sup.name),
     )
 
 
@@ -106,13 +112,18 @@ def view(topo: Topology, _network: NetworkPlan) -> SupInternetView:
     """Resolve the SUP endpoints, their WSUS ports and synchronisation so the template only words them."""
     active = topo.active_sup
     return SupInternetView(
-        both_sups=tuple(_entry(sup) for sup in topo.active_sups if sup.connections == "both"),
-        internet_only_sups=tuple(_entry(sup) for sup in topo.internet_only_sups),
-        internet_sups=tuple(_entry(sup) for sup in topo.internet_sup_endpoints),
+        both_sups=tuple(_entry(topo, sup) for sup in topo.active_sups if sup.connections == "both"),
+        internet_only_sups=tuple(_entry(topo, sup) for sup in topo.internet_only_sups),
+        internet_sups=tuple(_entry(topo, sup) for sup in topo.internet_sup_endpoints),
         active_sup=active.name if active else None,
         sync_step="sup-sync-automatic" if topo.internet_sup_sync == "automatic" else "sup-sync-export-import",
         site_server=topo.site_server.name,
         clustered=any(sup.cluster is not None for sup in topo.internet_sup_endpoints),
+        connection_account=any(
+            account_for(topo, "sup_connection", sup.name) is not None
+            for sup in topo.internet_sup_endpoints
+            if sup.cluster is None
+        ),
     )
 
 
@@ -153,6 +164,15 @@ def _sup_checks(topo: Topology, view: SupInternetView, sup: SupEntry, component:
             f"SSL ({names(WSUS_SSL_ROOTS)}: names to confirm)."
         ),
     ]
+    account = sup.connection_account
+    if account is not None and not sup.clustered:  # a cluster's account is entered and checked with the cluster
+        checks.append(
+            Instruction(
+                f"The Software Update Point Component properties give the {account.in_sentence} for {sup.name}, "
+                f"and WCM.log on the site server {view.site_server} shows no logon failure with it when it connects "
+                f"to WSUS on {names(sup.server_names)} (where the account is shown: to confirm)."
+            )
+        )
     checks += [
         Instruction(
             f"The WSUS web site of {s.name} answers with a certificate for {s.internet_fqdn}.",
