@@ -615,6 +615,7 @@ class FakeSphinx:
 
     def __init__(self, confdir: Path) -> None:
         self.confdir = str(confdir)
+        self.outdir = str(confdir / "_build" / "html")
         self.config = type(
             "Config",
             (),
@@ -624,6 +625,7 @@ class FakeSphinx:
                 "generator_output": "_generated",
                 "generator_latex_documents": False,
                 "generator_preview": False,
+                "generator_split": "",
             },
         )()
 
