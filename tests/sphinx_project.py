@@ -55,10 +55,10 @@ class SphinxProject:
         return BuildRun(proc.returncode, proc.stdout, proc.stderr)
 
     def snapshot(self) -> dict[str, tuple[str, int]]:
-        """Every file under docs/ (generated and built) with its hash and mtime."""
+        """Every file under docs/ (generated and built) with its hash and mtime; not the site cache (no output)."""
         result = {}
         for path in sorted((self.root / "docs").rglob("*")):
-            if path.is_file():
+            if path.is_file() and ".ibcm-cache" not in path.parts:
                 result[path.relative_to(self.root).as_posix()] = (
                     hashlib.sha256(path.read_bytes()).hexdigest(),
                     path.stat().st_mtime_ns,

@@ -459,6 +459,10 @@ DIAGRAM_CLASS = "placement-diagram"
 KEEP_LINES = {1: 8, 2: 6}
 """Lines of text a heading needs below it on its page (by section depth; deeper headings: the default)."""
 KEEP_LINES_DEFAULT = 4
+BOX_KEEP_LINES_MAX = 20
+"""A heading followed by an admonition keeps room for the whole box, up to this many lines (the box does not
+break before its first lines, so a heading with too little room under it would end the page alone)."""
+BOX_CHARACTERS_PER_LINE = 80
 TABLE_KEEP_LINES = 16
 """Lines a table's heading and lead-in need below them: room for the caption, the header and a first row."""
 _NOT_PROSE = (nodes.FixedTextElement, nodes.literal, nodes.math, nodes.raw, nodes.Invisible)
@@ -665,9 +669,12 @@ def _keep_lines(section: nodes.section) -> int:
     """The room a heading needs below it; a heading directly followed by another one needs that one's too."""
     depth = len([a for a in _ancestors(section) if isinstance(a, nodes.section)])
     lines = KEEP_LINES.get(depth, KEEP_LINES_DEFAULT)
-    body = [child for child in section.children if not isinstance(child, (nodes.title, nodes.target))]
+    body = [child for child in section.children if not isinstance(child, (nodes.title, nodes.Invisible, nodes.raw))]
     if body and isinstance(body[0], nodes.section):
         lines += _keep_lines(body[0])
+    elif body and isinstance(body[0], nodes.Admonition):
+        box = 6 + len(body[0].astext()) // BOX_CHARACTERS_PER_LINE  # frame, title, spacing and its text
+        lines = max(lines, min(BOX_KEEP_LINES_MAX, box))
     return lines
 
 
