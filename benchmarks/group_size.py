@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench import ROOT, SPHINX_OPTS, example_inputs, make_project, measure, synthetic_sites  # noqa: E402
+from bench import ROOT, SPHINX_OPTS, example_inputs, make_project, measure, synthetic_sites
 
 BUILD = """
 import sys
