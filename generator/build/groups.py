@@ -9,8 +9,8 @@ group's membership changes only when the number of groups doubles.
   number of groups is a power of two, so it changes rarely and each split
   halves a group.  A group is small enough that its Sphinx project needs the
   memory of a few sites' pages, and big enough that the fixed cost of a Sphinx
-  run (about 1.6 s: configuration, theme, static files, search index) stays
-  small next to its pages (about 1.2 s per site on a 2-core machine).
+  run (configuration, theme, static files, search index) stays small next to
+  its pages.
 """
 
 from __future__ import annotations
@@ -20,8 +20,14 @@ import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-SITES_PER_GROUP = 16
-"""Target sites per Sphinx project (the actual number varies with the hash)."""
+SITES_PER_GROUP = 4
+"""Target sites per Sphinx project (the actual number varies with the hash).
+
+Measured with ``benchmarks/group_size.py`` (32 sites, 2 cores): 1 per group
+29.8 s wall / 51.2 CPU-s, 4 per group 25.6 s / 42.1 CPU-s, 16 per group
+31.0 s / 49.2 CPU-s, all in one project 47.6 s / 47.5 CPU-s and 373 MiB.  A
+Sphinx project's cost per page grows with its size; its fixed cost (about a
+second) is what keeps one project per site from being best."""
 
 _SHARD = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
 
@@ -75,8 +81,8 @@ def group_count(sites: int) -> int:
 def group_sites(codes: Iterable[str], shard: Shard = ALL_SITES) -> dict[str, list[str]]:
     """Group name -> sorted site codes, for the sites of ``shard``; empty groups are left out.
 
-    Names say which of how many groups (``g03-of-08``, with the shard in front
-    when there are several: ``s2-of-4-g03-of-08``), so the parts of an earlier
+    Names say which of how many groups (``g03-of-32``, with the shard in front
+    when there are several: ``s2-of-4-g03-of-32``), so the parts of an earlier
     grouping or another shard are never mistaken for this one's.
     """
     mine = sorted(code for code in codes if shard.holds(code))
@@ -85,5 +91,6 @@ def group_sites(codes: Iterable[str], shard: Shard = ALL_SITES) -> dict[str, lis
     groups: dict[str, list[str]] = {}
     for code in mine:
         index = (site_hash(code) // shard.count) % count
-        groups.setdefault(f"{prefix}g{index:02d}-of-{count:02d}", []).append(code)
+        width = len(str(count - 1))
+        groups.setdefault(f"{prefix}g{index:0{width}d}-of-{count}", []).append(code)
     return dict(sorted(groups.items()))

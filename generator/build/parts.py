@@ -7,13 +7,14 @@ generated sources (``_generated/<CODE>`` -> ``docs/_generated/<CODE>``), so
 that every page keeps the document name it has in a one-project build.
 
 A part is rebuilt only when its *fingerprint* changed: the SHA-256 of every
-file its pages are made from (its sites' generated sources, or the tool
-documentation), of ``conf.py``, the static files and templates, the
-extension's code, the versions of Sphinx and its extensions, the Sphinx
-options and the navigation.  The fingerprint is recorded only after a
-successful build whose stamp says ``ok``, so a failed or killed build is built
-again.  Checking 100 sites' fingerprints reads their sources once and starts
-no Sphinx.
+file its pages are made from (the tool documentation, ``conf.py``, the static
+files and templates, the extension's code; its sites' generated sources by
+name, size and time, as the generator rewrites them only when they change),
+the versions of Sphinx and its extensions, the Sphinx options and the
+navigation; or when its output is not as its last build left it.  The
+fingerprint is recorded only after a successful build whose stamp says ``ok``,
+so a failed or killed build is built again.  Checking 100 sites starts no
+Sphinx and reads no page.
 """
 
 from __future__ import annotations
@@ -142,6 +143,34 @@ def _hash_tree(digest: hashlib._Hash, folder: Path, root: Path) -> None:
         digest.update(hashlib.sha256(path.read_bytes()).digest())
 
 
+def _stat_tree(digest: hashlib._Hash, folder: Path, root: Path) -> None:
+    """Feed the name, size and modification time of every file under ``folder`` into ``digest``.
+
+    For generated sources: the generator rewrites a file only when its content
+    changes (and then by a new file), so its time says whether it changed, and
+    reading 100 sites' sources to hash them would cost more than the no-op build.
+    """
+    if not folder.is_dir():
+        return
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        info = path.stat()
+        digest.update(f"{path.relative_to(root).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+
+
+def outputs_signature(folder: Path) -> str:
+    """Name, size and time of every output file a part's stamp lists (hidden bookkeeping left out)."""
+    digest = hashlib.sha256()
+    for current, dirnames, filenames in os.walk(folder):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        here = Path(current)
+        for name in sorted(filenames):
+            path = here / name
+            if not name.startswith(".") and path.is_file() and not path.is_symlink():
+                info = path.stat()
+                digest.update(f"{path.relative_to(folder).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    return digest.hexdigest()
+
+
 def environment_fingerprint(docs: Path) -> str:
     """What every part's pages depend on besides their own sources: configuration, theme, extension, versions."""
     digest = hashlib.sha256(f"{generator.__version__}\0{sys.version}\0".encode())
@@ -178,27 +207,35 @@ def part_fingerprint(part: Part, *, docs: Path, generated: Path, environment: st
     else:
         for code in part.sites:
             digest.update(f"site {code}\0".encode())
-            _hash_tree(digest, generated / code, generated)
+            _stat_tree(digest, generated / code, generated)
     return digest.hexdigest()
 
 
 def is_up_to_date(part: Part, fingerprint: str) -> bool:
-    """The part's last build ended ``ok`` with this fingerprint."""
+    """The part's last build ended ``ok`` with this fingerprint, and its output is as that build left it.
+
+    The output is compared by name, size and time (:func:`outputs_signature`):
+    hashing every part's pages would cost more than a no-op build may take.  A
+    file edited behind the build's back with its size and time kept is still
+    refused by ``publish`` (the tree's stamp has every hash) and is not copied
+    into the tree (the assembly compares size and time too).
+    """
     try:
-        recorded = (part.folder / FINGERPRINT_NAME).read_text(encoding="ascii").strip()
+        recorded = (part.folder / FINGERPRINT_NAME).read_text(encoding="ascii").split()
     except OSError:
         return False
     built = stamp.read_stamp(part.out)
     return (
-        recorded == fingerprint
+        recorded == [fingerprint, outputs_signature(part.out)]
         and built is not None
         and built.get("status") == stamp.STATUS_OK
-        and stamp.is_intact(part.out, built)  # nothing added to or changed in its output since
     )
 
 
 def record_fingerprint(part: Part, fingerprint: str) -> None:
-    write_if_changed(part.folder / FINGERPRINT_NAME, f"{fingerprint}\n".encode("ascii"))
+    """After a good build: its fingerprint and the signature of what it wrote."""
+    content = f"{fingerprint}\n{outputs_signature(part.out)}\n"
+    write_if_changed(part.folder / FINGERPRINT_NAME, content.encode("ascii"))
 
 
 def forget_fingerprint(part: Part) -> None:

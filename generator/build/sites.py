@@ -24,6 +24,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from jinja2 import Environment
+
 from generator.diagnostics import Diagnostic, sorted_diagnostics
 from generator.errors import InputError
 from generator.load.codes import DUPLICATE_SITE_CODE
@@ -46,6 +48,8 @@ class SiteEntry:
     sha256: str
     summary: dict[str, Any] = field(compare=False)
     """Its row of the landing page's site table."""
+    files_key: str | None = None
+    """Its plan's site cache key when its files can come from the cache (none with ``change.baseline``)."""
 
     @property
     def input_name(self) -> str:
@@ -77,7 +81,8 @@ def plan_all(project: Project, cache: SiteCache | None) -> tuple[list[SiteEntry]
         diagnostics += found
         if plan is None:
             continue
-        entry = SiteEntry(plan.code, path, shown, plan.source_sha256, site_summary(plan))
+        files_key = cache.key_of(plan) if cache is not None else None
+        entry = SiteEntry(plan.code, path, shown, plan.source_sha256, site_summary(plan), files_key)
         if plan.code in seen:
             diagnostics.append(
                 DUPLICATE_SITE_CODE.at(
@@ -103,14 +108,20 @@ def plan_and_write(project: Project, cache: SiteCache | None) -> PlannedSites:
     report = write_index(project.output, site_index, [e.code for e in entries])
     templates = templates_fingerprint(project.templates) if cache is not None else ""
     for entry in entries:
-        plan = entry.plan(cache)
-        baseline = plan_baseline(plan, root=project.root)
-        render = partial(render_site, env, plan, baseline)
-        files = render() if cache is None or baseline is not None else cache.rendered(plan, templates, render)
+        if cache is not None and entry.files_key is not None:
+            # Its plan is loaded only when its files are not in the cache.
+            files = cache.rendered_for(entry.files_key, templates, partial(_render, env, entry, cache, project))
+        else:
+            files = _render(env, entry, cache, project)
         merge_reports(report, write_site_files(project.output, entry.code, files))
     if cache is not None:
         cache.prune("files")
     return PlannedSites(entries, warnings, report)
+
+
+def _render(env: Environment, entry: SiteEntry, cache: SiteCache | None, project: Project) -> dict[str, str | bytes]:
+    plan = entry.plan(cache)
+    return render_site(env, plan, plan_baseline(plan, root=project.root))
 
 
 def input_hashes(entries: Sequence[SiteEntry]) -> dict[str, str]:

@@ -116,11 +116,20 @@ class SiteCache:
         so that a plan built or changed elsewhere is never answered by another's files, and never for a site
         whose ``change.baseline`` names a revision: what it renders depends on git, not on the input.
         """
-        plan_key = _ORIGINS.key(plan)
-        change = plan.site.model.change
-        if plan_key is None or (change is not None and change.baseline is not None):
+        plan_key = self.key_of(plan)
+        if plan_key is None:
             self.stats.render_uncached += 1
             return render()
+        return self.rendered_for(plan_key, templates, render)
+
+    @staticmethod
+    def key_of(plan: SitePlan) -> str | None:
+        """The plan key of a plan a cache made from a file in this process, if it is one whose files can be cached."""
+        change = plan.site.model.change
+        return None if change is not None and change.baseline is not None else _ORIGINS.key(plan)
+
+    def rendered_for(self, plan_key: str, templates: str, render: Callable[[], Files]) -> Files:
+        """:meth:`rendered` by the key :meth:`key_of` gave: a build that holds no plan any more loads none on a hit."""
         key = _digest(FORMAT, "files", plan_key, templates)
         self._used["files"].add(key)
         found = self._load("files", key, _is_files)
