@@ -122,14 +122,16 @@ def plan_sites(
     codes: dict[str, SitePlan] = {}
     for plan in plans:
         if plan.code in codes:
-            diagnostics.append(
-                DUPLICATE_SITE_CODE.at(
-                    plan.site.document.locate(("site", "code")),
-                    f"site.code: {plan.code} is already used by {codes[plan.code].site.source}",
-                )
-            )
+            diagnostics.append(duplicate_site_code(plan, codes[plan.code].site.source))
         codes.setdefault(plan.code, plan)
     return sorted(plans, key=lambda p: p.code), sorted_diagnostics(diagnostics)
+
+
+def duplicate_site_code(plan: SitePlan, used_by: str) -> Diagnostic:
+    """The error at ``plan``'s ``site.code``: another input (shown as ``used_by``) has that code already."""
+    return DUPLICATE_SITE_CODE.at(
+        plan.site.document.locate(("site", "code")), f"site.code: {plan.code} is already used by {used_by}"
+    )
 
 
 def load_plans(

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import copy
+import os
+import subprocess
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -126,3 +129,13 @@ def formatted(diagnostics: list[Diagnostic]) -> list[str]:
 def code_of(line: str) -> str:
     """The code of a formatted diagnostic line (its trailing ``[code]``)."""
     return line.removesuffix("]").rsplit(" [", 1)[1]
+
+
+def git(repo: Path, *args: str) -> str:
+    """``git -C repo ARGS`` with a fixed identity and no user or system configuration; its standard output."""
+    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
+    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.test", "-c", "commit.gpgsign=false"]
+    done = subprocess.run(
+        ["git", "-C", str(repo), *identity, *args], capture_output=True, text=True, env=env, check=True, timeout=60
+    )
+    return done.stdout

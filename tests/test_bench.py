@@ -8,31 +8,18 @@ return sane numbers, and the report must have the rows and keys its readers use.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
+from bench_loader import bench
 
 from generator.pipeline import plan_sites
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load_bench()
 
 
 @pytest.fixture(scope="module")

@@ -10,15 +10,13 @@ names an approved revision.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-from helpers import Mutation, add_server, set_path, site_dict, site_yaml
+from helpers import Mutation, add_server, git, set_path, site_dict, site_yaml
 from sphinx_project import SphinxProject
 
 from generator.cli import main
@@ -409,15 +407,6 @@ def test_diff_command_usage_errors(
 
 
 # --- --since: a git repository made for the test ----------------------------------------------------
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
-    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.test", "-c", "commit.gpgsign=false"]
-    done = subprocess.run(
-        ["git", "-C", str(repo), *identity, *args], capture_output=True, text=True, env=env, check=True, timeout=60
-    )
-    return done.stdout
 
 
 @pytest.fixture

@@ -9,19 +9,16 @@ and pruned.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import pickle
 import shutil
-import subprocess
-import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from helpers import set_path, site_dict, site_yaml
+from bench_loader import bench
+from helpers import git, set_path, site_dict, site_yaml
 
 from generator.derive.checklist import IBCM_CHECKLIST, Checklist
 from generator.output.site_cache import (
@@ -35,18 +32,6 @@ from generator.pipeline import Project, generate, plan_site_text, plan_sites, re
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATES = ROOT / "templates"
 EXAMPLES = sorted((ROOT / "site_inputs").glob("*.yaml"))
-
-
-def _load_bench() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench", ROOT / "benchmarks" / "bench.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench"] = module  # dataclasses look their module up by name
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = sys.modules.get("bench") or _load_bench()
 
 
 def examples(folder: Path) -> Path:
@@ -248,15 +233,6 @@ def test_a_warm_run_still_reports_a_site_code_used_twice(tmp_path: Path) -> None
 
 
 # --- what is never answered from the cache -----------------------------------------------------------
-
-
-def git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull}
-    identity = ["-c", "user.name=Test", "-c", "user.email=test@example.test", "-c", "commit.gpgsign=false"]
-    done = subprocess.run(
-        ["git", "-C", str(repo), *identity, *args], capture_output=True, text=True, env=env, check=True, timeout=60
-    )
-    return done.stdout
 
 
 def test_a_site_with_a_baseline_is_planned_from_the_cache_but_always_rendered(tmp_path: Path) -> None:

@@ -16,9 +16,8 @@ in the folder is touched.  The caller stamps the tree ``running`` before and
 from __future__ import annotations
 
 import json
-import os
 import shutil
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from generator.build.search_index import drop_documents, dump_search_index, merg
 from generator.errors import BuildError
 from generator.output import stamp
 from generator.output.stamp import STAMP_NAME
-from generator.output.writer import copy_atomic, write_if_changed
+from generator.output.writer import copy_atomic, remove_empty_parents, write_if_changed
 
 SEARCH_INDEX = "searchindex.js"
 MANIFEST_NAME = ".ibcm-assembled"
@@ -45,20 +44,9 @@ class AssemblyReport:
     removed: list[str] = field(default_factory=list)
 
 
-def _files(root: Path) -> Iterator[str]:
-    """Relative POSIX paths of the regular files under ``root``, hidden ones (bookkeeping) left out."""
-    for folder, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        here = Path(folder)
-        for name in sorted(filenames):
-            path = here / name
-            if not name.startswith(".") and not path.is_symlink() and path.is_file():
-                yield path.relative_to(root).as_posix()
-
-
 def tree_sources(hub: Path, groups: Sequence[Path]) -> dict[str, Path]:
     """Relative path -> the part file it comes from, for the HTML tree (see the module docstring)."""
-    sources = {relative: hub / relative for relative in _files(hub) if relative != SEARCH_INDEX}
+    sources = {relative: hub / relative for relative in stamp.output_paths(hub) if relative != SEARCH_INDEX}
     return _union(sources, groups, lambda relative: relative.startswith(GROUP_FOLDERS))
 
 
@@ -70,7 +58,7 @@ def latex_sources(groups: Sequence[Path]) -> dict[str, Path]:
 def _union(sources: dict[str, Path], groups: Sequence[Path], wanted: Callable[[str], bool]) -> dict[str, Path]:
     """Add the ``wanted`` files of ``groups``; a path two parts give with different content is an error."""
     for group in groups:
-        for relative in _files(group):
+        for relative in stamp.output_paths(group):
             if not wanted(relative):
                 continue
             source = group / relative
@@ -117,13 +105,6 @@ def claim_folder(output: Path) -> None:
         raise BuildError(f"{output} is not empty and holds no build: give an empty or a build folder")
 
 
-def recorded_files(output: Path) -> dict[str, str]:
-    """The files the last ``ok`` stamp of ``output`` lists with their hashes (empty without one): read it first."""
-    recorded = stamp.read_stamp(output) or {}
-    files = recorded.get("files") if recorded.get("status") == stamp.STATUS_OK else None
-    return dict(files) if isinstance(files, dict) else {}
-
-
 def _discard_foreign(output: Path, written: set[str], recorded: Mapping[str, str]) -> list[str]:
     """Remove what this build does not write, and every file that differs from the last ``ok`` stamp.
 
@@ -134,6 +115,7 @@ def _discard_foreign(output: Path, written: set[str], recorded: Mapping[str, str
     for relative, digest in stamp.output_files(output).items():
         if relative not in written or recorded.get(relative) != digest:
             (output / relative).unlink()
+            remove_empty_parents(output / relative, output)
             removed.append(relative)
     return removed
 
@@ -143,7 +125,8 @@ def sync(
 ) -> AssemblyReport:
     """Copy ``sources`` (relative path -> file) and write ``merged`` into ``output``; prune what is no longer given.
 
-    ``recorded``: :func:`recorded_files`, read before the caller stamped the folder ``running``.
+    ``recorded``: :func:`generator.output.stamp.recorded_files`, read before the caller stamped the folder
+    ``running``.  Files the previous build wrote that this one does not are removed with the foreign ones.
     """
     report = AssemblyReport()
     output.mkdir(parents=True, exist_ok=True)
@@ -160,29 +143,5 @@ def sync(
         if write_if_changed(output / relative, content):
             report.copied.append(relative)
     written = {*sources, *merged}
-    for relative in sorted(_previous(output) - written, reverse=True):
-        path = output / relative
-        if path.is_file() and not path.is_symlink():
-            path.unlink()
-            report.removed.append(relative)
-        for folder in path.parents:
-            if folder == output or not folder.is_dir() or any(folder.iterdir()):
-                break
-            folder.rmdir()
     write_if_changed(output / MANIFEST_NAME, "".join(f"{name}\n" for name in sorted(written)).encode("utf-8"))
     return report
-
-
-def _previous(output: Path) -> set[str]:
-    """What the last assembly wrote (plain relative paths only: a manifest edited by hand cannot reach outside).
-
-    A folder a one-project build wrote (a build stamp, no manifest) is all
-    ours: everything in it is the previous build's.
-    """
-    if not (output / MANIFEST_NAME).exists() and (output / STAMP_NAME).exists():
-        return set(_files(output))
-    try:
-        lines = (output / MANIFEST_NAME).read_text(encoding="utf-8").splitlines()
-    except (OSError, UnicodeDecodeError):
-        return set()
-    return {line for line in lines if line and not line.startswith("/") and ".." not in line.split("/")}

@@ -160,14 +160,9 @@ def _stat_tree(digest: hashlib._Hash, folder: Path, root: Path) -> None:
 def outputs_signature(folder: Path) -> str:
     """Name, size and time of every output file a part's stamp lists (hidden bookkeeping left out)."""
     digest = hashlib.sha256()
-    for current, dirnames, filenames in os.walk(folder):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        here = Path(current)
-        for name in sorted(filenames):
-            path = here / name
-            if not name.startswith(".") and path.is_file() and not path.is_symlink():
-                info = path.stat()
-                digest.update(f"{path.relative_to(folder).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
+    for relative in stamp.output_paths(folder):
+        info = (folder / relative).stat()
+        digest.update(f"{relative}\0{info.st_size}\0{info.st_mtime_ns}\0".encode())
     return digest.hexdigest()
 
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator.build import parts as part_files
-from generator.build.assemble import AssemblyReport, assemble, assemble_latex, claim_folder, recorded_files
-from generator.build.context import NAV_NAME, NavLink, SplitContext, read_context, read_nav, write_context
+from generator.build.assemble import AssemblyReport, assemble, assemble_latex, claim_folder
+from generator.build.context import NAV_NAME, NavLink, SplitContext, read_nav, write_context
 from generator.build.groups import ALL_SITES, Shard, group_sites
 from generator.build.parts import HUB, Part
 from generator.build.processes import run_each_in_a_process
@@ -138,7 +138,7 @@ def build_latex(build: SplitBuild, say: Say) -> SplitResult:
     _Pool(build, run, say).run([(part, run.group_context(part, ()), ()) for part in groups])
     hashes = input_hashes(run.sites)
     claim_folder(build.output)
-    recorded = recorded_files(build.output)
+    recorded = stamp.recorded_files(build.output)
     stamp.write_stamp(build.output, _stamp(stamp.STATUS_RUNNING, run.project, hashes, run.docs, builder="latex"))
     run.result.assembly = assemble_latex([part.out for part in groups], build.output, recorded)
     files = stamp.output_files(build.output)
@@ -286,7 +286,7 @@ def assemble_tree(
     ):
         return None
     claim_folder(output)
-    recorded = recorded_files(output)
+    recorded = stamp.recorded_files(output)
     stamp.write_stamp(output, _stamp(stamp.STATUS_RUNNING, project, hashes, docs))
     report = assemble(hub.out, groups_html, output, recorded)
     final = _stamp(stamp.STATUS_OK, project, hashes, docs, files=stamp.output_files(output))
@@ -323,7 +323,3 @@ def _stamp(
         templates=project.templates,
         files=files,
     )
-
-
-def read_part_context(part: Part) -> SplitContext:
-    return read_context(part.folder / "split-context.pickle")

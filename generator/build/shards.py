@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator.build.assemble import AssemblyReport, assemble, claim_folder, recorded_files
+from generator.build.assemble import AssemblyReport, assemble, claim_folder
 from generator.build.context import CONTEXT_NAME
 from generator.build.groups import Shard, parse_shard
 from generator.build.parts import HUB
@@ -111,7 +111,7 @@ def assemble_shards(folders: Sequence[Path], output: Path, project: Project, doc
         templates=project.templates,
     )
     claim_folder(output)
-    recorded = recorded_files(output)
+    recorded = stamp.recorded_files(output)
     stamp.write_stamp(output, content)
     report = assemble(hub, groups, output, recorded)
     content.update(status=stamp.STATUS_OK, files=stamp.output_files(output))

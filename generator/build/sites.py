@@ -28,11 +28,18 @@ from jinja2 import Environment
 
 from generator.diagnostics import Diagnostic, sorted_diagnostics
 from generator.errors import InputError
-from generator.load.codes import DUPLICATE_SITE_CODE
 from generator.load.loader import discover_inputs, display_path
 from generator.output.site_cache import SiteCache, templates_fingerprint
 from generator.output.writer import SyncReport
-from generator.pipeline import Project, merge_reports, plan_baseline, plan_site_file, write_index, write_site_files
+from generator.pipeline import (
+    Project,
+    duplicate_site_code,
+    merge_reports,
+    plan_baseline,
+    plan_site_file,
+    write_index,
+    write_site_files,
+)
 from generator.plan import SitePlan
 from generator.render.pages import render_site, site_summary
 from generator.render.templates import create_environment, render_template
@@ -84,12 +91,7 @@ def plan_all(project: Project, cache: SiteCache | None) -> tuple[list[SiteEntry]
         files_key = cache.key_of(plan) if cache is not None else None
         entry = SiteEntry(plan.code, path, shown, plan.source_sha256, site_summary(plan), files_key)
         if plan.code in seen:
-            diagnostics.append(
-                DUPLICATE_SITE_CODE.at(
-                    plan.site.document.locate(("site", "code")),
-                    f"site.code: {plan.code} is already used by {seen[plan.code].shown}",
-                )
-            )
+            diagnostics.append(duplicate_site_code(plan, seen[plan.code].shown))
         seen.setdefault(plan.code, entry)
         entries.append(entry)
     if cache is not None:

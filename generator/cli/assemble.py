@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from generator.cli.output import existing_folder, output_folder, print_summary, sphinx_project
+from generator.cli.output import add_docs_option, existing_folder, output_folder, print_summary
 
 NAME = "assemble"
 HELP = "merge the shard outputs of 'build html --shard K/N' into one HTML tree that publish accepts"
@@ -22,12 +22,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="the HTML tree to write (default: DOCS/_build/html)",
     )
-    parser.add_argument(
-        "--docs",
-        type=sphinx_project,
-        default="docs",
-        metavar="DIR",
-        help="the Sphinx project the shards were built from (for the stamp's inputs and templates; default: docs)",
+    add_docs_option(
+        parser,
+        "the Sphinx project the shards were built from (for the stamp's inputs and templates; default: docs)",
     )
 
 

@@ -11,12 +11,12 @@ from collections.abc import Sequence
 from generator.build.groups import Shard, parse_shard
 from generator.cli.output import (
     UsageError,
+    add_docs_option,
     output_folder,
     positive,
     print_diagnostics,
     print_progress,
     print_summary,
-    sphinx_project,
 )
 from generator.diagnostics import Diagnostic
 from generator.errors import BuildError
@@ -57,13 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="BUILDER",
         help="html, pdf (one PDF per site) or another Sphinx builder such as text or linkcheck (default: html)",
     )
-    parser.add_argument(
-        "--docs",
-        type=sphinx_project,
-        default="docs",
-        metavar="DIR",
-        help="the Sphinx project, the folder with conf.py (default: docs)",
-    )
+    add_docs_option(parser)
     parser.add_argument(
         "-o",
         "--output",

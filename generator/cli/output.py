@@ -241,3 +241,11 @@ def output_file(example: str) -> Callable[[str], str]:
         return text
 
     return check
+
+
+DOCS_HELP = "the Sphinx project, the folder with conf.py (default: docs)"
+
+
+def add_docs_option(parser: argparse.ArgumentParser, help: str = DOCS_HELP) -> None:
+    """``--docs DIR``: the Sphinx project a command works on (build, serve, assemble)."""
+    parser.add_argument("--docs", type=sphinx_project, default="docs", metavar="DIR", help=help)

@@ -7,7 +7,7 @@ import shlex
 import sys
 
 from generator.cli.build import split_sphinx_opts
-from generator.cli.output import positive, sphinx_project
+from generator.cli.output import add_docs_option, positive
 
 NAME = "serve"
 HELP = (
@@ -28,13 +28,7 @@ def port(text: str) -> int:
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--docs",
-        type=sphinx_project,
-        default="docs",
-        metavar="DIR",
-        help="the Sphinx project, the folder with conf.py (default: docs)",
-    )
+    add_docs_option(parser)
     parser.add_argument(
         "--host",
         default=DEFAULT_HOST,

@@ -27,7 +27,7 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -73,22 +73,32 @@ def hash_templates(templates: Path) -> dict[str, str]:
     }
 
 
-def output_files(outdir: Path) -> dict[str, str]:
-    """SHA-256 of every output file a publish would copy, keyed by relative POSIX path.
+def output_paths(outdir: Path) -> Iterator[str]:
+    """The relative POSIX paths of every output file a publish would copy, in a stable order.
 
     Hidden files and folders (the stamp, ``.doctrees``, ``.buildinfo``) are
     Sphinx's bookkeeping, never published, so they are not listed.  Links and
     special files are not listed either: publishing refuses them.
     """
-    files: dict[str, str] = {}
     for folder, dirnames, filenames in os.walk(outdir):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         here = Path(folder)
         for name in sorted(filenames):
             path = here / name
             if not name.startswith(".") and path.is_file() and not path.is_symlink():
-                files[path.relative_to(outdir).as_posix()] = sha256_file(path)
-    return files
+                yield path.relative_to(outdir).as_posix()
+
+
+def output_files(outdir: Path) -> dict[str, str]:
+    """SHA-256 of every output file a publish would copy (:func:`output_paths`), keyed by relative POSIX path."""
+    return {relative: sha256_file(outdir / relative) for relative in output_paths(outdir)}
+
+
+def recorded_files(outdir: Path) -> dict[str, str]:
+    """The files the last ``ok`` stamp of ``outdir`` lists, with their hashes (empty without one)."""
+    recorded = read_stamp(outdir) or {}
+    files = recorded.get("files") if recorded.get("status") == STATUS_OK else None
+    return dict(files) if isinstance(files, dict) else {}
 
 
 def needs_full_rebuild(outdir: Path) -> bool:

@@ -92,12 +92,17 @@ def sync_tree(root: Path, files: dict[str, str | bytes]) -> SyncReport:
         if path.is_file():
             path.unlink()
             report.removed.append(relative)
-        for folder in path.parents:
-            if folder == root or not folder.is_dir() or any(folder.iterdir()):
-                break
-            folder.rmdir()
+        remove_empty_parents(path, root)
     write_if_changed(root / MANIFEST_NAME, "".join(f"{name}\n" for name in sorted(files)).encode("utf-8"))
     return report
+
+
+def remove_empty_parents(path: Path, root: Path) -> None:
+    """Remove the folders above ``path`` that are empty now, up to (not including) ``root``."""
+    for folder in path.parents:
+        if folder == root or not folder.is_dir() or any(folder.iterdir()):
+            break
+        folder.rmdir()
 
 
 def _read_manifest(root: Path) -> set[str]:

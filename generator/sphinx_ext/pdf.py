@@ -242,10 +242,7 @@ def build_pdfs(
 
 def _intact_pdfs(out: Path) -> set[str]:
     """The PDFs in ``out`` that are what the last ``ok`` PDF step stamped (a changed one is built again)."""
-    recorded = stamp.read_stamp(out) or {}
-    listed = recorded.get("files") if recorded.get("status") == stamp.STATUS_OK else None
-    if not isinstance(listed, dict):
-        return set()
+    listed = stamp.recorded_files(out)
     return {name for name, digest in stamp.output_files(out).items() if listed.get(name) == digest}
 
 
